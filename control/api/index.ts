@@ -1,0 +1,27 @@
+// control/api: object types, resource table, store keys, errors and the
+// Store / Client contracts. Imports nothing else in the repository.
+
+export type { Labels, OwnerReference, ObjectMetaInput, ObjectMeta, KubeObject, ObjectInput, ListMeta, ObjectList, WatchEventType, WatchEvent } from './objects.ts';
+export { objectKeyOf } from './objects.ts';
+export type { ResourceType } from './resources.ts';
+export {
+  NAMESPACES, PODS, SERVICES, ENDPOINTS, SERVICE_ACCOUNTS, CONFIG_MAPS, SECRETS, NODES, EVENTS, ENDPOINT_SLICES, LEASES,
+  DEPLOYMENTS, REPLICA_SETS, JOBS, INGRESSES, VIRTUAL_SERVICES, DESTINATION_RULES, GATEWAYS, SERVICE_ENTRIES, ENVOY_FILTERS,
+  AUTHORIZATION_POLICIES, PEER_AUTHENTICATIONS, REQUEST_AUTHENTICATIONS, RATE_LIMIT_POLICIES, RESOURCE_TYPES,
+  apiVersionOf, resourceTypeForKind, resourceTypeForName,
+} from './resources.ts';
+export { REGISTRY_ROOT, typePrefix, namespacePrefix, objectKey } from './keys.ts';
+export type { StatusReason, StatusCause, StatusDetails } from './errors.ts';
+export { MeshletError, ApiError, isApiError, notFound, invalid } from './errors.ts';
+export type { KeyValue, StoreEvent, RangeOptions, RangeResult, WriteOptions, StoreWatch, WatchOptions as StoreWatchOptions, StoreErrorKind, Lease, Store } from './store.ts';
+export { StoreError, isStoreError } from './store.ts';
+export type { ListOptions, WatchOptions, DeleteOptions, PatchType, Watcher, Client } from './client.ts';
+export type { Timer, Clock } from './clock.ts';
+export { systemClock, ManualClock } from './clock.ts';
+export type {
+  LabelSelector, EnvVar, ContainerPort, Probe, Container, PodSpec, PodCondition, ContainerState, ContainerStatus, PodStatus, Pod,
+  ServicePort, ServiceSpec, Service, EndpointAddress, EndpointPort, EndpointSubset, Endpoints, NodeStatus, NodeSpec, Node,
+  PodTemplateSpec, DeploymentSpec, DeploymentStatus, Deployment, ReplicaSetSpec, ReplicaSetStatus, ReplicaSet, ConfigMap, CoreEvent,
+} from './kinds.ts';
+export type { Requirement } from './labels.ts';
+export { parseLabelSelector, matchesRequirements, matchesSelector, matchesLabels, selectorToString } from './labels.ts';
