@@ -1,0 +1,7 @@
+// control/store: the Store implementations (control/api/store.ts) and the one
+// place that chooses a backend from the command line's options.
+
+export { MemoryStore, DEFAULT_HISTORY_LIMIT } from './memory-store.ts';
+export type { MemoryStoreOptions } from './memory-store.ts';
+export { openStore } from './open-store.ts';
+export type { OpenStoreOptions } from './open-store.ts';
