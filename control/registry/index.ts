@@ -1,0 +1,8 @@
+// control/registry: Kubernetes object semantics over the Store — the
+// in-process Client. Validation, defaulting and patching live in
+// validation/ and patch/.
+
+export type { ClusterIpAllocator, RegistryOptions } from './registry.ts';
+export { Registry, createRegistry, SYSTEM_NAMESPACES } from './registry.ts';
+export type { FieldRequirement, ObjectFilter } from './selectors.ts';
+export { parseFieldSelector, matchesFields, compileFilter, matchesFilter } from './selectors.ts';

@@ -1,0 +1,42 @@
+// Helpers for stamping and comparing object metadata.
+
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { KubeObject, ObjectInput } from '../api/index.ts';
+
+const NAME_SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+
+/** The 5-character suffix Kubernetes appends to generateName. */
+export function randomNameSuffix(length = 5): string {
+  const bytes = randomBytes(length);
+  let out = '';
+  for (let i = 0; i < length; i++) out += NAME_SUFFIX_ALPHABET[bytes[i]! % NAME_SUFFIX_ALPHABET.length];
+  return out;
+}
+
+export function newUid(): string {
+  return randomUUID();
+}
+
+/** JSON with object keys sorted, so semantically equal values compare equal. */
+export function stableStringify(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
+}
+
+/** Everything except metadata and status: what `generation` tracks. */
+export function specPart(obj: ObjectInput | KubeObject): string {
+  const rest: Record<string, unknown> = { ...obj };
+  delete rest.metadata;
+  delete rest.status;
+  delete rest.apiVersion;
+  delete rest.kind;
+  return stableStringify(rest);
+}
+
+export function deepClone<T>(value: T): T {
+  return structuredClone(value);
+}
