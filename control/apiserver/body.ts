@@ -1,0 +1,65 @@
+// Reads and decodes request bodies: JSON, YAML and the patch media types.
+
+import type { IncomingMessage } from 'node:http';
+import type { PatchType } from '../api/index.ts';
+import { ApiError } from '../api/index.ts';
+import { parseYamlDocument } from '../registry/patch/index.ts';
+
+const MAX_BODY_BYTES = 8 * 1024 * 1024;
+
+export async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new ApiError('BadRequest', `apiserver: request body exceeds ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function mediaType(req: IncomingMessage): string {
+  return (req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim().toLowerCase();
+}
+
+export function decodeObjectBody(req: IncomingMessage, raw: Buffer): unknown {
+  const type = mediaType(req);
+  const text = raw.toString('utf8');
+  if (text.trim() === '') throw new ApiError('BadRequest', 'apiserver: request body is empty');
+  if (type === 'application/yaml' || type === 'application/x-yaml' || type === 'text/yaml') return parseYamlDocument(text, 'apiserver: request body');
+  if (type !== 'application/json' && type !== '*/*') {
+    throw new ApiError('UnsupportedMediaType', `apiserver: the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (got ${type})`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new ApiError('BadRequest', `apiserver: request body is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+const PATCH_TYPES: Record<string, PatchType> = {
+  'application/json-patch+json': 'json',
+  'application/merge-patch+json': 'merge',
+  'application/strategic-merge-patch+json': 'strategic',
+  'application/apply-patch+yaml': 'apply',
+  'application/apply-patch+cbor': 'apply',
+};
+
+export function decodePatchBody(req: IncomingMessage, raw: Buffer): { patchType: PatchType; patch: unknown } {
+  const type = mediaType(req);
+  const patchType = PATCH_TYPES[type];
+  if (!patchType || type === 'application/apply-patch+cbor') {
+    throw new ApiError(
+      'UnsupportedMediaType',
+      `apiserver: the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json (got ${type})`,
+    );
+  }
+  const text = raw.toString('utf8');
+  if (text.trim() === '') throw new ApiError('BadRequest', 'apiserver: patch body is empty');
+  if (patchType === 'apply') return { patchType, patch: parseYamlDocument(text, 'apiserver: apply patch') };
+  try {
+    return { patchType, patch: JSON.parse(text) as unknown };
+  } catch (err) {
+    throw new ApiError('BadRequest', `apiserver: ${patchType} patch body is not valid JSON: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,96 @@
+// Discovery documents: /version, /api, /apis, /api/v1 and /apis/GROUP/VERSION
+// resource lists, built from the resource table.
+
+import type { ResourceType } from '../api/index.ts';
+import { RESOURCE_TYPES } from '../api/index.ts';
+import { servedVersions } from './request-info.ts';
+
+const VERBS_NAMESPACED = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+
+export function groupVersions(): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const t of RESOURCE_TYPES) {
+    if (t.group === '') continue;
+    const versions = groups.get(t.group) ?? [];
+    for (const v of servedVersions(t)) if (!versions.includes(v)) versions.push(v);
+    groups.set(t.group, versions);
+  }
+  return groups;
+}
+
+/** The preferred version of a group: the one most of its types are stored under. */
+export function preferredVersion(group: string): string {
+  const counts = new Map<string, number>();
+  for (const t of RESOURCE_TYPES) if (t.group === group) counts.set(t.version, (counts.get(t.version) ?? 0) + 1);
+  return [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'v1';
+}
+
+export function typesIn(group: string, version: string): ResourceType[] {
+  return RESOURCE_TYPES.filter((t) => t.group === group && servedVersions(t).includes(version));
+}
+
+export function versionInfo(version: string): Record<string, unknown> {
+  return {
+    major: '1',
+    minor: '32',
+    gitVersion: version,
+    gitCommit: 'meshlet',
+    gitTreeState: 'clean',
+    buildDate: '2026-01-01T00:00:00Z',
+    goVersion: 'node',
+    compiler: 'meshlet',
+    platform: `${process.platform}/${process.arch}`,
+  };
+}
+
+export function apiVersions(serverAddress: string): Record<string, unknown> {
+  return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
+}
+
+export function apiGroupList(): Record<string, unknown> {
+  const groups = [...groupVersions().entries()].map(([name, versions]) => {
+    const preferred = preferredVersion(name);
+    const ordered = [preferred, ...versions.filter((v) => v !== preferred)];
+    return {
+      name,
+      versions: ordered.map((v) => ({ groupVersion: `${name}/${v}`, version: v })),
+      preferredVersion: { groupVersion: `${name}/${preferred}`, version: preferred },
+    };
+  });
+  return { kind: 'APIGroupList', apiVersion: 'v1', groups };
+}
+
+export function apiGroup(group: string): Record<string, unknown> | undefined {
+  const found = (apiGroupList()['groups'] as { name: string }[]).find((g) => g.name === group);
+  return found ? { kind: 'APIGroup', apiVersion: 'v1', ...found } : undefined;
+}
+
+function resourceEntries(t: ResourceType): Record<string, unknown>[] {
+  const main = {
+    name: t.plural,
+    singularName: t.singular,
+    namespaced: t.namespaced,
+    kind: t.kind,
+    verbs: VERBS_NAMESPACED,
+    ...(t.shortNames.length > 0 ? { shortNames: [...t.shortNames] } : {}),
+    ...(t.group === '' || t.group.endsWith('.k8s.io') || t.group === 'apps' || t.group === 'batch' ? {} : { categories: [t.group.includes('istio') ? 'istio-io' : 'meshlet', 'all'].slice(0, 1) }),
+  };
+  const subs = t.subresources.map((s) => {
+    if (s === 'scale') return { name: `${t.plural}/scale`, singularName: '', namespaced: t.namespaced, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] };
+    if (s === 'log') return { name: `${t.plural}/log`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs: ['get'] };
+    if (s === 'binding') return { name: `${t.plural}/binding`, singularName: '', namespaced: t.namespaced, kind: 'Binding', verbs: ['create'] };
+    return { name: `${t.plural}/status`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs: ['get', 'patch', 'update'] };
+  });
+  return [main, ...subs];
+}
+
+export function apiResourceList(group: string, version: string): Record<string, unknown> | undefined {
+  const types = typesIn(group, version);
+  if (types.length === 0) return undefined;
+  return {
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion: group ? `${group}/${version}` : version,
+    resources: types.flatMap(resourceEntries),
+  };
+}

@@ -1,0 +1,7 @@
+// control/apiserver: serves a Client over the Kubernetes REST API so kubectl
+// and @kubernetes/client-node work against meshlet unchanged.
+
+export { startApiServer } from './server.ts';
+export type { ApiServer, ApiServerOptions } from './server.ts';
+export type { PodLogSource } from './log.ts';
+export { kubeconfigFor } from './kubeconfig.ts';

@@ -1,0 +1,59 @@
+// Parses a REST path into the resource request it names, the way the
+// Kubernetes API server's RequestInfoFactory does:
+//   /api/v1[/namespaces/NS]/RESOURCE[/NAME[/SUBRESOURCE]]
+//   /apis/GROUP/VERSION[/namespaces/NS]/RESOURCE[/NAME[/SUBRESOURCE]]
+
+import type { ResourceType } from '../api/index.ts';
+import { RESOURCE_TYPES } from '../api/index.ts';
+
+export interface ResourceRequest {
+  type: ResourceType;
+  /** The version the client asked for (an alias version is echoed back in apiVersion). */
+  version: string;
+  namespace?: string;
+  name?: string;
+  subresource?: string;
+}
+
+export function findResourceType(group: string, version: string, plural: string): ResourceType | undefined {
+  return RESOURCE_TYPES.find(
+    (t) => t.group === group && t.plural === plural && (t.version === version || (t.aliasVersions ?? []).includes(version)),
+  );
+}
+
+export function servedVersions(type: ResourceType): string[] {
+  return [type.version, ...(type.aliasVersions ?? [])];
+}
+
+/** Returns undefined when the path is not a resource path (discovery, openapi, unknown). */
+export function parseResourcePath(pathname: string): ResourceRequest | { unknownResource: string } | undefined {
+  const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  let group: string;
+  let version: string;
+  let rest: string[];
+  if (parts[0] === 'api' && parts.length >= 3) {
+    group = '';
+    version = parts[1]!;
+    rest = parts.slice(2);
+  } else if (parts[0] === 'apis' && parts.length >= 4) {
+    group = parts[1]!;
+    version = parts[2]!;
+    rest = parts.slice(3);
+  } else {
+    return undefined;
+  }
+  let namespace: string | undefined;
+  if (rest[0] === 'namespaces' && rest.length >= 3 && group === '') {
+    namespace = rest[1];
+    rest = rest.slice(2);
+  } else if (rest[0] === 'namespaces' && rest.length >= 3 && group !== '') {
+    namespace = rest[1];
+    rest = rest.slice(2);
+  }
+  const [plural, name, subresource, ...extra] = rest;
+  if (!plural || extra.length > 0) return { unknownResource: pathname };
+  const type = findResourceType(group, version, plural);
+  if (!type) return { unknownResource: group ? `${plural}.${group}` : plural };
+  if (namespace !== undefined && !type.namespaced) return { unknownResource: pathname };
+  return { type, version, namespace, name, subresource };
+}

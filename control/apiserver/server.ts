@@ -1,0 +1,110 @@
+// The HTTP listener: authenticates every request with the bearer token,
+// routes discovery and resource paths, and turns errors into Status bodies.
+
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse, Server } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Client } from '../api/index.ts';
+import { ApiError, MeshletError } from '../api/index.ts';
+import { parseResourcePath } from './request-info.ts';
+import { handleResource } from './resource-handlers.ts';
+import type { PodLogSource } from './log.ts';
+import { sendError, sendJson } from './responses.ts';
+import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.ts';
+
+export interface ApiServerOptions {
+  client: Client;
+  /** Loopback address to bind; default 127.0.0.1. Wildcards are refused. */
+  host?: string;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Bearer token every request must carry. */
+  token: string;
+  podLogs?: PodLogSource;
+  /** Reported as gitVersion by /version; default v1.32.0-meshlet. */
+  version?: string;
+}
+
+export interface ApiServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+function isLoopback(host: string): boolean {
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || host === 'localhost' || host === '::1';
+}
+
+function authorized(req: IncomingMessage, token: Buffer): boolean {
+  const header = req.headers.authorization ?? '';
+  const match = /^Bearer\s+(.+)$/i.exec(header);
+  if (!match) return false;
+  const given = Buffer.from(match[1]!.trim());
+  return given.length === token.length && timingSafeEqual(given, token);
+}
+
+export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  const host = options.host ?? '127.0.0.1';
+  if (!isLoopback(host)) throw new MeshletError('MESHLET_APISERVER_HOST', `apiserver: refusing to listen on ${host}: only loopback addresses are allowed`);
+  if (!options.token) throw new MeshletError('MESHLET_APISERVER_TOKEN', 'apiserver: a bearer token is required');
+  const token = Buffer.from(options.token);
+  const gitVersion = options.version ?? 'v1.32.0-meshlet';
+  let url = '';
+
+  const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (!authorized(req, token)) throw new ApiError('Unauthorized', 'Unauthorized');
+    const parsed = new URL(req.url ?? '/', 'http://apiserver.invalid');
+    const path = parsed.pathname.replace(/\/+$/, '') || '/';
+    if (req.method === 'GET') {
+      if (path === '/version') return sendJson(res, 200, versionInfo(gitVersion));
+      if (path === '/api') return sendJson(res, 200, apiVersions(new URL(url).host));
+      if (path === '/apis') return sendJson(res, 200, apiGroupList());
+      if (path === '/healthz' || path === '/readyz' || path === '/livez') {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.end('ok');
+        return;
+      }
+      const groupOnly = /^\/apis\/([^/]+)$/.exec(path);
+      if (groupOnly) {
+        const group = apiGroup(groupOnly[1]!);
+        if (group) return sendJson(res, 200, group);
+        throw new ApiError('NotFound', `the server could not find the requested resource`);
+      }
+      const core = /^\/api\/([^/]+)$/.exec(path);
+      const named = /^\/apis\/([^/]+)\/([^/]+)$/.exec(path);
+      if (core || named) {
+        const list = core ? apiResourceList('', core[1]!) : apiResourceList(named![1]!, named![2]!);
+        if (list) return sendJson(res, 200, list);
+        throw new ApiError('NotFound', 'the server could not find the requested resource');
+      }
+    }
+    const request = parseResourcePath(path);
+    if (!request) throw new ApiError('NotFound', `the server could not find the requested resource (${req.method} ${path})`);
+    if ('unknownResource' in request) throw new ApiError('NotFound', `the server could not find the requested resource (${request.unknownResource})`);
+    await handleResource({ client: options.client, podLogs: options.podLogs, req, res, query: parsed.searchParams, request });
+  };
+
+  const server: Server = createServer((req, res) => {
+    route(req, res).catch((err: unknown) => sendError(res, err));
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return {
+    url,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,19 @@
+// The one adapter over the `yaml` package for the API write path: parses a
+// single YAML (or JSON, a YAML subset) document and reports errors with a line.
+
+import { parseDocument, stringify } from 'yaml';
+import { ApiError } from '../../api/index.ts';
+
+export function parseYamlDocument(text: string, what: string): unknown {
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+  const err = doc.errors[0];
+  if (err) {
+    const line = err.linePos?.[0];
+    throw new ApiError('BadRequest', `${what}: invalid YAML${line ? ` at line ${line.line}, column ${line.col}` : ''}: ${err.message.split('\n')[0]}`);
+  }
+  return doc.toJS({ maxAliasCount: 100 });
+}
+
+export function stringifyYaml(value: unknown): string {
+  return stringify(value);
+}

@@ -1,0 +1,135 @@
+// Defaulting as the Kubernetes API server does it (pkg/apis/*/v1/defaults.go)
+// for the kinds meshlet serves. Works on a copy; the caller's object is untouched.
+
+import type { ObjectInput, ResourceType } from '../../api/index.ts';
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function setDefault(target: Obj, key: string, value: unknown): void {
+  if (target[key] === undefined || target[key] === null) target[key] = value;
+}
+
+function defaultContainer(c: unknown): void {
+  if (!isObj(c)) return;
+  const image = typeof c['image'] === 'string' ? c['image'] : '';
+  const lastSegment = image.slice(image.lastIndexOf('/') + 1);
+  const untaggedOrLatest = !image.includes('@') && (!lastSegment.includes(':') || lastSegment.endsWith(':latest'));
+  setDefault(c, 'imagePullPolicy', untaggedOrLatest ? 'Always' : 'IfNotPresent');
+  setDefault(c, 'terminationMessagePath', '/dev/termination-log');
+  setDefault(c, 'terminationMessagePolicy', 'File');
+  setDefault(c, 'resources', {});
+  if (Array.isArray(c['ports'])) for (const p of c['ports']) if (isObj(p)) setDefault(p, 'protocol', 'TCP');
+  for (const probeKey of ['readinessProbe', 'livenessProbe', 'startupProbe']) {
+    const probe = c[probeKey];
+    if (!isObj(probe)) continue;
+    setDefault(probe, 'timeoutSeconds', 1);
+    setDefault(probe, 'periodSeconds', 10);
+    setDefault(probe, 'successThreshold', 1);
+    setDefault(probe, 'failureThreshold', 3);
+    if (isObj(probe['httpGet'])) {
+      setDefault(probe['httpGet'], 'path', '/');
+      setDefault(probe['httpGet'], 'scheme', 'HTTP');
+    }
+  }
+}
+
+export function defaultPodSpec(spec: unknown): void {
+  if (!isObj(spec)) return;
+  setDefault(spec, 'restartPolicy', 'Always');
+  setDefault(spec, 'dnsPolicy', 'ClusterFirst');
+  setDefault(spec, 'terminationGracePeriodSeconds', 30);
+  setDefault(spec, 'schedulerName', 'default-scheduler');
+  setDefault(spec, 'securityContext', {});
+  if (spec['serviceAccountName'] === undefined && typeof spec['serviceAccount'] === 'string') spec['serviceAccountName'] = spec['serviceAccount'];
+  for (const key of ['containers', 'initContainers']) {
+    const list = spec[key];
+    if (Array.isArray(list)) list.forEach(defaultContainer);
+  }
+}
+
+function defaultService(obj: Obj): void {
+  const spec = obj['spec'];
+  if (!isObj(spec)) return;
+  setDefault(spec, 'type', 'ClusterIP');
+  setDefault(spec, 'sessionAffinity', 'None');
+  if (spec['type'] !== 'ExternalName') setDefault(spec, 'internalTrafficPolicy', 'Cluster');
+  if (Array.isArray(spec['ports'])) {
+    for (const p of spec['ports']) {
+      if (!isObj(p)) continue;
+      setDefault(p, 'protocol', 'TCP');
+      setDefault(p, 'targetPort', p['port']);
+    }
+  }
+}
+
+function defaultDeployment(obj: Obj): void {
+  const spec = obj['spec'];
+  if (!isObj(spec)) return;
+  setDefault(spec, 'replicas', 1);
+  setDefault(spec, 'revisionHistoryLimit', 10);
+  setDefault(spec, 'progressDeadlineSeconds', 600);
+  setDefault(spec, 'strategy', {});
+  const strategy = spec['strategy'];
+  if (isObj(strategy)) {
+    setDefault(strategy, 'type', 'RollingUpdate');
+    if (strategy['type'] === 'RollingUpdate') {
+      setDefault(strategy, 'rollingUpdate', {});
+      if (isObj(strategy['rollingUpdate'])) {
+        setDefault(strategy['rollingUpdate'], 'maxSurge', '25%');
+        setDefault(strategy['rollingUpdate'], 'maxUnavailable', '25%');
+      }
+    }
+  }
+  if (isObj(spec['template'])) defaultPodSpec(spec['template']['spec']);
+}
+
+function defaultReplicaSet(obj: Obj): void {
+  const spec = obj['spec'];
+  if (!isObj(spec)) return;
+  setDefault(spec, 'replicas', 1);
+  if (isObj(spec['template'])) defaultPodSpec(spec['template']['spec']);
+}
+
+function defaultJob(obj: Obj): void {
+  const spec = obj['spec'];
+  if (!isObj(spec)) return;
+  setDefault(spec, 'parallelism', 1);
+  setDefault(spec, 'completions', 1);
+  setDefault(spec, 'backoffLimit', 6);
+  setDefault(spec, 'completionMode', 'NonIndexed');
+  setDefault(spec, 'suspend', false);
+  if (isObj(spec['template'])) defaultPodSpec(spec['template']['spec']);
+}
+
+function defaultNamespace(obj: Obj): void {
+  setDefault(obj, 'spec', {});
+  if (isObj(obj['spec'])) setDefault(obj['spec'], 'finalizers', ['kubernetes']);
+  setDefault(obj, 'status', {});
+  if (isObj(obj['status'])) setDefault(obj['status'], 'phase', 'Active');
+}
+
+function defaultSecret(obj: Obj): void {
+  setDefault(obj, 'type', 'Opaque');
+}
+
+const DEFAULTERS: Record<string, (obj: Obj) => void> = {
+  '/Pod': (obj) => defaultPodSpec(obj['spec']),
+  '/Service': defaultService,
+  '/Namespace': defaultNamespace,
+  '/Secret': defaultSecret,
+  'apps/Deployment': defaultDeployment,
+  'apps/ReplicaSet': defaultReplicaSet,
+  'batch/Job': defaultJob,
+};
+
+export function applyDefaults(type: ResourceType, obj: ObjectInput): ObjectInput {
+  const copy = structuredClone(obj) as ObjectInput;
+  if (!isObj(copy.metadata)) return copy;
+  if (type.namespaced && !copy.metadata.namespace) copy.metadata.namespace = 'default';
+  DEFAULTERS[`${type.group}/${type.kind}`]?.(copy as Obj);
+  return copy;
+}
