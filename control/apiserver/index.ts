@@ -5,3 +5,5 @@ export { startApiServer } from './server.ts';
 export type { ApiServer, ApiServerOptions } from './server.ts';
 export type { PodLogSource } from './log.ts';
 export { kubeconfigFor } from './kubeconfig.ts';
+export { createServingCert } from './serving-cert.ts';
+export type { ServingCert } from './serving-cert.ts';

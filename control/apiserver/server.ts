@@ -1,8 +1,9 @@
 // The HTTP listener: authenticates every request with the bearer token,
 // routes discovery and resource paths, and turns errors into Status bodies.
 
-import { createServer } from 'node:http';
-import type { IncomingMessage, ServerResponse, Server } from 'node:http';
+import { createServer } from 'node:https';
+import type { Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Client } from '../api/index.ts';
@@ -11,6 +12,8 @@ import { parseResourcePath } from './request-info.ts';
 import { handleResource } from './resource-handlers.ts';
 import type { PodLogSource } from './log.ts';
 import { sendError, sendJson } from './responses.ts';
+import { createServingCert } from './serving-cert.ts';
+import type { ServingCert } from './serving-cert.ts';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.ts';
 
 export interface ApiServerOptions {
@@ -24,11 +27,19 @@ export interface ApiServerOptions {
   podLogs?: PodLogSource;
   /** Reported as gitVersion by /version; default v1.32.0-meshlet. */
   version?: string;
+  /**
+   * Serving certificate. Default: a fresh self-signed one for `host`. Pass a
+   * persisted one so kubeconfigs written earlier stay valid across restarts.
+   */
+  tls?: ServingCert;
 }
 
 export interface ApiServer {
+  /** https://HOST:PORT */
   url: string;
   port: number;
+  /** PEM of the serving certificate; clients trust it as their CA (kubeconfigFor's caData). */
+  caData: string;
   close(): Promise<void>;
 }
 
@@ -85,7 +96,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     await handleResource({ client: options.client, podLogs: options.podLogs, req, res, query: parsed.searchParams, request });
   };
 
-  const server: Server = createServer((req, res) => {
+  const tls = options.tls ?? createServingCert([host, 'localhost', '127.0.0.1']);
+  const server: Server = createServer({ cert: tls.cert, key: tls.key }, (req, res) => {
     route(req, res).catch((err: unknown) => sendError(res, err));
   });
   server.keepAliveTimeout = 65_000;
@@ -97,10 +109,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     });
   });
   const port = (server.address() as AddressInfo).port;
-  url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
   return {
     url,
     port,
+    caData: tls.cert,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
