@@ -30,6 +30,8 @@ export interface MemoryStoreInternals {
   backend?: string;
   journal?: Journal;
   initial?: StoreState;
+  /** Runs on close after new calls are refused and before watches end (flush the journal, release files). */
+  onClose?: () => Promise<void>;
 }
 
 export const DEFAULT_HISTORY_LIMIT = 10_000;
@@ -41,6 +43,7 @@ export class MemoryStore implements Store {
   private readonly hub: WatchHub;
   private readonly leases: LeaseTable;
   private readonly journal: Journal | undefined;
+  private readonly onClose: (() => Promise<void>) | undefined;
   private revision = 1;
   /** Written but not yet durable, in revision order (journal mode only). */
   private unpublished: EntryEvent[] = [];
@@ -50,6 +53,7 @@ export class MemoryStore implements Store {
   constructor(options: MemoryStoreOptions = {}, internals: MemoryStoreInternals = {}) {
     this.backend = internals.backend ?? 'memory';
     this.journal = internals.journal;
+    this.onClose = internals.onClose;
     const initial = internals.initial;
     this.hub = new WatchHub(Math.max(1, options.historyLimit ?? DEFAULT_HISTORY_LIMIT), initial?.compactedRevision ?? 0);
     this.leases = new LeaseTable(options.clock ?? systemClock, (id, keys) => this.expireLease(id, keys), initial?.nextLeaseId ?? 1);
@@ -156,8 +160,8 @@ export class MemoryStore implements Store {
     this.assertOpen();
     const target = Math.min(revision, this.revision);
     if (target <= this.hub.compactedRevision) return;
-    if (this.journal) await this.journal.append({ op: 'compact', rev: target });
     this.hub.compact(target);
+    if (this.journal) await this.durable({ op: 'compact', rev: target });
   }
 
   async compactedRevision(): Promise<number> {
@@ -169,8 +173,9 @@ export class MemoryStore implements Store {
     this.assertOpen();
     if (!(ttlSeconds > 0)) throw new RangeError(`control/store: lease TTL must be positive, got ${ttlSeconds}`);
     const id = this.leases.newId();
-    if (this.journal) await this.durable({ op: 'lease-grant', id, ttl: ttlSeconds });
+    // State first, then the record: a snapshot taken in between must hold what the log says happened.
     this.leases.add(id, ttlSeconds);
+    if (this.journal) await this.durable({ op: 'lease-grant', id, ttl: ttlSeconds });
     return { id, ttlSeconds };
   }
 
@@ -190,7 +195,11 @@ export class MemoryStore implements Store {
     if (this.closed) return;
     this.closed = true;
     this.leases.close();
-    this.hub.failAll(closedError());
+    try {
+      await this.onClose?.();
+    } finally {
+      this.hub.failAll(closedError());
+    }
   }
 
   /** Marks the store failed (a journal write failed): every later call rejects with Unavailable. */

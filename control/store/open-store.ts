@@ -3,6 +3,7 @@
 
 import { MeshletError } from '../api/index.ts';
 import type { Clock, Store } from '../api/index.ts';
+import { openFileStore } from './file-store.ts';
 import { MemoryStore } from './memory-store.ts';
 
 export interface OpenStoreOptions {
@@ -23,11 +24,9 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
     }
     throw new MeshletError('MESHLET_STORE_BAD_URL', `control/store: unsupported store url "${url}" (expected redis://host:port or memory:)`);
   }
-  if (options.dataDir) {
-    throw new MeshletError('MESHLET_STORE_UNSUPPORTED', `control/store: the file-backed store is not available yet (dataDir ${options.dataDir})`);
-  }
   const memoryOptions: { clock?: Clock; historyLimit?: number } = {};
   if (options.clock) memoryOptions.clock = options.clock;
   if (options.historyLimit !== undefined) memoryOptions.historyLimit = options.historyLimit;
+  if (options.dataDir) return openFileStore({ dataDir: options.dataDir, ...memoryOptions });
   return new MemoryStore(memoryOptions);
 }
