@@ -25,3 +25,4 @@ export type {
 } from './kinds.ts';
 export type { Requirement } from './labels.ts';
 export { parseLabelSelector, matchesRequirements, matchesSelector, matchesLabels, selectorToString } from './labels.ts';
+export { stableStringify } from './stable-json.ts';

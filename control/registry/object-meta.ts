@@ -2,6 +2,7 @@
 
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { KubeObject, ObjectInput } from '../api/index.ts';
+import { stableStringify } from '../api/index.ts';
 
 const NAME_SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
@@ -15,16 +16,6 @@ export function randomNameSuffix(length = 5): string {
 
 export function newUid(): string {
   return randomUUID();
-}
-
-/** JSON with object keys sorted, so semantically equal values compare equal. */
-export function stableStringify(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
 }
 
 /** Everything except metadata and status: what `generation` tracks. */

@@ -1,0 +1,7 @@
+// control/agent: the node agent (kubelet). Container processes are run by
+// containers/; the agent wires IPs, sidecars and status around them.
+
+export type { PodIpSource, SidecarHandle, NodeAgentOptions } from './node-agent.ts';
+export { NodeAgent } from './node-agent.ts';
+export { resolveContainerEnv } from './container-env.ts';
+export { buildPodStatus } from './pod-status.ts';

@@ -1,0 +1,228 @@
+// The node agent (meshlet's kubelet). It watches the pods bound to its node
+// and, per pod, reconciles toward: an IP from the node's subnet, a sidecar,
+// the containers running as real processes, and a Pod status that says so.
+// reconcile(podKey) re-reads the pod and is safe to repeat; runtime status
+// changes only enqueue the key.
+
+import { PODS, isApiError, systemClock } from '../api/index.ts';
+import type { Client, Clock, Pod } from '../api/index.ts';
+import { Controller, Informer, createEventRecorder } from '../runtime/index.ts';
+import type { EventRecorder, ReconcileResult, Reconciler } from '../runtime/index.ts';
+import type { ContainerRunSpec, PodRunStatus, PodRuntime, RunningPod } from './containers/index.ts';
+import { resolveContainerEnv } from './container-env.ts';
+import { buildPodStatus, sameStatus } from './pod-status.ts';
+import { registerNode } from './node-registration.ts';
+import type { NodeRegistration } from './node-registration.ts';
+
+/** Hands out pod IPs from this node's subnet (overlay/ipam's PodIpAllocator fits). */
+export interface PodIpSource {
+  allocate(podKey: string): Promise<string>;
+  release(podKey: string): Promise<void>;
+}
+
+export interface SidecarHandle {
+  close(): Promise<void>;
+}
+
+export interface NodeAgentOptions {
+  client: Client;
+  nodeName: string;
+  /** The node's own address (.1 of its subnet). */
+  nodeAddress: string;
+  podCidr: string;
+  podIps: PodIpSource;
+  runtime: PodRuntime;
+  /** Network environment for a pod's containers (POD_IP, DNS, proxy, preload). */
+  networkEnv(pod: Pod, podIp: string, sidecarOutbound: string | undefined): Promise<Record<string, string>>;
+  /** Starts the pod's sidecar; absent → pods run without sidecars. */
+  startSidecar?(pod: Pod, podIp: string): Promise<SidecarHandle>;
+  /** Port of the sidecar's outbound listener on the pod IP. Default 15001. */
+  sidecarOutboundPort?: number;
+  clock?: Clock;
+  labels?: Record<string, string>;
+}
+
+interface PodRecord {
+  uid: string;
+  podIp: string;
+  running: RunningPod | undefined;
+  sidecar: SidecarHandle | undefined;
+  latest: PodRunStatus | undefined;
+  /** Why the pod could not start (env, IP exhaustion …), shown as its status. */
+  startError?: { reason: string; message: string };
+}
+
+export class NodeAgent implements Reconciler {
+  readonly name: string;
+  readonly nodeName: string;
+  private readonly options: NodeAgentOptions;
+  private readonly clock: Clock;
+  private readonly informer: Informer<Pod>;
+  private readonly controller: Controller;
+  private readonly events: EventRecorder;
+  private readonly pods = new Map<string, PodRecord>();
+  private registration: NodeRegistration | undefined;
+
+  constructor(options: NodeAgentOptions) {
+    this.options = options;
+    this.nodeName = options.nodeName;
+    this.name = `node-agent/${options.nodeName}`;
+    this.clock = options.clock ?? systemClock;
+    this.informer = new Informer<Pod>(options.client, PODS, { fieldSelector: `spec.nodeName=${options.nodeName}` });
+    this.controller = new Controller(this, {
+      workers: 4,
+      baseDelayMs: 200,
+      maxDelayMs: 10_000,
+      onError: (_name, key, err) => {
+        if (!isApiError(err, 'Conflict')) process.emitWarning(`control/agent: ${options.nodeName}: pod ${key}: ${String(err)}`);
+      },
+    });
+    this.events = createEventRecorder(options.client, 'kubelet', options.nodeName, this.clock);
+    const enqueue = (pod: Pod) => this.controller.enqueue(podKey(pod));
+    this.informer.addHandlers({ onAdd: enqueue, onUpdate: (_old, pod) => enqueue(pod), onDelete: enqueue });
+  }
+
+  async start(): Promise<void> {
+    this.registration = await registerNode({
+      client: this.options.client,
+      nodeName: this.nodeName,
+      nodeAddress: this.options.nodeAddress,
+      podCidr: this.options.podCidr,
+      labels: this.options.labels,
+      clock: this.clock,
+    });
+    this.informer.start();
+    await this.informer.waitForSync();
+    this.controller.start();
+  }
+
+  /** Pods this agent is running, for status output. */
+  runningPods(): { key: string; podIp: string }[] {
+    return [...this.pods].map(([key, r]) => ({ key, podIp: r.podIp }));
+  }
+
+  idle(): boolean {
+    return this.controller.idle();
+  }
+
+  async reconcile(key: string): Promise<ReconcileResult | void> {
+    const [namespace, name] = splitKey(key);
+    const pod = this.informer.get(namespace, name);
+    const record = this.pods.get(key);
+    if (record && (!pod || pod.metadata.uid !== record.uid)) await this.teardown(key, record);
+    if (!pod) return;
+    if (pod.metadata.deletionTimestamp) {
+      const current = this.pods.get(key);
+      if (current) await this.teardown(key, current);
+      try {
+        await this.options.client.delete(PODS, namespace, name, { gracePeriodSeconds: 0 });
+      } catch (err) {
+        if (!isApiError(err, 'NotFound')) throw err;
+      }
+      return;
+    }
+    let current = this.pods.get(key);
+    if (!current) {
+      const finished = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+      if (finished) return; // a finished pod is never started again (restart of the agent)
+      current = await this.startPod(key, pod);
+    }
+    return this.syncStatus(pod, current);
+  }
+
+  async stop(): Promise<void> {
+    this.informer.stop();
+    await this.controller.stop();
+    await Promise.all([...this.pods].map(([key, record]) => this.teardown(key, record)));
+    await this.registration?.stop();
+  }
+
+  private async startPod(key: string, pod: Pod): Promise<PodRecord> {
+    const podIp = await this.options.podIps.allocate(pod.metadata.uid).catch((err: unknown) => {
+      this.events.record(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${errorMessage(err)}`);
+      throw err;
+    });
+    const record: PodRecord = { uid: pod.metadata.uid, podIp, running: undefined, sidecar: undefined, latest: undefined };
+    this.pods.set(key, record);
+    const injectSidecar = this.options.startSidecar && pod.metadata.annotations?.['sidecar.istio.io/inject'] !== 'false';
+    try {
+      if (injectSidecar) record.sidecar = await this.options.startSidecar!(pod, podIp);
+      const outbound = record.sidecar ? `http://${podIp}:${this.options.sidecarOutboundPort ?? 15001}` : undefined;
+      const base = await this.options.networkEnv(pod, podIp, outbound);
+      const toRunSpec = async (c: Pod['spec'] extends infer S ? (S extends { containers: (infer C)[] } ? C : never) : never): Promise<ContainerRunSpec> => ({
+        name: c.name,
+        image: c.image,
+        command: c.command,
+        args: c.args,
+        env: await resolveContainerEnv(this.options.client, pod, c, podIp, this.nodeName, base),
+        workingDir: c.workingDir,
+        ports: c.ports,
+        readinessProbe: c.readinessProbe,
+        livenessProbe: c.livenessProbe,
+      });
+      const spec = pod.spec!;
+      const containers = await Promise.all(spec.containers.map(toRunSpec));
+      const initContainers = await Promise.all((spec.initContainers ?? []).map(toRunSpec));
+      record.running = this.options.runtime.startPod(
+        {
+          uid: pod.metadata.uid,
+          namespace: pod.metadata.namespace ?? 'default',
+          name: pod.metadata.name,
+          podIp,
+          restartPolicy: spec.restartPolicy ?? 'Always',
+          terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds,
+          initContainers,
+          containers,
+        },
+        (status) => {
+          if (this.pods.get(key) !== record) return;
+          record.latest = status;
+          for (const e of status.events) this.events.record(pod, e.type, e.reason, e.message);
+          this.controller.enqueue(key);
+        },
+      );
+      record.latest = record.running.status();
+    } catch (err) {
+      record.startError = { reason: 'CreateContainerConfigError', message: errorMessage(err) };
+      this.events.record(pod, 'Warning', 'Failed', `Error: ${errorMessage(err)}`);
+    }
+    return record;
+  }
+
+  private async syncStatus(pod: Pod, record: PodRecord): Promise<ReconcileResult | void> {
+    const now = new Date(this.clock.now()).toISOString();
+    const status = buildPodStatus(pod, record.latest, record.podIp, this.options.nodeAddress, now);
+    if (record.startError) {
+      status.reason = record.startError.reason;
+      status.message = record.startError.message;
+    }
+    if (sameStatus(pod.status, status)) return;
+    const { resourceVersion: _rv, ...metadata } = pod.metadata;
+    try {
+      await this.options.client.updateStatus(PODS, { ...pod, metadata, status });
+    } catch (err) {
+      if (isApiError(err, 'NotFound')) return;
+      throw err;
+    }
+  }
+
+  private async teardown(key: string, record: PodRecord): Promise<void> {
+    this.pods.delete(key);
+    await record.running?.stop().catch(() => undefined);
+    await record.sidecar?.close().catch(() => undefined);
+    await this.options.podIps.release(record.uid).catch(() => undefined);
+  }
+}
+
+function podKey(pod: Pod): string {
+  return `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`;
+}
+
+function splitKey(key: string): [string, string] {
+  const slash = key.indexOf('/');
+  return [key.slice(0, slash), key.slice(slash + 1)];
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,50 @@
+// Turns what the container runtime reports into a Pod's status, in the
+// shape the kubelet writes (phase, conditions, container statuses, IPs).
+
+import type { Pod, PodCondition, PodStatus } from '../api/index.ts';
+import type { PodRunStatus } from './containers/index.ts';
+import { stableStringify } from '../api/index.ts';
+
+export function buildPodStatus(
+  pod: Pod,
+  run: PodRunStatus | undefined,
+  podIp: string | undefined,
+  hostIp: string,
+  now: string,
+): PodStatus {
+  const previous = pod.status ?? {};
+  const conditionsNow: [PodCondition['type'], boolean][] = [
+    ['PodScheduled', true],
+    ['Initialized', run?.initialized ?? false],
+    ['ContainersReady', run?.ready ?? false],
+    ['Ready', run?.ready ?? false],
+  ];
+  const conditions: PodCondition[] = conditionsNow.map(([type, ok]) => {
+    const status = ok ? 'True' : 'False';
+    const before = previous.conditions?.find((c) => c.type === type);
+    return {
+      type,
+      status,
+      lastTransitionTime: before && before.status === status && before.lastTransitionTime ? before.lastTransitionTime : now,
+      ...(!ok && type !== 'PodScheduled' && run?.reason ? { reason: type === 'Initialized' ? 'PodInitializing' : 'ContainersNotReady' } : {}),
+    };
+  });
+  return {
+    phase: run?.phase ?? 'Pending',
+    conditions,
+    hostIP: hostIp,
+    ...(podIp ? { podIP: podIp, podIPs: [{ ip: podIp }] } : {}),
+    startTime: previous.startTime ?? now,
+    ...(run ? { containerStatuses: run.containerStatuses } : {}),
+    ...(run?.initContainerStatuses?.length ? { initContainerStatuses: run.initContainerStatuses } : {}),
+    ...(run?.reason ? { reason: run.reason } : {}),
+    ...(run?.message ? { message: run.message } : {}),
+  };
+}
+
+/** Compares statuses ignoring transition timestamps, so unchanged pods are not rewritten. */
+export function sameStatus(a: PodStatus | undefined, b: PodStatus): boolean {
+  const strip = (s: PodStatus | undefined) =>
+    s ? { ...s, conditions: s.conditions?.map(({ lastTransitionTime: _t, ...rest }) => rest) } : undefined;
+  return stableStringify(strip(a)) === stableStringify(strip(b));
+}
