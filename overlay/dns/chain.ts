@@ -1,0 +1,84 @@
+// The DNS server's plugin chain, in the one place its order is decided
+// (CoreDNS's plugin.cfg):
+//
+//   guard → cache → kubernetes → forward
+//
+// guard validates raw bytes (guard.ts) before anything parses them; cache
+// answers hot names from encoded bytes; kubernetes answers the cluster zone
+// and cluster PTRs; forward relays the rest upstream. The result is the wire
+// reply to send, or undefined to stay silent.
+
+import type { Clock } from '../../control/api/index.ts';
+import type { ClusterCatalog } from '../catalog.ts';
+import type { CachePlugin } from './cache.ts';
+import { cachePlugin } from './cache.ts';
+import { encodeReply } from './dns2-adapter.ts';
+import { forwardPlugin, parseUpstream } from './forward.ts';
+import { guardPacket } from './guard.ts';
+import { kubernetesPlugin } from './kubernetes.ts';
+import type { DnsPlugin, DnsQuery, DnsReply, NextHandler } from './message.ts';
+import { RCODE, emptyReply } from './message.ts';
+import { headerOnlyReply, restamp, truncatedReply, udpLimit } from './wire.ts';
+
+export interface DnsChainOptions {
+  catalog: ClusterCatalog;
+  zone: string;
+  upstreams: string[];
+  forwardTimeoutMs: number;
+  clock: Clock;
+  /** The server's own address: ns.dns.<zone> and the local end of loopback upstream sockets. */
+  serverHost: string;
+  ttl?: number;
+}
+
+export interface DnsChain {
+  /** Answers one raw packet; undefined means send nothing. */
+  handle(raw: Buffer, transport: 'udp' | 'tcp'): Promise<Buffer | undefined>;
+  readonly cache: CachePlugin;
+  close(): Promise<void>;
+}
+
+export function buildDnsChain(options: DnsChainOptions): DnsChain {
+  const cache = cachePlugin({ clock: options.clock });
+  const plugins: DnsPlugin[] = [
+    cache,
+    kubernetesPlugin({ catalog: options.catalog, zone: options.zone, ttl: options.ttl, nameserverAddress: options.serverHost }),
+    forwardPlugin({
+      upstreams: options.upstreams.map(parseUpstream),
+      timeoutMs: options.forwardTimeoutMs,
+      clock: options.clock,
+      loopbackBindHost: options.serverHost,
+    }),
+  ];
+  const unsubscribe = options.catalog.onChange(() => cache.invalidateZone());
+
+  const terminal: NextHandler = () => Promise.resolve(emptyReply(RCODE.SERVFAIL));
+  const entry = plugins.reduceRight<NextHandler>((next, plugin) => (query) => plugin.serve(query, next), terminal);
+
+  const toWire = (query: DnsQuery, reply: DnsReply): Buffer => {
+    const wire = reply.wire ? restamp(reply.wire, query) : encodeReply(query, reply);
+    return query.transport === 'udp' && wire.length > udpLimit(query) ? truncatedReply(wire, query) : wire;
+  };
+
+  return {
+    cache,
+    async handle(raw, transport) {
+      const guarded = guardPacket(raw, transport);
+      if (guarded.kind === 'drop') return undefined;
+      if (guarded.kind === 'reject') return headerOnlyReply(guarded.id, guarded.flags, guarded.rcode);
+      const query = guarded.query;
+      if (query.edns && query.edns.version > 0) return toWire(query, emptyReply(RCODE.BADVERS));
+      let reply: DnsReply;
+      try {
+        reply = await entry(query);
+      } catch {
+        reply = emptyReply(RCODE.SERVFAIL);
+      }
+      return toWire(query, reply);
+    },
+    async close() {
+      unsubscribe();
+      for (const plugin of plugins) await plugin.close?.();
+    },
+  };
+}

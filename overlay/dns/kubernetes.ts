@@ -1,0 +1,90 @@
+// The cluster zone plugin: answers authoritatively for <zone> from the
+// catalog (rebuilt lazily when the catalog's revision moves), answers PTR
+// queries for cluster addresses, and passes everything else to the next
+// plugin (forward). Missing names get NXDOMAIN, missing types NODATA, both
+// with the zone's SOA in the authority section.
+
+import type { ClusterCatalog } from '../catalog.ts';
+import type { ClusterZone } from './cluster-zone.ts';
+import { buildClusterZone, isInZone } from './cluster-zone.ts';
+import type { DnsPlugin, DnsQuery, DnsRecord, DnsReply, NextHandler } from './message.ts';
+import { RCODE, RR_CLASS, RR_TYPE } from './message.ts';
+
+export interface KubernetesPluginOptions {
+  catalog: ClusterCatalog;
+  zone: string;
+  ttl?: number;
+  nameserverAddress: string;
+}
+
+/** CNAME chains inside the zone are followed at most this far. */
+const MAX_CNAME_HOPS = 8;
+
+export function kubernetesPlugin(options: KubernetesPluginOptions): DnsPlugin & { zone(): ClusterZone } {
+  const { catalog } = options;
+  const zoneName = options.zone;
+  const ttl = options.ttl ?? 5;
+  let current: ClusterZone | undefined;
+
+  const zone = (): ClusterZone => {
+    if (!current || current.revision !== catalog.revision()) {
+      current = buildClusterZone(catalog, { zone: zoneName, ttl, nameserverAddress: options.nameserverAddress });
+    }
+    return current;
+  };
+
+  const answer = (z: ClusterZone, query: DnsQuery): DnsReply => {
+    const reply: DnsReply = { rcode: RCODE.NOERROR, authoritative: true, answers: [], authority: [], additional: [], cacheTtl: ttl };
+    if (query.class !== RR_CLASS.IN && query.class !== RR_CLASS.ANY) return { ...reply, rcode: RCODE.REFUSED, cacheTtl: 0 };
+    if (query.type === RR_TYPE.AXFR) return { ...reply, rcode: RCODE.REFUSED, cacheTtl: 0 };
+    let name = query.name;
+    for (let hop = 0; hop < MAX_CNAME_HOPS; hop++) {
+      const byType = z.records.get(name);
+      const exact = query.type === RR_TYPE.ANY ? [...(byType?.values() ?? [])].flat() : byType?.get(query.type);
+      if (exact && exact.length > 0) {
+        reply.answers.push(...exact);
+        addGlue(z, reply, exact);
+        return reply;
+      }
+      const cname = byType?.get(RR_TYPE.CNAME);
+      if (cname && cname.length > 0) {
+        reply.answers.push(...cname);
+        const target = (cname[0] as { target: string }).target;
+        if (!isInZone(target, z.zone)) return reply;
+        name = target;
+        continue;
+      }
+      if (!z.names.has(name)) {
+        // An answer chain that reached a missing in-zone target keeps NOERROR, as CoreDNS does.
+        if (reply.answers.length === 0) reply.rcode = RCODE.NXDOMAIN;
+      }
+      reply.authority.push(z.soa);
+      return reply;
+    }
+    return reply;
+  };
+
+  return {
+    name: 'kubernetes',
+    zone,
+    serve(query: DnsQuery, next: NextHandler): Promise<DnsReply> {
+      const z = zone();
+      if (isInZone(query.name, z.zone)) return Promise.resolve(answer(z, query));
+      if (query.type === RR_TYPE.PTR && query.name.endsWith('.in-addr.arpa')) {
+        const ptr = z.records.get(query.name)?.get(RR_TYPE.PTR);
+        if (ptr) return Promise.resolve({ rcode: RCODE.NOERROR, authoritative: true, answers: ptr, authority: [], additional: [], cacheTtl: ttl });
+      }
+      return next(query);
+    },
+  };
+}
+
+/** SRV answers carry the A records of their targets in the additional section. */
+function addGlue(z: ClusterZone, reply: DnsReply, answers: DnsRecord[]): void {
+  const added = new Set<string>();
+  for (const rr of answers) {
+    if (rr.type !== RR_TYPE.SRV || added.has(rr.target)) continue;
+    added.add(rr.target);
+    reply.additional.push(...(z.records.get(rr.target)?.get(RR_TYPE.A) ?? []));
+  }
+}

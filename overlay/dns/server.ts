@@ -1,0 +1,66 @@
+// startDnsServer: the cluster DNS on one address, UDP and TCP on the same port.
+
+import type { Clock } from '../../control/api/index.ts';
+import { systemClock } from '../../control/api/index.ts';
+import type { ClusterCatalog } from '../catalog.ts';
+import type { DnsChain } from './chain.ts';
+import { buildDnsChain } from './chain.ts';
+import { nameserversFromResolvConf } from './resolv-conf.ts';
+import { listenDns } from './transport.ts';
+
+export interface DnsServerOptions {
+  /** Address to bind (a loopback address; never the wildcard). */
+  host: string;
+  /** 0 (default) picks a free port, the same for UDP and TCP. */
+  port?: number;
+  /** Default cluster.local. */
+  zone?: string;
+  catalog: ClusterCatalog;
+  /** `host` or `host:port`; default: nameservers in /etc/resolv.conf. */
+  upstreams?: string[];
+  /** Per upstream; default 2000 ms. */
+  forwardTimeoutMs?: number;
+  clock?: Clock;
+  /** TTL of cluster records, seconds; default 5. */
+  ttl?: number;
+}
+
+export interface DnsServer {
+  host: string;
+  port: number;
+  /** Cache counters, for tests and /metrics. */
+  stats(): { hits: number; misses: number; entries: number };
+  close(): Promise<void>;
+}
+
+export async function startDnsServer(options: DnsServerOptions): Promise<DnsServer> {
+  if (options.host === '0.0.0.0' || options.host === '::') {
+    throw new TypeError(`overlay/dns: refusing to bind the wildcard address ${options.host}; pass a loopback address`);
+  }
+  const zone = (options.zone ?? 'cluster.local').toLowerCase().replace(/\.$/, '');
+  const chain: DnsChain = buildDnsChain({
+    catalog: options.catalog,
+    zone,
+    upstreams: options.upstreams ?? nameserversFromResolvConf(),
+    forwardTimeoutMs: options.forwardTimeoutMs ?? 2000,
+    clock: options.clock ?? systemClock,
+    serverHost: options.host,
+    ttl: options.ttl,
+  });
+  let listeners;
+  try {
+    listeners = await listenDns({ host: options.host, port: options.port ?? 0, handler: (raw, transport) => chain.handle(raw, transport) });
+  } catch (err) {
+    await chain.close();
+    throw err;
+  }
+  return {
+    host: listeners.host,
+    port: listeners.port,
+    stats: () => chain.cache.stats(),
+    async close() {
+      await listeners.close();
+      await chain.close();
+    },
+  };
+}
