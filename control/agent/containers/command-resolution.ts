@@ -1,0 +1,128 @@
+// Turns a container spec plus the image map into the program to execute, or
+// into the waiting reason kubelet would show when it cannot be run.
+//
+//   command given      → command[0] (PATH lookup, or relative to the working dir) with command[1..] + args
+//   image mapped       → the mapped program (.mjs/.js/.cjs under this Node.js) with args ?? the image's args
+//   neither            → waiting ImageNotMapped (no retry: nothing changes until the map does)
+
+import { accessSync, constants, statSync } from 'node:fs';
+import { delimiter, extname, isAbsolute, resolve } from 'node:path';
+import type { ContainerRunSpec, ImageMap, ImageMapEntry } from './types.ts';
+
+export interface ResolvedCommand {
+  ok: true;
+  /** Absolute path of the executable. */
+  file: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd: string;
+  /** The image map entry, when the image is mapped (its ports feed readiness). */
+  image?: ImageMapEntry;
+}
+
+export interface UnresolvedCommand {
+  ok: false;
+  /** kubelet's waiting reason: ImageNotMapped or RunContainerError. */
+  reason: 'ImageNotMapped' | 'RunContainerError';
+  message: string;
+}
+
+const NODE_EXTENSIONS = new Set(['.mjs', '.js', '.cjs']);
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+function isExecutableFile(path: string): boolean {
+  try {
+    if (!statSync(path).isFile()) return false;
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** PATH lookup as execvp does it; names with a slash resolve against cwd. */
+export function findExecutable(name: string, pathVar: string, cwd: string): string | undefined {
+  if (name.includes('/')) {
+    const path = isAbsolute(name) ? name : resolve(cwd, name);
+    return isExecutableFile(path) ? path : undefined;
+  }
+  for (const dir of pathVar.split(delimiter)) {
+    if (!dir) continue;
+    const candidate = resolve(cwd, dir, name);
+    if (isExecutableFile(candidate)) return candidate;
+  }
+  if (name === 'node' || name === 'nodejs') return process.execPath;
+  return undefined;
+}
+
+function runError(message: string): UnresolvedCommand {
+  return { ok: false, reason: 'RunContainerError', message };
+}
+
+function notFoundMessage(name: string): string {
+  const what = name.includes('/') ? `stat ${name}: no such file or directory` : `exec: "${name}": executable file not found in $PATH`;
+  return `failed to start container: meshlet runtime: ${what}`;
+}
+
+/**
+ * Resolves what to execute. `userMapFile` is named in the ImageNotMapped message
+ * so the user knows where to add a mapping.
+ */
+export function resolveContainerCommand(spec: ContainerRunSpec, imageMap: ImageMap): ResolvedCommand | UnresolvedCommand {
+  const mapped = spec.image ? imageMap.lookup(spec.image) : undefined;
+  const env: Record<string, string> = { PATH: process.env.PATH ?? DEFAULT_PATH, ...(mapped?.env ?? {}), ...spec.env };
+  const imageDir = mapped ? (mapped.workingDir ?? resolve(mapped.program, '..')) : undefined;
+  const cwd = spec.workingDir ? resolve(imageDir ?? process.cwd(), spec.workingDir) : (imageDir ?? process.cwd());
+  if (!isDirectory(cwd)) {
+    return runError(`failed to start container: meshlet runtime: chdir to cwd ("${cwd}") set in config.json failed: no such file or directory`);
+  }
+
+  if (spec.command && spec.command.length > 0) {
+    const [name, ...rest] = spec.command as [string, ...string[]];
+    const file = findExecutable(name, env.PATH ?? DEFAULT_PATH, cwd);
+    if (!file) return runError(notFoundMessage(name));
+    return { ok: true, file, args: [...rest, ...(spec.args ?? [])], env, cwd, ...(mapped ? { image: mapped } : {}) };
+  }
+
+  if (!mapped) {
+    if (!spec.image) {
+      return runError('failed to start container: meshlet runtime: the container has neither a command nor an image');
+    }
+    const where = imageMap.userFile ?? 'a user image map file (e.g. ~/.meshlet/images.yaml)';
+    return {
+      ok: false,
+      reason: 'ImageNotMapped',
+      message:
+        `image "${spec.image}" is not mapped to a local program and the container has no command; ` +
+        `add it to ${where} (images: { ${imageKeyHint(spec.image)}: { program: path/to/server.mjs } }) or give the container a command`,
+    };
+  }
+
+  const args = spec.args ?? mapped.args ?? [];
+  if (NODE_EXTENSIONS.has(extname(mapped.program))) {
+    try {
+      if (!statSync(mapped.program).isFile()) throw new Error('not a file');
+    } catch {
+      return runError(notFoundMessage(mapped.program));
+    }
+    return { ok: true, file: process.execPath, args: [mapped.program, ...args], env, cwd, image: mapped };
+  }
+  if (!isExecutableFile(mapped.program)) return runError(notFoundMessage(mapped.program));
+  return { ok: true, file: mapped.program, args, env, cwd, image: mapped };
+}
+
+function imageKeyHint(image: string): string {
+  const at = image.indexOf('@');
+  let ref = at >= 0 ? image.slice(0, at) : image;
+  const colon = ref.lastIndexOf(':');
+  if (colon > ref.lastIndexOf('/')) ref = ref.slice(0, colon);
+  return ref;
+}

@@ -1,0 +1,294 @@
+// Runs one pod: init containers in order, then the main containers, which
+// share fate. When a main container exits for good the restart policy applies
+// to the pod as a unit:
+//   Always     any exit → stop the others, back off (CrashLoopBackOff), restart all
+//   OnFailure  non-zero → same; zero → that container is Completed, the pod
+//              Succeeds when all are
+//   Never      non-zero → stop the others, pod Failed; zero → Completed, the pod
+//              ends Succeeded or Failed once all have exited
+// A failed init container is retried alone with backoff (Never: pod Failed).
+// A container that cannot be started (RunContainerError) counts as a failed
+// exit; an unmapped image leaves its container waiting and the pod Pending.
+
+import { mkdirSync } from 'node:fs';
+import type { Clock, Timer } from '../../api/index.ts';
+import { ContainerSlot } from './container-slot.ts';
+import type { SlotContext } from './container-slot.ts';
+import { podLogDir } from './log-files.ts';
+import type { ProcessExit } from './process-group.ts';
+import { RestartBackoff } from './restart-backoff.ts';
+import type { ImageMap, PodRunEvent, PodRunPhase, PodRunSpec, PodRunStatus, RestartBackoffOptions, RunningPod } from './types.ts';
+
+export interface PodRunnerOptions {
+  runDir: string;
+  pidDir: string;
+  imageMap: ImageMap;
+  clock: Clock;
+  restartBackoff: RestartBackoffOptions;
+  probeTimeScale: number;
+  portReadiness: { intervalMs: number; maxIntervalMs: number };
+}
+
+type Stage = 'init' | 'running' | 'backoff' | 'terminal' | 'stopping' | 'stopped';
+
+export class PodRunner implements RunningPod {
+  readonly uid: string;
+  readonly logDir: string;
+  readonly initSlots: ContainerSlot[];
+  readonly mainSlots: ContainerSlot[];
+  private stage: Stage = 'init';
+  private terminalPhase: PodRunPhase | undefined;
+  private initIndex = 0;
+  private generationStartMs = 0;
+  private readonly backoff: RestartBackoff;
+  private backoffTimer: Timer | undefined;
+  private pendingEvents: PodRunEvent[] = [];
+  private flushHandle: NodeJS.Immediate | undefined;
+  private stopping: Promise<void> | undefined;
+  private readonly gracePeriodSeconds: number;
+
+  constructor(
+    readonly spec: PodRunSpec,
+    private readonly options: PodRunnerOptions,
+    private readonly onStatus: (status: PodRunStatus) => void,
+  ) {
+    this.uid = spec.uid;
+    this.logDir = podLogDir(options.runDir, spec.namespace, spec.name, spec.uid);
+    this.backoff = new RestartBackoff(options.restartBackoff);
+    this.gracePeriodSeconds = spec.terminationGracePeriodSeconds ?? 30;
+    const ctx: SlotContext = {
+      podIp: spec.podIp,
+      namespace: spec.namespace,
+      pod: spec.name,
+      logDir: this.logDir,
+      pidDir: options.pidDir,
+      imageMap: options.imageMap,
+      probeTimeScale: options.probeTimeScale,
+      portReadiness: options.portReadiness,
+      gracePeriodSeconds: this.gracePeriodSeconds,
+      now: () => options.clock.now(),
+      event: (e) => {
+        this.pendingEvents.push(e);
+        this.changed();
+      },
+      changed: () => this.changed(),
+    };
+    const inits = spec.initContainers ?? [];
+    this.initSlots = inits.map((c) => new ContainerSlot(c, true, ctx, 'PodInitializing'));
+    this.mainSlots = spec.containers.map((c) => new ContainerSlot(c, false, ctx, inits.length > 0 ? 'PodInitializing' : 'ContainerCreating'));
+    for (const slot of [...this.initSlots, ...this.mainSlots]) slot.onExit = (s, exit) => this.handleExit(s, exit);
+  }
+
+  start(): void {
+    mkdirSync(this.logDir, { recursive: true });
+    this.changed();
+    this.runInit();
+  }
+
+  /** True once the pod will run nothing more (stopped, or Succeeded/Failed with every process gone). */
+  get finished(): boolean {
+    if (this.stage === 'stopped') return true;
+    return this.stage === 'terminal' && [...this.initSlots, ...this.mainSlots].every((s) => !s.running);
+  }
+
+  slot(name: string): ContainerSlot | undefined {
+    return this.mainSlots.find((s) => s.name === name) ?? this.initSlots.find((s) => s.name === name);
+  }
+
+  private event(type: PodRunEvent['type'], reason: string, message: string, container?: string): void {
+    this.pendingEvents.push({ type, reason, message, ...(container ? { container } : {}) });
+    this.changed();
+  }
+
+  private runInit(): void {
+    while (this.stage === 'init') {
+      const slot = this.initSlots[this.initIndex];
+      if (!slot) {
+        this.startMain();
+        return;
+      }
+      if (slot.completed) {
+        this.initIndex++;
+        continue;
+      }
+      const outcome = slot.start();
+      if (outcome === 'failed') this.failInit(slot);
+      return;
+    }
+  }
+
+  private failInit(slot: ContainerSlot): void {
+    if (this.spec.restartPolicy === 'Never') {
+      this.finish('Failed');
+      return;
+    }
+    this.scheduleRestart([slot], slot, () => {
+      this.stage = 'init';
+      slot.restartCount++;
+      this.runInit();
+    });
+  }
+
+  private startMain(): void {
+    this.stage = 'running';
+    this.generationStartMs = this.options.clock.now();
+    this.startSlots(this.mainSlots);
+  }
+
+  private startSlots(slots: ContainerSlot[]): void {
+    let failed: ContainerSlot | undefined;
+    for (const slot of slots) {
+      if (slot.start() === 'failed') failed ??= slot;
+    }
+    if (failed) this.mainFailed(failed);
+  }
+
+  private handleExit(slot: ContainerSlot, exit: ProcessExit): void {
+    if (this.stage === 'stopping' || this.stage === 'stopped' || this.stage === 'backoff') return;
+    if (this.stage === 'terminal') {
+      this.changed();
+      return;
+    }
+    if (slot.init) {
+      if (exit.exitCode === 0) {
+        slot.completed = true;
+        this.initIndex++;
+        this.runInit();
+      } else {
+        this.failInit(slot);
+      }
+      return;
+    }
+    const policy = this.spec.restartPolicy;
+    if (exit.exitCode === 0 && policy !== 'Always') {
+      slot.completed = true;
+      this.maybeComplete();
+      return;
+    }
+    this.mainFailed(slot);
+  }
+
+  private mainFailed(slot: ContainerSlot): void {
+    if (this.spec.restartPolicy === 'Never') {
+      this.finish('Failed');
+      return;
+    }
+    const toRestart = this.mainSlots.filter((s) => !s.completed || this.spec.restartPolicy === 'Always');
+    this.scheduleRestart(toRestart, slot, () => {
+      this.stage = 'running';
+      this.generationStartMs = this.options.clock.now();
+      for (const s of toRestart) {
+        if (s.everRan || s.state.waiting?.reason === 'RunContainerError') s.restartCount++;
+      }
+      this.startSlots(toRestart.filter((s) => s.state.waiting?.reason !== 'ImageNotMapped'));
+    });
+  }
+
+  /** Main containers under OnFailure/Never: the pod ends once every one has exited. */
+  private maybeComplete(): void {
+    const allDone = this.mainSlots.every((s) => !s.running && s.state.terminated);
+    if (!allDone) return;
+    const failed = this.mainSlots.some((s) => s.lastExitCode !== 0);
+    this.finish(failed ? 'Failed' : 'Succeeded');
+  }
+
+  private finish(phase: 'Succeeded' | 'Failed'): void {
+    this.stage = 'terminal';
+    this.terminalPhase = phase;
+    for (const s of [...this.initSlots, ...this.mainSlots]) void s.kill(this.gracePeriodSeconds);
+    this.changed();
+  }
+
+  /**
+   * Stops the other running containers, backs off and then calls `restart`.
+   * Every container to be restarted waits with CrashLoopBackOff meanwhile
+   * (RunContainerError keeps its more telling reason).
+   */
+  private scheduleRestart(slots: ContainerSlot[], failed: ContainerSlot, restart: () => void): void {
+    this.stage = 'backoff';
+    const ranFor = this.options.clock.now() - this.generationStartMs;
+    const delayMs = this.backoff.next(ranFor);
+    const kills = slots.map((s) => s.kill(this.gracePeriodSeconds));
+    const pod = `${this.spec.name}_${this.spec.namespace}(${this.spec.uid})`;
+    void Promise.all(kills).then(() => {
+      if (this.stage !== 'backoff') return;
+      for (const s of slots) {
+        if (s.state.waiting?.reason === 'RunContainerError' || s.state.waiting?.reason === 'ImageNotMapped') continue;
+        s.rememberLastState();
+        s.setWaiting('CrashLoopBackOff', `back-off ${formatDelay(delayMs)} restarting failed container=${s.name} pod=${pod}`);
+      }
+    });
+    this.event('Warning', 'BackOff', `Back-off restarting failed container ${failed.name} in pod ${pod}`, failed.name);
+    this.backoffTimer = this.options.clock.setTimer(delayMs, () => {
+      this.backoffTimer = undefined;
+      void Promise.all(kills).then(() => {
+        if (this.stage === 'backoff') restart();
+      });
+    });
+  }
+
+  phase(): PodRunPhase {
+    if (this.terminalPhase) return this.terminalPhase;
+    if (this.initIndex < this.initSlots.length) return 'Pending';
+    return this.mainSlots.every((s) => s.everRan) ? 'Running' : 'Pending';
+  }
+
+  status(): PodRunStatus {
+    const running = this.stage === 'running';
+    const status: PodRunStatus = {
+      phase: this.phase(),
+      ready: running && this.mainSlots.every((s) => s.ready),
+      initialized: this.initIndex >= this.initSlots.length,
+      containerStatuses: this.mainSlots.map((s) => s.status()),
+      events: [],
+    };
+    if (this.initSlots.length > 0) status.initContainerStatuses = this.initSlots.map((s) => s.status());
+    const unmapped = this.mainSlots.concat(this.initSlots).find((s) => s.state.waiting?.reason === 'ImageNotMapped');
+    if (unmapped && !this.terminalPhase) {
+      status.reason = 'ImageNotMapped';
+      status.message = unmapped.state.waiting?.message ?? '';
+    }
+    return status;
+  }
+
+  private changed(): void {
+    if (this.flushHandle || this.stage === 'stopped') return;
+    this.flushHandle = setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    clearImmediate(this.flushHandle);
+    this.flushHandle = undefined;
+    const status = this.status();
+    status.events = this.pendingEvents;
+    this.pendingEvents = [];
+    try {
+      this.onStatus(status);
+    } catch {
+      // A failing listener must not stop the pod's lifecycle; the next change reports again.
+    }
+  }
+
+  stop(options: { gracePeriodSeconds?: number } = {}): Promise<void> {
+    if (this.stopping) return this.stopping;
+    this.stage = 'stopping';
+    this.backoffTimer?.cancel();
+    this.backoffTimer = undefined;
+    const grace = options.gracePeriodSeconds ?? this.gracePeriodSeconds;
+    const kills = [...this.initSlots, ...this.mainSlots].map((s) => s.kill(grace));
+    this.stopping = Promise.all(kills).then(() => {
+      this.stage = 'stopped';
+      this.flush();
+    });
+    return this.stopping;
+  }
+}
+
+/** Go's time.Duration text, as kubelet prints it: 500ms, 10s, 1m20s, 5m0s. */
+function formatDelay(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  const seconds = Math.round(ms / 100) / 10;
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  return `${minutes}m${Math.round((seconds - minutes * 60) * 10) / 10}s`;
+}

@@ -1,0 +1,172 @@
+// The container runtime of one node agent: starts pods (PodRunner), serves
+// their logs (the API server's PodLogSource shape) and stops everything on close.
+
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { systemClock } from '../../api/index.ts';
+import { ContainerRuntimeError, PodLogError } from './errors.ts';
+import { containerLogPath, readLogFile } from './log-files.ts';
+import type { ReadLogOptions } from './log-files.ts';
+import { PodRunner } from './pod-runner.ts';
+import type { ContainerSlot } from './container-slot.ts';
+import type { PodLogOptions, PodLogStreamSource, PodRunSpec, PodRunStatus, PodRuntime, PodRuntimeOptions, RunningPod } from './types.ts';
+
+const SAMPLE_INTERVAL_MS = 1000;
+const FOLLOW_POLL_MS = 100;
+
+export function createPodRuntime(options: PodRuntimeOptions): PodRuntime {
+  const clock = options.clock ?? systemClock;
+  const pidDir = join(options.runDir, 'pids');
+  /** Latest pod per namespace/name (kept after it stopped so its logs stay readable). */
+  const byName = new Map<string, PodRunner>();
+  const live = new Set<PodRunner>();
+  let closed = false;
+  let sampler: NodeJS.Timeout | undefined;
+
+  const sampleLogs = (): void => {
+    const now = Date.now();
+    for (const runner of live) {
+      for (const slot of [...runner.initSlots, ...runner.mainSlots]) if (slot.log.running) slot.log.sample(now);
+    }
+  };
+
+  const runnerOptions = {
+    runDir: options.runDir,
+    pidDir,
+    imageMap: options.imageMap,
+    clock,
+    restartBackoff: options.restartBackoff ?? {},
+    probeTimeScale: options.probeTimeScale ?? 1,
+    portReadiness: { intervalMs: options.portReadiness?.intervalMs ?? 25, maxIntervalMs: options.portReadiness?.maxIntervalMs ?? 1000 },
+  };
+
+  function startPod(spec: PodRunSpec, onStatus: (status: PodRunStatus) => void): RunningPod {
+    if (closed) throw new ContainerRuntimeError('MESHLET_RUNTIME_CLOSED', `agent/containers: runtime is closed; cannot start pod ${spec.namespace}/${spec.name}`);
+    const runner = new PodRunner(spec, runnerOptions, onStatus);
+    byName.set(`${spec.namespace}/${spec.name}`, runner);
+    live.add(runner);
+    if (!sampler) {
+      sampler = setInterval(sampleLogs, SAMPLE_INTERVAL_MS);
+      sampler.unref();
+    }
+    runner.start();
+    const stop = runner.stop.bind(runner);
+    return {
+      uid: runner.uid,
+      status: () => runner.status(),
+      stop: async (stopOptions) => {
+        await stop(stopOptions);
+        live.delete(runner);
+      },
+    };
+  }
+
+  function logs(namespace: string, pod: string, logOptions: PodLogOptions = {}): AsyncIterable<string> {
+    const runner = byName.get(`${namespace}/${pod}`);
+    return (async function* () {
+      yield* runner ? runnerLogs(runner, pod, logOptions) : diskLogs(options.runDir, namespace, pod, logOptions);
+    })();
+  }
+
+  async function close(): Promise<void> {
+    closed = true;
+    clearInterval(sampler);
+    sampler = undefined;
+    await Promise.all([...live].map((r) => r.stop()));
+    live.clear();
+  }
+
+  return {
+    startPod,
+    logs,
+    stream: logs,
+    get: (namespace, name) => byName.get(`${namespace}/${name}`),
+    close,
+  };
+}
+
+/** An adapter for control/apiserver's PodLogSource. */
+export function podLogSource(runtime: Pick<PodRuntime, 'logs'>): PodLogStreamSource {
+  return { stream: (namespace, pod, options) => runtime.logs(namespace, pod, options) };
+}
+
+function containerNameRequired(pod: string, main: string[], init: string[]): PodLogError {
+  const initPart = init.length > 0 ? ` or one of the init containers: [${init.join(' ')}]` : '';
+  return new PodLogError('MESHLET_LOGS_CONTAINER_NAME_REQUIRED', `a container name must be specified for pod ${pod}, choose one of: [${main.join(' ')}]${initPart}`);
+}
+
+function pickSlot(runner: PodRunner, pod: string, container: string | undefined): ContainerSlot {
+  if (container === undefined) {
+    if (runner.mainSlots.length !== 1) {
+      throw containerNameRequired(pod, runner.mainSlots.map((s) => s.name), runner.initSlots.map((s) => s.name));
+    }
+    return runner.mainSlots[0]!;
+  }
+  const slot = runner.slot(container);
+  if (!slot) throw new PodLogError('MESHLET_LOGS_CONTAINER_NOT_FOUND', `container ${container} is not valid for pod ${pod}`);
+  return slot;
+}
+
+function runnerLogs(runner: PodRunner, pod: string, options: PodLogOptions): AsyncIterable<string> {
+  const slot = pickSlot(runner, pod, options.container);
+  const instances = slot.log.instances;
+  let range: { start: number; end?: number };
+  if (options.previous) {
+    const previous = instances[instances.length - 2];
+    if (!previous) throw new PodLogError('MESHLET_LOGS_PREVIOUS_NOT_FOUND', `previous terminated container "${slot.name}" in pod "${pod}" not found`);
+    range = { start: previous.start, ...(previous.end !== undefined ? { end: previous.end } : {}) };
+  } else {
+    const current = instances[instances.length - 1];
+    if (!current) {
+      const waiting = slot.state.waiting?.reason ?? 'ContainerCreating';
+      throw new PodLogError('MESHLET_LOGS_CONTAINER_WAITING', `container "${slot.name}" in pod "${pod}" is waiting to start: ${waiting}`);
+    }
+    range = { start: current.start };
+  }
+  const read: ReadLogOptions = {
+    ...range,
+    follow: options.follow === true && !options.previous,
+    isFinished: () => runner.finished,
+    pollMs: FOLLOW_POLL_MS,
+    ...(options.tailLines !== undefined ? { tailLines: options.tailLines } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
+  if (options.sinceSeconds !== undefined) {
+    const cutoff = Date.now() - options.sinceSeconds * 1000;
+    read.notBefore = slot.log.offsetAt(cutoff, range.start);
+  }
+  return readLogFile(slot.log.path, read);
+}
+
+/** Logs of a pod this runtime does not know (e.g. after a restart of meshlet): the newest log directory for it. */
+function diskLogs(runDir: string, namespace: string, pod: string, options: PodLogOptions): AsyncIterable<string> {
+  const root = join(runDir, 'logs');
+  const prefix = `${namespace}_${pod}_`;
+  let newest: { dir: string; mtime: number } | undefined;
+  let names: string[] = [];
+  try {
+    names = readdirSync(root).filter((n) => n.startsWith(prefix) && !n.slice(prefix.length).includes('_'));
+  } catch {
+    // No logs directory yet.
+  }
+  for (const name of names) {
+    const dir = join(root, name);
+    const mtime = statSync(dir).mtimeMs;
+    if (!newest || mtime > newest.mtime) newest = { dir, mtime };
+  }
+  if (!newest) throw new PodLogError('MESHLET_LOGS_POD_NOT_FOUND', `agent/containers: no logs for pod ${namespace}/${pod} on this node`);
+  const containers = readdirSync(newest.dir).filter((n) => n.endsWith('.log')).map((n) => n.slice(0, -'.log'.length));
+  let container = options.container;
+  if (container === undefined) {
+    if (containers.length !== 1) throw containerNameRequired(pod, containers, []);
+    container = containers[0]!;
+  } else if (!containers.includes(container)) {
+    throw new PodLogError('MESHLET_LOGS_CONTAINER_NOT_FOUND', `container ${container} is not valid for pod ${pod}`);
+  }
+  if (options.previous) throw new PodLogError('MESHLET_LOGS_PREVIOUS_NOT_FOUND', `previous terminated container "${container}" in pod "${pod}" not found`);
+  return readLogFile(containerLogPath(newest.dir, container), {
+    start: 0,
+    ...(options.tailLines !== undefined ? { tailLines: options.tailLines } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+}

@@ -1,0 +1,176 @@
+// A container is a process group. Each one is started as
+//
+//   /bin/sh -c '<watchdog>' meshlet-container FILE ARGS...
+//
+// detached (so it leads a new process group), stdout+stderr appended to the
+// container's log file, stdin from /dev/null. Before exec'ing FILE, the shell
+// forks a watchdog into the same group that blocks reading fd 3 — a pipe whose
+// other end only this Node.js process holds. When meshlet exits for any reason
+// (including SIGKILL) the kernel closes that end, the read returns, and the
+// watchdog SIGKILLs its whole group. The watchdog ignores SIGTERM/SIGINT/SIGHUP
+// so a graceful stop (SIGTERM to the group) does not disarm it. FILE replaces
+// the shell (exec), so the child's pid is the container's pid and its exit
+// status is the container's.
+//
+// Every live group is also recorded as runDir/pids/<pgid> (removed once the
+// group is killed); reapOrphans() SIGKILLs any recorded group still alive, for
+// `meshlet down` after a crash.
+
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, openSync, closeSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+
+const WATCHDOG = "{ trap '' TERM INT HUP; read _ <&3; kill -9 0; } & exec 3<&- ; exec \"$@\"";
+
+export interface ProcessRecord {
+  pgid: number;
+  /** Linux process start time (clock ticks since boot, /proc/<pid>/stat field 22), to detect pid reuse. */
+  startTicks?: string;
+  namespace: string;
+  pod: string;
+  container: string;
+  file: string;
+}
+
+export interface ContainerProcessOptions {
+  file: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd: string;
+  logFile: string;
+  pidDir: string;
+  labels: { namespace: string; pod: string; container: string };
+}
+
+export interface ProcessExit {
+  /** Kubernetes-style exit code: 128 + signal number when killed by a signal. */
+  exitCode: number;
+  signal?: number;
+  signalName?: NodeJS.Signals;
+}
+
+export interface ContainerProcess {
+  readonly pid: number;
+  readonly exited: Promise<ProcessExit>;
+  /** Sends a signal to the whole group; false when the group is gone. */
+  signal(sig: NodeJS.Signals): boolean;
+}
+
+function procStartTicks(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may contain spaces and parentheses: split after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[19];
+  } catch {
+    return undefined;
+  }
+}
+
+export function signalGroup(pgid: number, sig: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-pgid, sig);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const SIGNAL_NUMBERS: Partial<Record<NodeJS.Signals, number>> = {
+  SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGTRAP: 5, SIGABRT: 6, SIGBUS: 7, SIGFPE: 8, SIGKILL: 9,
+  SIGUSR1: 10, SIGSEGV: 11, SIGUSR2: 12, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15,
+};
+
+export function startContainerProcess(options: ContainerProcessOptions): ContainerProcess {
+  mkdirSync(options.pidDir, { recursive: true });
+  const logFd = openSync(options.logFile, 'a');
+  let child: ChildProcess;
+  try {
+    child = spawn('/bin/sh', ['-c', WATCHDOG, 'meshlet-container', options.file, ...options.args], {
+      detached: true,
+      stdio: ['ignore', logFd, logFd, 'pipe'],
+      env: options.env,
+      cwd: options.cwd,
+    });
+  } finally {
+    closeSync(logFd);
+  }
+  const pid = child.pid;
+  const lifeline = child.stdio[3] as Readable | null;
+  // The lifeline must never be read by us nor keep the loop alive on its own.
+  lifeline?.on('error', () => {});
+  const recordPath = pid !== undefined ? join(options.pidDir, String(pid)) : undefined;
+  if (pid !== undefined && recordPath) {
+    const record: ProcessRecord = { pgid: pid, ...options.labels, file: options.file };
+    const ticks = procStartTicks(pid);
+    if (ticks) record.startTicks = ticks;
+    writeFileSync(recordPath, JSON.stringify(record));
+  }
+
+  const exited = new Promise<ProcessExit>((resolveExit) => {
+    let done = false;
+    const finish = (exit: ProcessExit): void => {
+      if (done) return;
+      done = true;
+      // The container's main process is gone: as in Kubernetes, nothing else in it survives.
+      if (pid !== undefined) signalGroup(pid, 'SIGKILL');
+      lifeline?.destroy();
+      if (recordPath) rmSync(recordPath, { force: true });
+      resolveExit(exit);
+    };
+    child.once('error', () => finish({ exitCode: 128 }));
+    child.once('exit', (code, signal) => {
+      if (signal) {
+        const n = SIGNAL_NUMBERS[signal] ?? 0;
+        finish({ exitCode: 128 + n, signal: n, signalName: signal });
+      } else {
+        finish({ exitCode: code ?? 0 });
+      }
+    });
+  });
+
+  return {
+    pid: pid ?? -1,
+    exited,
+    signal: (sig) => (pid === undefined ? false : signalGroup(pid, sig)),
+  };
+}
+
+/**
+ * SIGKILLs every recorded process group that is still alive and removes the
+ * records; returns how many groups it killed. A record whose pid now belongs to
+ * a different process (start time differs) is dropped without killing.
+ */
+export function reapOrphansSync(runDir: string): number {
+  const pidDir = join(runDir, 'pids');
+  let names: string[];
+  try {
+    names = readdirSync(pidDir);
+  } catch {
+    return 0;
+  }
+  let killed = 0;
+  for (const name of names) {
+    const path = join(pidDir, name);
+    const pgid = Number(name);
+    if (Number.isInteger(pgid) && pgid > 1) {
+      let record: Partial<ProcessRecord> = {};
+      try {
+        record = JSON.parse(readFileSync(path, 'utf8')) as Partial<ProcessRecord>;
+      } catch {
+        // A record cut short by a crash still names the group in its file name.
+      }
+      const ticks = procStartTicks(pgid);
+      const reused = record.startTicks !== undefined && ticks !== undefined && ticks !== record.startTicks;
+      if (!reused && signalGroup(pgid, 0) && signalGroup(pgid, 'SIGKILL')) killed++;
+    }
+    rmSync(path, { force: true });
+  }
+  return killed;
+}
+
+export async function reapOrphans(runDir: string): Promise<number> {
+  return reapOrphansSync(runDir);
+}

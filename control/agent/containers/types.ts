@@ -1,0 +1,134 @@
+// The contract between the node agent and the container runtime: what the agent
+// asks to run (PodRunSpec), what the runtime reports back (PodRunStatus), and
+// the handles it gets (RunningPod, PodRuntime).
+
+import type { Clock, ContainerStatus, Probe } from '../../api/index.ts';
+
+export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
+
+export interface ContainerRunSpec {
+  name: string;
+  image?: string;
+  command?: string[];
+  args?: string[];
+  /** Fully resolved by the node agent (POD_IP, DNS, proxy, preload …); wins over the image's env. */
+  env: Record<string, string>;
+  workingDir?: string;
+  ports?: { containerPort: number; protocol?: string; name?: string }[];
+  readinessProbe?: Probe;
+  livenessProbe?: Probe;
+  startupProbe?: Probe;
+}
+
+export interface PodRunSpec {
+  uid: string;
+  namespace: string;
+  name: string;
+  /** The address probes and port readiness checks connect to. */
+  podIp: string;
+  restartPolicy: RestartPolicy;
+  /** Seconds between SIGTERM and SIGKILL on stop; default 30 as in Kubernetes. */
+  terminationGracePeriodSeconds?: number;
+  initContainers?: ContainerRunSpec[];
+  containers: ContainerRunSpec[];
+}
+
+export interface PodRunEvent {
+  type: 'Normal' | 'Warning';
+  /** kubelet's reason names: Pulled, Created, Started, Killing, BackOff, Unhealthy, Failed, … */
+  reason: string;
+  message: string;
+  /** The container the event is about, when there is one (kubelet's fieldPath spec.containers{name}). */
+  container?: string;
+}
+
+export type PodRunPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed';
+
+export interface PodRunStatus {
+  phase: PodRunPhase;
+  /** Every main container is running and ready. */
+  ready: boolean;
+  /** All init containers completed. */
+  initialized: boolean;
+  containerStatuses: ContainerStatus[];
+  initContainerStatuses?: ContainerStatus[];
+  reason?: string;
+  message?: string;
+  /** Events since the previous onStatus callback (empty in `RunningPod.status()`). */
+  events: PodRunEvent[];
+}
+
+export interface RunningPod {
+  readonly uid: string;
+  status(): PodRunStatus;
+  /** SIGTERM every container's process group, SIGKILL after the grace period; resolves when all exited. */
+  stop(options?: { gracePeriodSeconds?: number }): Promise<void>;
+}
+
+export interface PodLogOptions {
+  container?: string;
+  follow?: boolean;
+  tailLines?: number;
+  sinceSeconds?: number;
+  previous?: boolean;
+  signal?: AbortSignal;
+}
+
+/** The shape control/apiserver's PodLogSource expects. */
+export interface PodLogStreamSource {
+  stream(namespace: string, pod: string, options: PodLogOptions): AsyncIterable<string>;
+}
+
+export interface ImageMapEntry {
+  /** Absolute path of the program standing in for the image. */
+  program: string;
+  env?: Record<string, string>;
+  /** The image's default CMD; a container's args replace them. */
+  args?: string[];
+  /** The image's WORKDIR; default: the program's directory. */
+  workingDir?: string;
+  /** Ports the image listens on; used for readiness when the container declares none. */
+  ports?: number[];
+}
+
+export interface ImageMap {
+  /** The files the map was loaded from, in order (later ones override earlier ones). */
+  readonly files: readonly string[];
+  /** A user mapping file to name in ImageNotMapped messages. */
+  readonly userFile?: string;
+  lookup(image: string): ImageMapEntry | undefined;
+  readonly size: number;
+}
+
+export interface RestartBackoffOptions {
+  /** Delay before the first restart; doubles per consecutive failure. Default 1000 ms. */
+  initialMs?: number;
+  /** Ceiling for the delay. Default 30000 ms. */
+  maxMs?: number;
+  /** A pod that ran this long before failing restarts with the initial delay again. Default 60000 ms. */
+  resetAfterMs?: number;
+}
+
+export interface PodRuntimeOptions {
+  /** Per-cluster directory: logs under runDir/logs, process-group records under runDir/pids. */
+  runDir: string;
+  imageMap: ImageMap;
+  /** Drives restart backoff and its reset window (probes and grace periods use real time). */
+  clock?: Clock;
+  restartBackoff?: RestartBackoffOptions;
+  /** Multiplies probe initialDelay/period/timeout seconds (e.g. 0.01 for fast tests). Default 1. */
+  probeTimeScale?: number;
+  /** Interval of the default (port) readiness check, starting value and cap. Default 25 ms, capped at 1000 ms. */
+  portReadiness?: { intervalMs?: number; maxIntervalMs?: number };
+  /** Node name for kubelet-style event messages. */
+  nodeName?: string;
+}
+
+export interface PodRuntime extends PodLogStreamSource {
+  startPod(spec: PodRunSpec, onStatus: (status: PodRunStatus) => void): RunningPod;
+  logs(namespace: string, pod: string, options?: PodLogOptions): AsyncIterable<string>;
+  /** The running (or last) pod for a namespace/name on this runtime. */
+  get(namespace: string, name: string): RunningPod | undefined;
+  /** Stops every pod. */
+  close(): Promise<void>;
+}

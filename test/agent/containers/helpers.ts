@@ -1,0 +1,110 @@
+// Shared fixtures for the container runtime tests: a temporary run directory,
+// a runtime that records every status callback, and condition waits with deadlines.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createPodRuntime, imageMapFromEntries } from '../../../control/agent/containers/index.ts';
+import type { ContainerRunSpec, ImageMap, PodRunSpec, PodRunStatus, PodRuntime, PodRuntimeOptions, RunningPod } from '../../../control/agent/containers/index.ts';
+
+export interface Harness {
+  runDir: string;
+  runtime: PodRuntime;
+  close(): Promise<void>;
+}
+
+export function tempRunDir(): string {
+  return mkdtempSync(join(tmpdir(), 'meshlet-containers-'));
+}
+
+export function harness(options: Partial<PodRuntimeOptions> & { imageMap?: ImageMap } = {}): Harness {
+  const runDir = options.runDir ?? tempRunDir();
+  const runtime = createPodRuntime({ imageMap: imageMapFromEntries({}), ...options, runDir });
+  return {
+    runDir,
+    runtime,
+    async close() {
+      await runtime.close();
+      rmSync(runDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface WatchedPod {
+  pod: RunningPod;
+  statuses: PodRunStatus[];
+  /** Every event reported so far, in order. */
+  events(): { type: string; reason: string; message: string }[];
+  latest(): PodRunStatus;
+}
+
+let seq = 0;
+
+export function podSpec(containers: ContainerRunSpec[], overrides: Partial<PodRunSpec> = {}): PodRunSpec {
+  seq++;
+  return {
+    uid: `uid-${process.pid}-${seq}`,
+    namespace: 'default',
+    name: `pod-${seq}`,
+    podIp: '127.253.0.2',
+    restartPolicy: 'Always',
+    terminationGracePeriodSeconds: 2,
+    containers,
+    ...overrides,
+  };
+}
+
+export function startWatched(runtime: PodRuntime, spec: PodRunSpec): WatchedPod {
+  const statuses: PodRunStatus[] = [];
+  const pod = runtime.startPod(spec, (s) => statuses.push(s));
+  return {
+    pod,
+    statuses,
+    events: () => statuses.flatMap((s) => s.events),
+    latest: () => pod.status(),
+  };
+}
+
+/** Polls `condition` until it returns a truthy value or the deadline passes. */
+export async function waitFor<T>(what: string, condition: () => T | Promise<T>, timeoutMs = 10_000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await condition();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export async function collect(stream: AsyncIterable<string>): Promise<string> {
+  let out = '';
+  for await (const chunk of stream) out += chunk;
+  return out;
+}
+
+export function node(script: string, env: Record<string, string> = {}, extra: Partial<ContainerRunSpec> = {}): Omit<ContainerRunSpec, 'name'> {
+  return { image: 'meshlet-test/node', command: [process.execPath, '-e', script], env, ...extra };
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function pidOf(status: PodRunStatus, container: string): number {
+  const id = status.containerStatuses.find((c) => c.name === container)?.containerID ?? '';
+  return Number(id.replace('meshlet://', ''));
+}

@@ -1,0 +1,89 @@
+import t from 'tap';
+import { PodLogError } from '../../../control/agent/containers/index.ts';
+import { collect, harness, node, podSpec, startWatched, waitFor } from './helpers.ts';
+
+t.test('a container runs as a process with its env, and its output is in the logs', async (t) => {
+  const h = harness();
+  t.teardown(() => h.close());
+  const spec = podSpec([
+    { name: 'app', ...node('console.log("hello from", process.env.GREETING); console.error("to stderr"); setInterval(() => {}, 1000)', { GREETING: 'meshlet' }) },
+  ]);
+  const w = startWatched(h.runtime, spec);
+  await waitFor('running and ready', () => w.latest().phase === 'Running' && w.latest().ready);
+  const text = await waitFor('both lines logged', async () => {
+    const out = await collect(h.runtime.logs(spec.namespace, spec.name, {}));
+    return out.includes('to stderr') ? out : '';
+  });
+  t.match(text, /hello from meshlet\n/);
+  t.match(text, /to stderr\n/);
+  const status = w.latest().containerStatuses[0]!;
+  t.match(status.containerID, /^meshlet:\/\/\d+$/);
+  t.ok(status.state.running?.startedAt);
+  t.same(
+    w.events().map((e) => e.reason),
+    ['Pulled', 'Created', 'Started'],
+  );
+  await w.pod.stop();
+  t.ok(w.statuses.at(-1)?.containerStatuses[0]?.state.terminated, 'final callback reports the container terminated');
+});
+
+t.test('tailLines returns the last lines; follow streams new lines and ends when the pod stops', async (t) => {
+  const h = harness();
+  t.teardown(() => h.close());
+  const spec = podSpec([
+    { name: 'app', ...node('for (let i = 1; i <= 5; i++) console.log("line " + i); process.stdin.resume(); process.on("SIGUSR2", () => console.log("more")); setInterval(() => {}, 1000)') },
+  ]);
+  const w = startWatched(h.runtime, spec);
+  await waitFor('five lines', async () => (await collect(h.runtime.logs(spec.namespace, spec.name, {}))).includes('line 5\n'));
+  t.equal(await collect(h.runtime.logs(spec.namespace, spec.name, { tailLines: 2 })), 'line 4\nline 5\n');
+  t.equal(await collect(h.runtime.logs(spec.namespace, spec.name, { tailLines: 0 })), '');
+
+  const chunks: string[] = [];
+  const following = (async () => {
+    for await (const chunk of h.runtime.logs(spec.namespace, spec.name, { follow: true, tailLines: 1 })) chunks.push(chunk);
+  })();
+  await waitFor('follow saw the tail', () => chunks.join('').includes('line 5\n'));
+  const pid = Number(w.latest().containerStatuses[0]!.containerID!.replace('meshlet://', ''));
+  process.kill(pid, 'SIGUSR2');
+  await waitFor('follow saw the new line', () => chunks.join('').includes('more\n'));
+  t.notMatch(chunks.join(''), /line 4/, 'tailLines applies to follow');
+  await w.pod.stop();
+  await following;
+  t.pass('follow ended once the pod stopped');
+});
+
+t.test('follow ends when the signal aborts', async (t) => {
+  const h = harness();
+  t.teardown(() => h.close());
+  const spec = podSpec([{ name: 'app', ...node('console.log("x"); setInterval(() => {}, 1000)') }]);
+  startWatched(h.runtime, spec);
+  const abort = new AbortController();
+  let seen = '';
+  const following = (async () => {
+    for await (const chunk of h.runtime.logs(spec.namespace, spec.name, { follow: true, signal: abort.signal })) seen += chunk;
+  })();
+  await waitFor('first line', () => seen.includes('x\n'));
+  abort.abort();
+  await following;
+  t.equal(seen, 'x\n');
+});
+
+t.test('log errors match kubelet/kubectl wording', async (t) => {
+  const h = harness();
+  t.teardown(() => h.close());
+  const spec = podSpec([
+    { name: 'a', ...node('setInterval(() => {}, 1000)') },
+    { name: 'b', ...node('setInterval(() => {}, 1000)') },
+  ]);
+  startWatched(h.runtime, spec);
+  await t.rejects(collect(h.runtime.logs(spec.namespace, spec.name, {})), {
+    message: `a container name must be specified for pod ${spec.name}, choose one of: [a b]`,
+    logCode: 'MESHLET_LOGS_CONTAINER_NAME_REQUIRED',
+    reason: 'BadRequest',
+  });
+  await t.rejects(collect(h.runtime.logs(spec.namespace, spec.name, { container: 'c' })), { logCode: 'MESHLET_LOGS_CONTAINER_NOT_FOUND' });
+  await t.rejects(collect(h.runtime.logs(spec.namespace, spec.name, { container: 'a', previous: true })), {
+    message: `previous terminated container "a" in pod "${spec.name}" not found`,
+  });
+  await t.rejects(collect(h.runtime.logs(spec.namespace, 'nope', {})), PodLogError);
+});
