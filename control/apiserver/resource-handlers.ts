@@ -3,7 +3,7 @@
 // Each maps onto one or a few Client calls; the Client owns the semantics.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Client, DeleteOptions, KubeObject, ObjectInput } from '../api/index.ts';
+import type { Client, Clock, DeleteOptions, KubeObject, ObjectInput } from '../api/index.ts';
 import { ApiError, notFound } from '../api/index.ts';
 import type { ResourceRequest } from './request-info.ts';
 import { decodeObjectBody, decodePatchBody, readBody } from './body.ts';
@@ -13,10 +13,13 @@ import { serveWatch } from './watch.ts';
 import { handleScale } from './scale.ts';
 import { handleLog } from './log.ts';
 import type { PodLogSource } from './log.ts';
-import { renderTable, wantsTable } from './table.ts';
+import { dryRunCreate, dryRunDelete, dryRunPatch, dryRunUpdate, isDryRun } from './dry-run.ts';
+import { recordUpdateManager } from '../registry/patch/index.ts';
+import { includeObjectParam, renderTable, wantsTable } from './table.ts';
 
 export interface HandlerContext {
   client: Client;
+  clock: Clock;
   podLogs?: PodLogSource;
   req: IncomingMessage;
   res: ServerResponse;
@@ -75,6 +78,15 @@ function checkBodyIdentity(ctx: HandlerContext, body: unknown): ObjectInput {
   return out;
 }
 
+/** Records the request's fieldManager as owner of the fields it sets (managedFields, operation Update). */
+function withManager(ctx: HandlerContext, before: KubeObject | undefined, obj: ObjectInput): ObjectInput {
+  const manager = ctx.query.get('fieldManager');
+  if (!manager) return obj;
+  if (manager.length > 128) throw new ApiError('BadRequest', 'apiserver: fieldManager must be at most 128 characters');
+  const time = new Date(ctx.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return recordUpdateManager(ctx.request.type, before, obj, manager, time);
+}
+
 function deleteOptionsFrom(query: URLSearchParams, body: unknown): DeleteOptions {
   const b = body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
   const propagation = query.get('propagationPolicy') ?? (b['propagationPolicy'] as string | undefined);
@@ -102,6 +114,15 @@ async function readDeleteBody(req: IncomingMessage): Promise<unknown> {
   }
 }
 
+/** Watch events in Table form: each event's object is a one-row Table (kubectl get -w). */
+function tableEvents(ctx: HandlerContext): (event: { type: string; object: KubeObject }) => unknown {
+  const include = includeObjectParam(ctx.query);
+  return (event) =>
+    event.type === 'BOOKMARK' || event.type === 'ERROR'
+      ? event
+      : { type: event.type, object: renderTable(ctx.request, [event.object], { include, now: ctx.clock.now() }) };
+}
+
 function listKind(ctx: HandlerContext): string {
   return `${ctx.request.type.kind}List`;
 }
@@ -120,22 +141,23 @@ async function handleCollection(ctx: HandlerContext): Promise<void> {
         await serveWatch(req, res, client, request, {
           options: { ...selectors, resourceVersion: resourceVersion === '0' ? undefined : resourceVersion, allowBookmarks: boolParam(query, 'allowWatchBookmarks') },
           timeoutSeconds: intParam(query, 'timeoutSeconds'),
-          convert: wantsTable(req) ? (event) => ({ type: event.type, object: renderTable(request, [event.object], { wide: false, watchEvent: true }) }) : undefined,
+          convert: wantsTable(req) ? tableEvents(ctx) : undefined,
         });
         return;
       }
       const list = await client.list(request.type, { ...selectors, limit: intParam(query, 'limit'), continue: query.get('continue') || undefined });
       const items = list.items.map((item) => withRequestedVersion(item, request));
       if (wantsTable(req)) {
-        sendJson(res, 200, { ...renderTable(request, items, { wide: query.get('includeObject') === 'Object' }), metadata: list.metadata });
+        const table = renderTable(request, items, { include: includeObjectParam(query), now: ctx.clock.now(), resourceVersion: list.metadata.resourceVersion, continue: list.metadata.continue });
+        sendJson(res, 200, table);
         return;
       }
       sendJson(res, 200, { kind: listKind(ctx), apiVersion: requestedApiVersion(request.type, request.version), metadata: list.metadata, items });
       return;
     }
     case 'POST': {
-      const obj = checkBodyIdentity(ctx, decodeObjectBody(req, await readBody(req)));
-      const created = await client.create(request.type, obj);
+      const obj = withManager(ctx, undefined, checkBodyIdentity(ctx, decodeObjectBody(req, await readBody(req))));
+      const created = isDryRun(query) ? await dryRunCreate(client, request.type, obj) : await client.create(request.type, obj);
       sendJson(res, 201, withRequestedVersion(created, request));
       return;
     }
@@ -172,7 +194,7 @@ async function handleObject(ctx: HandlerContext): Promise<void> {
         return;
       }
       const obj = withRequestedVersion(await getObject(ctx), request);
-      sendJson(res, 200, wantsTable(req) ? renderTable(request, [obj], { wide: false }) : obj);
+      sendJson(res, 200, wantsTable(req) ? renderTable(request, [obj], { include: includeObjectParam(query), now: ctx.clock.now() }) : obj);
       return;
     }
     case 'PUT': {
@@ -180,7 +202,13 @@ async function handleObject(ctx: HandlerContext): Promise<void> {
       if (obj.metadata.name !== name) {
         throw new ApiError('BadRequest', `apiserver: the name of the object (${String(obj.metadata.name)}) does not match the name on the URL (${name})`);
       }
-      const updated = request.subresource === 'status' ? await client.updateStatus(request.type, obj) : await client.update(request.type, obj);
+      let updated: ObjectInput;
+      if (request.subresource === 'status') updated = await client.updateStatus(request.type, obj);
+      else if (isDryRun(query)) updated = await dryRunUpdate(client, request.type, obj);
+      else {
+        const before = query.get('fieldManager') ? await client.get(request.type, request.namespace, name) : undefined;
+        updated = await client.update(request.type, withManager(ctx, before, obj));
+      }
       sendJson(res, 200, withRequestedVersion(updated, request));
       return;
     }
@@ -188,13 +216,18 @@ async function handleObject(ctx: HandlerContext): Promise<void> {
       const { patchType, patch } = decodePatchBody(req, await readBody(req));
       const fieldManager = query.get('fieldManager') || undefined;
       const subresource = request.subresource === 'status' ? 'status' : undefined;
-      const patched = await client.patch(request.type, request.namespace, name, patchType, patch, { fieldManager, force: boolParam(query, 'force'), subresource });
+      const patchOptions = { fieldManager, force: boolParam(query, 'force') };
+      const patched =
+        isDryRun(query) && !subresource
+          ? await dryRunPatch(client, request.type, request.namespace, name, patchType, patch, patchOptions)
+          : await client.patch(request.type, request.namespace, name, patchType, patch, { ...patchOptions, subresource });
       sendJson(res, 200, withRequestedVersion(patched, request));
       return;
     }
     case 'DELETE': {
       if (request.subresource) break;
-      const deleted = await client.delete(request.type, request.namespace, name, deleteOptionsFrom(query, await readDeleteBody(req)));
+      const options = deleteOptionsFrom(query, await readDeleteBody(req));
+      const deleted = isDryRun(query) ? await dryRunDelete(client, request.type, request.namespace, name) : await client.delete(request.type, request.namespace, name, options);
       sendJson(res, 200, withRequestedVersion(deleted, request));
       return;
     }

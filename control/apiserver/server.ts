@@ -6,12 +6,13 @@ import type { Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import type { Client } from '../api/index.ts';
-import { ApiError, MeshletError } from '../api/index.ts';
+import type { Client, Clock } from '../api/index.ts';
+import { ApiError, MeshletError, systemClock } from '../api/index.ts';
 import { parseResourcePath } from './request-info.ts';
 import { handleResource } from './resource-handlers.ts';
 import type { PodLogSource } from './log.ts';
 import { sendError, sendJson } from './responses.ts';
+import { openApiV2Document, openApiV3ForPath, openApiV3Index } from './openapi.ts';
 import { createServingCert } from './serving-cert.ts';
 import type { ServingCert } from './serving-cert.ts';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.ts';
@@ -32,6 +33,8 @@ export interface ApiServerOptions {
    * persisted one so kubeconfigs written earlier stay valid across restarts.
    */
   tls?: ServingCert;
+  /** Drives the AGE columns of Table output. Default: the system clock. */
+  clock?: Clock;
 }
 
 export interface ApiServer {
@@ -76,6 +79,13 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         res.end('ok');
         return;
       }
+      if (path === '/openapi/v3') return sendJson(res, 200, openApiV3Index());
+      if (path === '/openapi/v2') return sendJson(res, 200, openApiV2Document());
+      if (path.startsWith('/openapi/v3/')) {
+        const doc = openApiV3ForPath(path);
+        if (doc) return sendJson(res, 200, doc);
+        throw new ApiError('NotFound', `the server could not find the requested resource (${path})`);
+      }
       const groupOnly = /^\/apis\/([^/]+)$/.exec(path);
       if (groupOnly) {
         const group = apiGroup(groupOnly[1]!);
@@ -93,7 +103,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const request = parseResourcePath(path);
     if (!request) throw new ApiError('NotFound', `the server could not find the requested resource (${req.method} ${path})`);
     if ('unknownResource' in request) throw new ApiError('NotFound', `the server could not find the requested resource (${request.unknownResource})`);
-    await handleResource({ client: options.client, podLogs: options.podLogs, req, res, query: parsed.searchParams, request });
+    await handleResource({ client: options.client, clock: options.clock ?? systemClock, podLogs: options.podLogs, req, res, query: parsed.searchParams, request });
   };
 
   const tls = options.tls ?? createServingCert([host, 'localhost', '127.0.0.1']);

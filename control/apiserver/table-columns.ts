@@ -1,7 +1,10 @@
-// Column definitions per kind, matching kubectl's printers
-// (pkg/printers/internalversion/printers.go). priority 1 = shown with -o wide.
+// Column definitions per kind, matching kubectl's server-side printers
+// (pkg/printers/internalversion/printers.go) and Istio's CRD printer columns.
+// priority 1 columns are the ones kubectl shows only with -o wide.
 
 import type { KubeObject, ResourceType } from '../api/index.ts';
+import { ageOf } from './human-duration.ts';
+import { podCells } from './table-pods.ts';
 
 export interface Column {
   name: string;
@@ -9,12 +12,239 @@ export interface Column {
   format?: string;
   description?: string;
   priority?: number;
-  value(obj: KubeObject): unknown;
+  value(obj: KubeObject, now: number): unknown;
 }
 
-export const NAME_COLUMN: Column = { name: 'Name', format: 'name', description: 'Name must be unique within a namespace.', value: (o) => o.metadata.name };
-export const AGE_COLUMN: Column = { name: 'Age', type: 'string', description: 'CreationTimestamp', value: (o) => o.metadata.creationTimestamp };
+type Obj = Record<string, unknown>;
 
-export function columnsFor(_type: ResourceType): Column[] {
-  return [NAME_COLUMN, AGE_COLUMN];
+function get(obj: unknown, path: string): unknown {
+  let node = obj;
+  for (const key of path.split('.')) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Obj)[key];
+  }
+  return node;
+}
+
+function orNone(v: unknown): unknown {
+  return v === undefined || v === null || v === '' ? '<none>' : v;
+}
+
+function num(v: unknown): number {
+  return typeof v === 'number' ? v : 0;
+}
+
+function formatLabels(map: unknown): string {
+  if (!map || typeof map !== 'object') return '<none>';
+  const entries = Object.entries(map as Record<string, string>).sort(([a], [b]) => a.localeCompare(b));
+  return entries.length ? entries.map(([k, v]) => `${k}=${v}`).join(',') : '<none>';
+}
+
+function labelSelector(sel: unknown): string {
+  const s = sel as { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] } | undefined;
+  if (!s) return '<none>';
+  const parts = Object.entries(s.matchLabels ?? {}).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`);
+  for (const e of s.matchExpressions ?? []) {
+    if (e.operator === 'Exists') parts.push(e.key);
+    else if (e.operator === 'DoesNotExist') parts.push(`!${e.key}`);
+    else parts.push(`${e.key} ${e.operator.toLowerCase()} (${(e.values ?? []).join(',')})`);
+  }
+  return parts.length ? parts.join(',') : '<none>';
+}
+
+function containersOf(obj: KubeObject): { name: string; image?: string }[] {
+  return (get(obj, 'spec.template.spec.containers') as { name: string; image?: string }[] | undefined) ?? [];
+}
+
+const col = (name: string, value: Column['value'], extra: Partial<Column> = {}): Column => ({ name, value, ...extra });
+const wide = (name: string, value: Column['value']): Column => col(name, value, { priority: 1 });
+
+export const NAME_COLUMN: Column = col('Name', (o) => o.metadata.name, { format: 'name', description: 'Name must be unique within a namespace.' });
+export const AGE_COLUMN: Column = col('Age', (o, now) => ageOf(o.metadata.creationTimestamp, now), { description: 'CreationTimestamp' });
+
+const workloadWide: Column[] = [
+  wide('Containers', (o) => containersOf(o).map((c) => c.name).join(',')),
+  wide('Images', (o) => containersOf(o).map((c) => c.image ?? '').join(',')),
+  wide('Selector', (o) => labelSelector(get(o, 'spec.selector'))),
+];
+
+function servicePorts(o: KubeObject): string {
+  const ports = (get(o, 'spec.ports') as { port: number; nodePort?: number; protocol?: string }[] | undefined) ?? [];
+  if (ports.length === 0) return '<none>';
+  return ports.map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`).join(',');
+}
+
+function externalIp(o: KubeObject): string {
+  const type = get(o, 'spec.type') ?? 'ClusterIP';
+  const external = (get(o, 'spec.externalIPs') as string[] | undefined) ?? [];
+  if (type === 'ExternalName') return String(get(o, 'spec.externalName') ?? '<none>');
+  if (type === 'LoadBalancer') {
+    const ingress = ((get(o, 'status.loadBalancer.ingress') as { ip?: string; hostname?: string }[] | undefined) ?? []).map((i) => i.ip ?? i.hostname ?? '');
+    const all = [...ingress, ...external].filter(Boolean);
+    return all.length ? all.join(',') : '<pending>';
+  }
+  return external.length ? external.join(',') : '<none>';
+}
+
+function endpointsCell(o: KubeObject): string {
+  const subsets = (o['subsets'] as { addresses?: { ip: string }[]; ports?: { port: number }[] }[] | undefined) ?? [];
+  const list: string[] = [];
+  for (const s of subsets) {
+    for (const a of s.addresses ?? []) {
+      if ((s.ports ?? []).length === 0) list.push(a.ip);
+      for (const p of s.ports ?? []) list.push(`${a.ip}:${p.port}`);
+    }
+  }
+  if (list.length === 0) return '<none>';
+  return list.length > 3 ? `${list.slice(0, 3).join(',')} + ${list.length - 3} more...` : list.join(',');
+}
+
+function nodeStatus(o: KubeObject): string {
+  const ready = ((get(o, 'status.conditions') as { type: string; status: string }[] | undefined) ?? []).find((c) => c.type === 'Ready');
+  const parts = [ready?.status === 'True' ? 'Ready' : ready ? 'NotReady' : 'Unknown'];
+  if (get(o, 'spec.unschedulable') === true) parts.push('SchedulingDisabled');
+  return parts.join(',');
+}
+
+function nodeRoles(o: KubeObject): string {
+  const roles = Object.keys(o.metadata.labels ?? {})
+    .filter((k) => k.startsWith('node-role.kubernetes.io/'))
+    .map((k) => k.slice('node-role.kubernetes.io/'.length))
+    .filter(Boolean);
+  return roles.length ? roles.sort().join(',') : '<none>';
+}
+
+function nodeAddress(o: KubeObject, type: string): unknown {
+  const addr = ((get(o, 'status.addresses') as { type: string; address: string }[] | undefined) ?? []).find((a) => a.type === type);
+  return orNone(addr?.address);
+}
+
+function eventObject(o: KubeObject): string {
+  const inv = (o['involvedObject'] ?? {}) as { kind?: string; name?: string };
+  return `${(inv.kind ?? '').toLowerCase()}/${inv.name ?? ''}`;
+}
+
+function eventLastSeen(o: KubeObject, now: number): string {
+  const t = (o['lastTimestamp'] as string | undefined) ?? (o['eventTime'] as string | undefined) ?? (o['firstTimestamp'] as string | undefined) ?? o.metadata.creationTimestamp;
+  return ageOf(t, now);
+}
+
+function json(v: unknown): unknown {
+  return v === undefined ? '<none>' : Array.isArray(v) || (v !== null && typeof v === 'object') ? JSON.stringify(v) : v;
+}
+
+function jobDuration(o: KubeObject, now: number): string {
+  const start = get(o, 'status.startTime') as string | undefined;
+  if (!start) return '';
+  const end = (get(o, 'status.completionTime') as string | undefined) ?? new Date(now).toISOString();
+  return ageOf(start, Date.parse(end));
+}
+
+const COLUMNS: Record<string, Column[]> = {
+  '/Pod': [
+    NAME_COLUMN,
+    col('Ready', (o) => podCells(o).ready, { description: 'The aggregate readiness state of this pod for accepting traffic.' }),
+    col('Status', (o) => podCells(o).status, { description: 'The aggregate status of the containers in this pod.' }),
+    col('Restarts', (o, now) => podCells(o, now).restarts, { description: 'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.' }),
+    AGE_COLUMN,
+    wide('IP', (o) => orNone(get(o, 'status.podIP'))),
+    wide('Node', (o) => orNone(get(o, 'spec.nodeName'))),
+    wide('Nominated Node', (o) => orNone(get(o, 'status.nominatedNodeName'))),
+    wide('Readiness Gates', (o) => podCells(o).readinessGates),
+  ],
+  '/Service': [
+    NAME_COLUMN,
+    col('Type', (o) => get(o, 'spec.type') ?? 'ClusterIP'),
+    col('Cluster-IP', (o) => orNone(get(o, 'spec.clusterIP'))),
+    col('External-IP', externalIp),
+    col('Port(s)', servicePorts),
+    AGE_COLUMN,
+    wide('Selector', (o) => formatLabels(get(o, 'spec.selector'))),
+  ],
+  'apps/Deployment': [
+    NAME_COLUMN,
+    col('Ready', (o) => `${num(get(o, 'status.readyReplicas'))}/${num(get(o, 'spec.replicas'))}`),
+    col('Up-to-date', (o) => num(get(o, 'status.updatedReplicas')), { type: 'integer' }),
+    col('Available', (o) => num(get(o, 'status.availableReplicas')), { type: 'integer' }),
+    AGE_COLUMN,
+    ...workloadWide,
+  ],
+  'apps/ReplicaSet': [
+    NAME_COLUMN,
+    col('Desired', (o) => num(get(o, 'spec.replicas')), { type: 'integer' }),
+    col('Current', (o) => num(get(o, 'status.replicas')), { type: 'integer' }),
+    col('Ready', (o) => num(get(o, 'status.readyReplicas')), { type: 'integer' }),
+    AGE_COLUMN,
+    ...workloadWide,
+  ],
+  'batch/Job': [
+    NAME_COLUMN,
+    col('Completions', (o) => `${num(get(o, 'status.succeeded'))}/${num(get(o, 'spec.completions')) || 1}`),
+    col('Duration', jobDuration),
+    AGE_COLUMN,
+    ...workloadWide,
+  ],
+  '/Node': [
+    NAME_COLUMN,
+    col('Status', nodeStatus),
+    col('Roles', nodeRoles),
+    AGE_COLUMN,
+    col('Version', (o) => get(o, 'status.nodeInfo.kubeletVersion') ?? ''),
+    wide('Internal-IP', (o) => nodeAddress(o, 'InternalIP')),
+    wide('External-IP', (o) => nodeAddress(o, 'ExternalIP')),
+    wide('OS-Image', (o) => orNone(get(o, 'status.nodeInfo.osImage'))),
+    wide('Kernel-Version', (o) => orNone(get(o, 'status.nodeInfo.kernelVersion'))),
+    wide('Container-Runtime', (o) => orNone(get(o, 'status.nodeInfo.containerRuntimeVersion'))),
+  ],
+  '/Endpoints': [NAME_COLUMN, col('Endpoints', endpointsCell), AGE_COLUMN],
+  '/Event': [
+    col('Last Seen', eventLastSeen),
+    col('Type', (o) => o['type'] ?? ''),
+    col('Reason', (o) => o['reason'] ?? ''),
+    col('Object', eventObject),
+    wide('Subobject', (o) => get(o, 'involvedObject.fieldPath') ?? ''),
+    wide('Source', (o) => [get(o, 'source.component'), get(o, 'source.host')].filter(Boolean).join(', ')),
+    col('Message', (o) => String(o['message'] ?? '').trim()),
+    wide('First Seen', (o, now) => ageOf((o['firstTimestamp'] as string | undefined) ?? o.metadata.creationTimestamp, now)),
+    wide('Count', (o) => num(o['count']) || 1),
+    wide('Name', (o) => o.metadata.name),
+  ],
+  '/Namespace': [NAME_COLUMN, col('Status', (o) => get(o, 'status.phase') ?? 'Active'), AGE_COLUMN],
+  '/ConfigMap': [NAME_COLUMN, col('Data', (o) => Object.keys((o['data'] as Obj | undefined) ?? {}).length + Object.keys((o['binaryData'] as Obj | undefined) ?? {}).length, { type: 'integer' }), AGE_COLUMN],
+  '/Secret': [NAME_COLUMN, col('Type', (o) => o['type'] ?? 'Opaque'), col('Data', (o) => Object.keys((o['data'] as Obj | undefined) ?? {}).length, { type: 'integer' }), AGE_COLUMN],
+  '/ServiceAccount': [NAME_COLUMN, col('Secrets', (o) => ((o['secrets'] as unknown[] | undefined) ?? []).length, { type: 'integer' }), AGE_COLUMN],
+  'networking.k8s.io/Ingress': [
+    NAME_COLUMN,
+    col('Class', (o) => orNone(get(o, 'spec.ingressClassName'))),
+    col('Hosts', (o) => ((get(o, 'spec.rules') as { host?: string }[] | undefined) ?? []).map((r) => r.host ?? '*').join(',') || '*'),
+    col('Address', (o) => ((get(o, 'status.loadBalancer.ingress') as { ip?: string; hostname?: string }[] | undefined) ?? []).map((i) => i.ip ?? i.hostname).join(',')),
+    col('Ports', (o) => ((get(o, 'spec.tls') as unknown[] | undefined) ?? []).length ? '80, 443' : '80'),
+    AGE_COLUMN,
+  ],
+  'discovery.k8s.io/EndpointSlice': [
+    NAME_COLUMN,
+    col('AddressType', (o) => o['addressType'] ?? ''),
+    col('Ports', (o) => ((o['ports'] as { port?: number }[] | undefined) ?? []).map((p) => p.port).join(',') || '<unset>'),
+    col('Endpoints', (o) => {
+      const ips = ((o['endpoints'] as { addresses?: string[] }[] | undefined) ?? []).flatMap((e) => e.addresses ?? []);
+      return ips.length === 0 ? '<unset>' : ips.length > 3 ? `${ips.slice(0, 3).join(',')} + ${ips.length - 3} more...` : ips.join(',');
+    }),
+    AGE_COLUMN,
+  ],
+  'coordination.k8s.io/Lease': [NAME_COLUMN, col('Holder', (o) => get(o, 'spec.holderIdentity') ?? ''), AGE_COLUMN],
+  'networking.istio.io/VirtualService': [NAME_COLUMN, col('Gateways', (o) => json(get(o, 'spec.gateways'))), col('Hosts', (o) => json(get(o, 'spec.hosts'))), AGE_COLUMN],
+  'networking.istio.io/DestinationRule': [NAME_COLUMN, col('Host', (o) => orNone(get(o, 'spec.host'))), AGE_COLUMN],
+  'networking.istio.io/ServiceEntry': [
+    NAME_COLUMN,
+    col('Hosts', (o) => json(get(o, 'spec.hosts'))),
+    col('Location', (o) => get(o, 'spec.location') ?? ''),
+    col('Resolution', (o) => get(o, 'spec.resolution') ?? ''),
+    AGE_COLUMN,
+  ],
+  'security.istio.io/AuthorizationPolicy': [NAME_COLUMN, col('Action', (o) => get(o, 'spec.action') ?? 'ALLOW'), AGE_COLUMN],
+  'security.istio.io/PeerAuthentication': [NAME_COLUMN, col('Mode', (o) => get(o, 'spec.mtls.mode') ?? ''), AGE_COLUMN],
+};
+
+export function columnsFor(type: ResourceType): Column[] {
+  return COLUMNS[`${type.group}/${type.kind}`] ?? [NAME_COLUMN, AGE_COLUMN];
 }

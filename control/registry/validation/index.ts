@@ -1,13 +1,21 @@
 // control/registry/validation: defaulting and validation the registry runs on
 // every create and update. `validateObject` returns one StatusCause per bad
 // field (empty = valid); the registry turns non-empty causes into a 422.
+//
+// Order: object metadata rules, the official schema of the kind
+// (kubernetes-models / @kubernetes-models/istio), then hand-written semantic
+// rules the schemas cannot express. A field reported by an earlier stage is
+// not reported again.
 
 import type { ObjectInput, ResourceType, StatusCause } from '../../api/index.ts';
+import { validateRateLimitPolicy } from '../../api/ratelimit-policy.ts';
 import { validateMeta } from './meta.ts';
 import { validateJob, validatePod, validateServiceSpec, validateWorkload } from './builtin.ts';
+import { validateAgainstSchema } from './schema-models.ts';
 
 export { applyDefaults } from './defaults.ts';
 export { isDns1123Label, isDns1123Subdomain } from './names.ts';
+export { preloadSchemas, hasSchema, toFieldPath } from './schema-models.ts';
 
 const KIND_VALIDATORS: Record<string, (obj: ObjectInput) => StatusCause[]> = {
   '/Pod': validatePod,
@@ -15,11 +23,23 @@ const KIND_VALIDATORS: Record<string, (obj: ObjectInput) => StatusCause[]> = {
   'apps/Deployment': validateWorkload,
   'apps/ReplicaSet': validateWorkload,
   'batch/Job': validateJob,
+  'policy.meshlet.dev/RateLimitPolicy': validateRateLimitPolicy,
 };
 
 export function validateObject(type: ResourceType, obj: ObjectInput): StatusCause[] {
-  if (obj === null || typeof obj !== 'object') return [{ field: '', reason: 'FieldValueInvalid', message: 'Invalid value: object expected' }];
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
+    return [{ field: '', reason: 'FieldValueInvalid', message: 'Invalid value: object expected' }];
+  }
   const causes = validateMeta(type, obj);
-  causes.push(...(KIND_VALIDATORS[`${type.group}/${type.kind}`]?.(obj) ?? []));
+  const seen = new Set(causes.map((c) => c.field));
+  const add = (more: StatusCause[]): void => {
+    for (const c of more) {
+      if (seen.has(c.field) || [...seen].some((f) => f !== '' && c.field.startsWith(`${f}.`))) continue;
+      seen.add(c.field);
+      causes.push(c);
+    }
+  };
+  add(validateAgainstSchema(type, obj));
+  add(KIND_VALIDATORS[`${type.group}/${type.kind}`]?.(obj) ?? []);
   return causes;
 }
