@@ -1,0 +1,204 @@
+// Deployment controller: one ReplicaSet per pod template (named
+// `<deployment>-<pod-template-hash>`), rolled forward by RollingUpdate or
+// Recreate, old sets kept up to revisionHistoryLimit, and status/conditions
+// that `kubectl rollout status` understands.
+
+import type { Client, Clock, Deployment, PodTemplateSpec, ReplicaSet } from '../api/index.ts';
+import { DEPLOYMENTS, REPLICA_SETS, isApiError, matchesSelector, systemClock } from '../api/index.ts';
+import type { EventRecorder, ReconcileResult, Reconciler } from '../runtime/index.ts';
+import { createEventRecorder } from '../runtime/index.ts';
+import { newReplicaSetTarget, oldReplicaSetTargets, specReplicas } from './deployment-rollout.ts';
+import {
+  REASON_DEADLINE_EXCEEDED,
+  REASON_NEW_RS_CREATED,
+  REASON_RS_UPDATED,
+  computeDeploymentStatus,
+  deadlineCondition,
+  sameDeploymentStatus,
+  setCondition,
+} from './deployment-status.ts';
+import { splitKey } from './keys.ts';
+import { canonicalJson, fnv32a, safeEncode } from './names.ts';
+import { controllerOf, controllerRef, isBeingDeleted, isControlledBy, withControllerRef } from './owner-refs.ts';
+
+export const POD_TEMPLATE_HASH_LABEL = 'pod-template-hash';
+export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
+export const DESIRED_REPLICAS_ANNOTATION = 'deployment.kubernetes.io/desired-replicas';
+export const MAX_REPLICAS_ANNOTATION = 'deployment.kubernetes.io/max-replicas';
+
+/** A stable hash of the pod template (the `pod-template-hash` label it carries is left out). */
+export function podTemplateHash(template: PodTemplateSpec): string {
+  const labels = { ...(template.metadata?.labels ?? {}) };
+  delete labels[POD_TEMPLATE_HASH_LABEL];
+  const normalized = { ...template, metadata: { ...(template.metadata ?? {}), labels } };
+  return safeEncode(String(fnv32a(canonicalJson(normalized))));
+}
+
+export function revisionOf(rs: ReplicaSet): number {
+  const n = Number(rs.metadata.annotations?.[REVISION_ANNOTATION] ?? '0');
+  return Number.isFinite(n) ? n : 0;
+}
+
+export interface DeploymentReconcilerOptions {
+  client: Client;
+  clock?: Clock;
+  recorder?: EventRecorder;
+}
+
+export function createDeploymentReconciler(options: DeploymentReconcilerOptions): Reconciler {
+  const { client } = options;
+  const clock = options.clock ?? systemClock;
+  const recorder = options.recorder ?? createEventRecorder(client, 'deployment-controller', undefined, clock);
+
+  async function ownedReplicaSets(d: Deployment): Promise<ReplicaSet[]> {
+    const all = (await client.list<ReplicaSet>(REPLICA_SETS, { namespace: d.metadata.namespace })).items;
+    const out: ReplicaSet[] = [];
+    for (const rs of all) {
+      if (isControlledBy(rs, d)) out.push(rs);
+      else if (!controllerOf(rs.metadata) && !isBeingDeleted(rs) && matchesSelector(rs.metadata.labels, d.spec?.selector)) {
+        try {
+          out.push(await client.update<ReplicaSet>(REPLICA_SETS, withControllerRef(rs, d)));
+        } catch (err) {
+          if (!isApiError(err, 'NotFound')) throw err;
+        }
+      }
+    }
+    return out;
+  }
+
+  async function createNewReplicaSet(d: Deployment, hash: string, replicas: number, revision: number): Promise<ReplicaSet> {
+    const template = structuredClone(d.spec!.template);
+    template.metadata = { ...(template.metadata ?? {}), labels: { ...(template.metadata?.labels ?? {}), [POD_TEMPLATE_HASH_LABEL]: hash } };
+    const selector = structuredClone(d.spec!.selector);
+    selector.matchLabels = { ...(selector.matchLabels ?? {}), [POD_TEMPLATE_HASH_LABEL]: hash };
+    const name = `${d.metadata.name}-${hash}`;
+    try {
+      return await client.create<ReplicaSet>(REPLICA_SETS, {
+        apiVersion: 'apps/v1',
+        kind: 'ReplicaSet',
+        metadata: {
+          name,
+          namespace: d.metadata.namespace,
+          labels: { ...template.metadata.labels },
+          annotations: {
+            [REVISION_ANNOTATION]: String(revision),
+            [DESIRED_REPLICAS_ANNOTATION]: String(d.spec!.replicas ?? 1),
+          },
+          ownerReferences: [controllerRef(d)],
+        },
+        spec: { replicas, selector, template, ...(d.spec!.minReadySeconds ? { minReadySeconds: d.spec!.minReadySeconds } : {}) },
+      });
+    } catch (err) {
+      if (!isApiError(err, 'AlreadyExists')) throw err;
+      const existing = await client.get<ReplicaSet>(REPLICA_SETS, d.metadata.namespace, name);
+      if (existing && isControlledBy(existing, d)) return existing;
+      throw err;
+    }
+  }
+
+  async function scale(d: Deployment, rs: ReplicaSet, replicas: number): Promise<ReplicaSet> {
+    const from = specReplicas(rs);
+    if (from === replicas) return rs;
+    const updated = await client.update<ReplicaSet>(REPLICA_SETS, {
+      ...rs,
+      metadata: { ...rs.metadata, annotations: { ...(rs.metadata.annotations ?? {}), [DESIRED_REPLICAS_ANNOTATION]: String(d.spec!.replicas ?? 1) } },
+      spec: { ...rs.spec!, replicas },
+    });
+    recorder.record(d, 'Normal', 'ScalingReplicaSet', `Scaled ${replicas > from ? 'up' : 'down'} replica set ${rs.metadata.name} from ${from} to ${replicas}`);
+    return updated;
+  }
+
+  return {
+    name: 'deployment',
+    async reconcile(key: string): Promise<ReconcileResult | void> {
+      const { namespace, name } = splitKey(key);
+      const d = await client.get<Deployment>(DEPLOYMENTS, namespace, name);
+      if (!d?.spec || isBeingDeleted(d)) return;
+      const replicas = d.spec.replicas ?? 1;
+      const owned = await ownedReplicaSets(d);
+      const hash = podTemplateHash(d.spec.template);
+      let newRs = owned.find((rs) => rs.metadata.labels?.[POD_TEMPLATE_HASH_LABEL] === hash && !isBeingDeleted(rs));
+      let olds = owned.filter((rs) => rs !== newRs);
+      const maxOldRevision = olds.reduce((m, rs) => Math.max(m, revisionOf(rs)), 0);
+      let progress: { reason: string; message: string } | undefined;
+      const paused = (d.spec as { paused?: boolean }).paused === true;
+
+      if (!paused) {
+        const recreate = d.spec.strategy?.type === 'Recreate';
+        if (recreate) {
+          olds = await Promise.all(olds.map((rs) => scale(d, rs, 0)));
+          const oldPodsRemain = olds.some((rs) => (rs.status?.replicas ?? 0) > 0 || specReplicas(rs) > 0);
+          if (!oldPodsRemain) {
+            if (!newRs) {
+              newRs = await createNewReplicaSet(d, hash, replicas, maxOldRevision + 1);
+              progress = { reason: REASON_NEW_RS_CREATED, message: `Created new replica set "${newRs.metadata.name}"` };
+              recorder.record(d, 'Normal', 'ScalingReplicaSet', `Scaled up replica set ${newRs.metadata.name} from 0 to ${replicas}`);
+            } else {
+              newRs = await scale(d, newRs, replicas);
+            }
+          }
+        } else {
+          if (!newRs) {
+            const placeholder = { metadata: { name: '', creationTimestamp: '' }, spec: { replicas: 0 } } as unknown as ReplicaSet;
+            const initial = newReplicaSetTarget(d, placeholder, olds);
+            newRs = await createNewReplicaSet(d, hash, initial, maxOldRevision + 1);
+            progress = { reason: REASON_NEW_RS_CREATED, message: `Created new replica set "${newRs.metadata.name}"` };
+            if (initial > 0) recorder.record(d, 'Normal', 'ScalingReplicaSet', `Scaled up replica set ${newRs.metadata.name} from 0 to ${initial}`);
+          } else {
+            newRs = await scale(d, newRs, newReplicaSetTarget(d, newRs, [newRs, ...olds]));
+          }
+          const targets = oldReplicaSetTargets(d, newRs, olds);
+          olds = await Promise.all(olds.map((rs) => (targets.has(rs.metadata.name) ? scale(d, rs, targets.get(rs.metadata.name)!) : rs)));
+        }
+        if (newRs && revisionOf(newRs) <= maxOldRevision) {
+          newRs = await client.update<ReplicaSet>(REPLICA_SETS, {
+            ...newRs,
+            metadata: { ...newRs.metadata, annotations: { ...(newRs.metadata.annotations ?? {}), [REVISION_ANNOTATION]: String(maxOldRevision + 1) } },
+          });
+        }
+        olds = await cleanupHistory(client, d, olds);
+      }
+
+      const all = newRs ? [newRs, ...olds] : olds;
+      const rolling = all.some((rs) => rs !== newRs && specReplicas(rs) > 0) || (newRs?.status?.availableReplicas ?? 0) < replicas;
+      if (!progress && rolling && newRs) progress = { reason: REASON_RS_UPDATED, message: `ReplicaSet "${newRs.metadata.name}" is progressing.` };
+      const nowIso = new Date(clock.now()).toISOString();
+      let status = computeDeploymentStatus(d, newRs, all, nowIso, progress && (paused ? undefined : progress));
+      const deadline = paused ? { exceeded: false } : deadlineCondition(d, status, clock.now());
+      if (deadline.exceeded && newRs) {
+        status = {
+          ...status,
+          conditions: setCondition(
+            status.conditions ?? [],
+            { type: 'Progressing', status: 'False', reason: REASON_DEADLINE_EXCEEDED, message: `ReplicaSet "${newRs.metadata.name}" has timed out progressing.` },
+            nowIso,
+          ),
+        };
+      }
+      if (!sameDeploymentStatus(d.status, status)) await client.updateStatus(DEPLOYMENTS, { ...d, status });
+      return deadline.waitMs !== undefined ? { requeueAfterMs: deadline.waitMs + 1 } : undefined;
+    },
+  };
+}
+
+/** Deletes scaled-down old ReplicaSets beyond revisionHistoryLimit, oldest revision first. */
+async function cleanupHistory(client: Client, d: Deployment, olds: ReplicaSet[]): Promise<ReplicaSet[]> {
+  const limit = d.spec?.revisionHistoryLimit ?? 10;
+  const idle = olds.filter((rs) => specReplicas(rs) === 0 && (rs.status?.replicas ?? 0) === 0 && !isBeingDeleted(rs));
+  if (idle.length <= limit) return olds;
+  const doomed = new Set(
+    idle
+      .sort((a, b) => revisionOf(a) - revisionOf(b))
+      .slice(0, idle.length - limit)
+      .map((rs) => rs.metadata.uid),
+  );
+  for (const rs of olds) {
+    if (!doomed.has(rs.metadata.uid)) continue;
+    try {
+      await client.delete(REPLICA_SETS, rs.metadata.namespace, rs.metadata.name);
+    } catch (err) {
+      if (!isApiError(err, 'NotFound')) throw err;
+    }
+  }
+  return olds.filter((rs) => !doomed.has(rs.metadata.uid));
+}

@@ -1,0 +1,30 @@
+// control/controllers: the built-in controllers (kube-controller-manager's
+// role) as level-triggered reconcilers, and startControllers wiring them.
+
+export type { StartControllersOptions, RunningControllers } from './start-controllers.ts';
+export { startControllers } from './start-controllers.ts';
+export type { ReplicaSetReconcilerOptions } from './replicaset.ts';
+export { createReplicaSetReconciler } from './replicaset.ts';
+export type { DeploymentReconcilerOptions } from './deployment.ts';
+export {
+  createDeploymentReconciler, podTemplateHash, revisionOf,
+  POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION, DESIRED_REPLICAS_ANNOTATION, MAX_REPLICAS_ANNOTATION,
+} from './deployment.ts';
+export type { RolloutLimits } from './deployment-rollout.ts';
+export { rolloutLimits, resolveIntOrPercent, newReplicaSetTarget, oldReplicaSetTargets } from './deployment-rollout.ts';
+export { computeDeploymentStatus, REASON_NEW_RS_AVAILABLE, REASON_NEW_RS_CREATED, REASON_RS_UPDATED, REASON_DEADLINE_EXCEEDED } from './deployment-status.ts';
+export { createEndpointsReconciler, buildSubsets, selectsPods, ENDPOINTS_MANAGED_BY_LABEL, ENDPOINTS_MANAGED_BY, HEADLESS_LABEL } from './endpoints.ts';
+export type { EndpointSlice } from './endpoint-slices.ts';
+export { createEndpointSliceReconciler, SERVICE_NAME_LABEL, SLICE_MANAGED_BY_LABEL, SLICE_MANAGED_BY } from './endpoint-slices.ts';
+export type { ServiceBackend } from './endpoint-addresses.ts';
+export { resolveTargetPort, serviceBackends } from './endpoint-addresses.ts';
+export type { GarbageCollectorOptions } from './garbage-collector.ts';
+export { createGarbageCollector, gcKey, parseGcKey, GC_TYPES, FOREGROUND_FINALIZER, ORPHAN_FINALIZER } from './garbage-collector.ts';
+export type { NamespaceReconcilerOptions } from './namespace.ts';
+export { createNamespaceReconciler, NAMESPACE_FINALIZER } from './namespace.ts';
+export { createServiceAccountReconciler, DEFAULT_SERVICE_ACCOUNT } from './service-account.ts';
+export type { Job, JobSpec, JobStatus, JobCondition, JobReconcilerOptions } from './job.ts';
+export { createJobReconciler, isJobFinished, JOB_NAME_LABEL, CONTROLLER_UID_LABEL } from './job.ts';
+export { controllerRef, controllerOf, isControlledBy } from './owner-refs.ts';
+export { isPodReady, isPodActive, isPodTerminal } from './pod-state.ts';
+export { InformerSet } from './informer-set.ts';

@@ -1,0 +1,42 @@
+// One shared informer per resource type, created on first use, so the pods
+// informer feeding the ReplicaSet, Endpoints, Job and garbage-collector
+// controllers is one watch, not four.
+
+import type { Client, Clock, KubeObject, ResourceType } from '../api/index.ts';
+import { Informer } from '../runtime/index.ts';
+
+export class InformerSet {
+  private readonly informers = new Map<ResourceType, Informer>();
+  private readonly client: Client;
+  private readonly clock: Clock | undefined;
+
+  constructor(client: Client, clock?: Clock) {
+    this.client = client;
+    this.clock = clock;
+  }
+
+  for<T extends KubeObject>(type: ResourceType): Informer<T> {
+    let informer = this.informers.get(type);
+    if (!informer) {
+      informer = new Informer(this.client, type, this.clock ? { clock: this.clock } : {});
+      this.informers.set(type, informer);
+    }
+    return informer as unknown as Informer<T>;
+  }
+
+  start(): void {
+    for (const i of this.informers.values()) i.start();
+  }
+
+  async waitForSync(): Promise<void> {
+    await Promise.all([...this.informers.values()].map((i) => i.waitForSync()));
+  }
+
+  synced(): boolean {
+    return [...this.informers.values()].every((i) => i.hasSynced());
+  }
+
+  stop(): void {
+    for (const i of this.informers.values()) i.stop();
+  }
+}

@@ -1,0 +1,170 @@
+// Wires informers → keys → controllers for every built-in controller. Event
+// handlers only map an event to the keys it affects; the reconcilers read
+// the cluster themselves.
+
+import type { Client, Clock, Deployment, KubeObject, Pod, ReplicaSet, ResourceType, Service } from '../api/index.ts';
+import {
+  DEPLOYMENTS, ENDPOINTS, ENDPOINT_SLICES, JOBS, NAMESPACES, PODS, REPLICA_SETS, SERVICES, SERVICE_ACCOUNTS,
+  matchesLabels, matchesSelector, objectKeyOf,
+} from '../api/index.ts';
+import { Controller } from '../runtime/index.ts';
+import type { Reconciler } from '../runtime/index.ts';
+import { createDeploymentReconciler } from './deployment.ts';
+import { createEndpointSliceReconciler, SERVICE_NAME_LABEL } from './endpoint-slices.ts';
+import { createEndpointsReconciler } from './endpoints.ts';
+import { FOREGROUND_FINALIZER, GC_TYPES, ORPHAN_FINALIZER, createGarbageCollector, gcKey } from './garbage-collector.ts';
+import { InformerSet } from './informer-set.ts';
+import { createJobReconciler } from './job.ts';
+import { joinKey } from './keys.ts';
+import { createNamespaceReconciler } from './namespace.ts';
+import { controllerOf } from './owner-refs.ts';
+import { createReplicaSetReconciler } from './replicaset.ts';
+import { createServiceAccountReconciler } from './service-account.ts';
+import { DependencyGraph } from './dependency-graph.ts';
+
+export interface StartControllersOptions {
+  client: Client;
+  clock?: Clock;
+  /** Called for every failed reconcile (it is retried with backoff unless terminal). */
+  onError?: (name: string, key: string, err: unknown) => void;
+}
+
+export interface RunningControllers {
+  stop(): Promise<void>;
+  /** True when every informer has synced and no controller has work queued, running or scheduled. */
+  idle(): boolean;
+}
+
+/** Worker counts follow kube-controller-manager's defaults, scaled down. */
+const WORKERS = { deployment: 5, replicaset: 5, endpoints: 5, endpointslice: 5, gc: 10, namespace: 2, serviceaccount: 1, job: 5 } as const;
+
+type Handler<T extends KubeObject> = (obj: T, old?: T) => void;
+
+function onChange<T extends KubeObject>(informers: InformerSet, type: ResourceType, handler: Handler<T>): void {
+  informers.for<T>(type).addHandlers({
+    onAdd: (obj) => handler(obj),
+    onUpdate: (old, obj) => handler(obj, old),
+    onDelete: (obj) => handler(obj),
+  });
+}
+
+export async function startControllers(options: StartControllersOptions): Promise<RunningControllers> {
+  const { client, clock, onError } = options;
+  const informers = new InformerSet(client, clock);
+  const controllers: Controller[] = [];
+  const make = (reconciler: Reconciler, workers: number): Controller => {
+    const c = new Controller(reconciler, { workers, ...(clock ? { clock } : {}), ...(onError ? { onError } : {}) });
+    controllers.push(c);
+    return c;
+  };
+
+  const replicaSets = make(createReplicaSetReconciler({ client, clock }), WORKERS.replicaset);
+  const deployments = make(createDeploymentReconciler({ client, clock }), WORKERS.deployment);
+  const endpoints = make(createEndpointsReconciler({ client }), WORKERS.endpoints);
+  const slices = make(createEndpointSliceReconciler({ client }), WORKERS.endpointslice);
+  const gc = make(createGarbageCollector({ client, types: GC_TYPES }), WORKERS.gc);
+  const namespaces = make(createNamespaceReconciler({ client }), WORKERS.namespace);
+  const serviceAccounts = make(createServiceAccountReconciler({ client }), WORKERS.serviceaccount);
+  const jobs = make(createJobReconciler({ client, clock }), WORKERS.job);
+
+  const rsInformer = informers.for<ReplicaSet>(REPLICA_SETS);
+  const deployInformer = informers.for<Deployment>(DEPLOYMENTS);
+  const svcInformer = informers.for<Service>(SERVICES);
+  const nsInformer = informers.for(NAMESPACES);
+
+  // ReplicaSets: their own changes, and changes to pods they control or could adopt.
+  onChange<ReplicaSet>(informers, REPLICA_SETS, (rs) => replicaSets.enqueue(objectKeyOf(rs)));
+  onChange<Pod>(informers, PODS, (pod, old) => {
+    const ns = pod.metadata.namespace;
+    const ref = controllerOf(pod.metadata);
+    if (ref?.kind === 'ReplicaSet') replicaSets.enqueue(joinKey(ns, ref.name));
+    else if (ref?.kind === 'Job') jobs.enqueue(joinKey(ns, ref.name));
+    else if (!ref) {
+      for (const rs of rsInformer.list()) {
+        if (rs.metadata.namespace === ns && matchesSelector(pod.metadata.labels, rs.spec?.selector)) replicaSets.enqueue(objectKeyOf(rs));
+      }
+    }
+    for (const svc of svcInformer.list()) {
+      if (svc.metadata.namespace !== ns) continue;
+      if (matchesLabels(pod.metadata.labels, svc.spec?.selector) || (old && matchesLabels(old.metadata.labels, svc.spec?.selector))) {
+        endpoints.enqueue(objectKeyOf(svc));
+        slices.enqueue(objectKeyOf(svc));
+      }
+    }
+  });
+
+  // Deployments: their own changes and their ReplicaSets' (status moves the rollout on).
+  onChange<Deployment>(informers, DEPLOYMENTS, (d) => deployments.enqueue(objectKeyOf(d)));
+  onChange<ReplicaSet>(informers, REPLICA_SETS, (rs) => {
+    const ref = controllerOf(rs.metadata);
+    if (ref?.kind === 'Deployment') deployments.enqueue(joinKey(rs.metadata.namespace, ref.name));
+    else if (!ref) {
+      for (const d of deployInformer.list()) {
+        if (d.metadata.namespace === rs.metadata.namespace && matchesSelector(rs.metadata.labels, d.spec?.selector)) deployments.enqueue(objectKeyOf(d));
+      }
+    }
+  });
+
+  // Endpoints and EndpointSlices follow Services; a changed or deleted Endpoints/slice is put back.
+  onChange<Service>(informers, SERVICES, (svc) => {
+    endpoints.enqueue(objectKeyOf(svc));
+    slices.enqueue(objectKeyOf(svc));
+  });
+  onChange(informers, ENDPOINTS, (ep) => endpoints.enqueue(objectKeyOf(ep)));
+  onChange(informers, ENDPOINT_SLICES, (slice) => {
+    const svc = slice.metadata.labels?.[SERVICE_NAME_LABEL];
+    if (svc) slices.enqueue(joinKey(slice.metadata.namespace, svc));
+  });
+
+  // Jobs.
+  onChange(informers, JOBS, (job) => jobs.enqueue(objectKeyOf(job)));
+
+  // Namespaces and their default ServiceAccount.
+  onChange(informers, NAMESPACES, (ns) => {
+    namespaces.enqueue(ns.metadata.name);
+    serviceAccounts.enqueue(ns.metadata.name);
+  });
+  onChange(informers, SERVICE_ACCOUNTS, (sa) => {
+    if (sa.metadata.namespace) serviceAccounts.enqueue(sa.metadata.namespace);
+  });
+
+  // Garbage collection: a dependency graph fed by every collected type.
+  const graph = new DependencyGraph();
+  for (const type of GC_TYPES) {
+    const informer = informers.for(type);
+    const keyOf = (obj: KubeObject) => gcKey(type, obj.metadata.namespace, obj.metadata.name);
+    const touch = (obj: KubeObject, old: KubeObject | undefined, deleted: boolean) => {
+      if (deleted) graph.remove(obj.metadata.uid);
+      else graph.upsert(obj.metadata.uid, keyOf(obj), obj.metadata.ownerReferences ?? []);
+      const refsChanged = JSON.stringify(old?.metadata.ownerReferences ?? null) !== JSON.stringify(obj.metadata.ownerReferences ?? null);
+      if (!deleted && (obj.metadata.ownerReferences?.length ?? 0) > 0 && (!old || refsChanged)) gc.enqueue(keyOf(obj));
+      const finalizers = obj.metadata.finalizers ?? [];
+      const marked = obj.metadata.deletionTimestamp !== undefined;
+      if (!deleted && marked && (finalizers.includes(FOREGROUND_FINALIZER) || finalizers.includes(ORPHAN_FINALIZER))) gc.enqueue(keyOf(obj));
+      // An owner going away (or being marked) concerns its dependents.
+      if (deleted || (marked && !old?.metadata.deletionTimestamp)) for (const dep of graph.dependentsOf(obj.metadata.uid)) gc.enqueue(dep);
+      // A dependent going away may unblock an owner waiting in the foreground.
+      if (deleted || marked) for (const owner of graph.ownersOf(obj.metadata.ownerReferences ?? [])) gc.enqueue(owner);
+      // A namespace being emptied finishes when its last object is gone.
+      const ns = obj.metadata.namespace;
+      if (deleted && ns && nsInformer.get(undefined, ns)?.metadata.deletionTimestamp) namespaces.enqueue(ns);
+    };
+    informer.addHandlers({
+      onAdd: (obj) => touch(obj, undefined, false),
+      onUpdate: (old, obj) => touch(obj, old, false),
+      onDelete: (obj) => touch(obj, undefined, true),
+    });
+  }
+
+  for (const c of controllers) c.start();
+  informers.start();
+  await informers.waitForSync();
+
+  return {
+    idle: () => informers.synced() && controllers.every((c) => c.idle()),
+    async stop() {
+      informers.stop();
+      await Promise.all(controllers.map((c) => c.stop()));
+    },
+  };
+}
