@@ -12,6 +12,7 @@ import { parseResourcePath } from './request-info.ts';
 import { handleResource } from './resource-handlers.ts';
 import type { PodLogSource } from './log.ts';
 import { sendError, sendJson } from './responses.ts';
+import { aggregatedContentType, aggregatedCore, aggregatedGroups, wantsAggregated } from './aggregated-discovery.ts';
 import { openApiV2Document, openApiV3ForPath, openApiV3Index } from './openapi.ts';
 import { createServingCert } from './serving-cert.ts';
 import type { ServingCert } from './serving-cert.ts';
@@ -72,8 +73,14 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const path = parsed.pathname.replace(/\/+$/, '') || '/';
     if (req.method === 'GET') {
       if (path === '/version') return sendJson(res, 200, versionInfo(gitVersion));
-      if (path === '/api') return sendJson(res, 200, apiVersions(new URL(url).host));
-      if (path === '/apis') return sendJson(res, 200, apiGroupList());
+      if (path === '/api' || path === '/apis') {
+        const flavour = wantsAggregated(req);
+        if (flavour) {
+          const body = path === '/api' ? aggregatedCore(flavour) : aggregatedGroups(flavour);
+          return sendJson(res, 200, body, aggregatedContentType(flavour));
+        }
+        return sendJson(res, 200, path === '/api' ? apiVersions(new URL(url).host) : apiGroupList());
+      }
       if (path === '/healthz' || path === '/readyz' || path === '/livez') {
         res.writeHead(200, { 'content-type': 'text/plain' });
         res.end('ok');

@@ -22,8 +22,12 @@ const require = createRequire(import.meta.url);
 /** Istio's 2.3.x models ship v1alpha3/v1beta1 networking only; networking v1 has the v1beta1 schema. */
 const SCHEMA_VERSION: Record<string, string> = { 'networking.istio.io/v1': 'v1beta1' };
 
+function schemaVersion(type: ResourceType, version: string): string {
+  return SCHEMA_VERSION[`${type.group}/${version}`] ?? version;
+}
+
 function modulePath(type: ResourceType, version: string): string | undefined {
-  const v = SCHEMA_VERSION[`${type.group}/${version}`] ?? version;
+  const v = schemaVersion(type, version);
   if (type.group === '') return `kubernetes-models/${v}/${type.kind}`;
   if (type.group.endsWith('.istio.io')) return `@kubernetes-models/istio/${type.group}/${v}/${type.kind}`;
   if (['apps', 'batch', 'discovery.k8s.io', 'coordination.k8s.io', 'networking.k8s.io'].includes(type.group)) {
@@ -97,8 +101,11 @@ function causeOf(err: SchemaError, obj: unknown): StatusCause {
 export function validateAgainstSchema(type: ResourceType, obj: ObjectInput): StatusCause[] {
   const model = modelFor(type, type.version);
   if (!model) return [];
+  // The schema pins apiVersion to its own version; identity was checked by the registry already.
+  const v = schemaVersion(type, type.version);
+  const subject = { ...obj, apiVersion: type.group ? `${type.group}/${v}` : v, kind: type.kind };
   try {
-    new model(obj).validate();
+    new model(subject).validate();
     return [];
   } catch (err) {
     const errors = (err as { errors?: SchemaError[] }).errors;
@@ -106,7 +113,7 @@ export function validateAgainstSchema(type: ResourceType, obj: ObjectInput): Sta
     const byField = new Map<string, StatusCause>();
     for (const e of errors) {
       if (e.keyword === 'if' || e.keyword === 'anyOf' || e.keyword === 'oneOf') continue;
-      const cause = causeOf(e, obj);
+      const cause = causeOf(e, subject);
       if (!byField.has(cause.field)) byField.set(cause.field, cause);
     }
     return [...byField.values()];
