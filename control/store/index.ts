@@ -5,5 +5,7 @@ export { MemoryStore, DEFAULT_HISTORY_LIMIT } from './memory-store.ts';
 export type { MemoryStoreOptions } from './memory-store.ts';
 export { openFileStore } from './file-store.ts';
 export type { FileStoreOptions } from './file-store.ts';
+export { RedisStore, openRedisStore } from './redis-store.ts';
+export type { RedisStoreOptions } from './redis-store.ts';
 export { openStore } from './open-store.ts';
 export type { OpenStoreOptions } from './open-store.ts';

@@ -1,10 +1,13 @@
 // Backend selection: no url and no dataDir → in-memory; dataDir → in-memory
-// with a snapshot + append-only log in that directory; redis://… → Redis.
+// with a snapshot + append-only log in that directory; redis://… (or
+// unix:///path.sock) → Redis, shared with every process using the same prefix.
 
 import { MeshletError } from '../api/index.ts';
 import type { Clock, Store } from '../api/index.ts';
 import { openFileStore } from './file-store.ts';
 import { MemoryStore } from './memory-store.ts';
+import { openRedisStore } from './redis-store.ts';
+import type { RedisStoreOptions } from './redis-store.ts';
 
 export interface OpenStoreOptions {
   /** `redis://[user:pass@]host:port[/db]` or `rediss://…`; `memory:` is the same as leaving it out. */
@@ -12,17 +15,38 @@ export interface OpenStoreOptions {
   /** Directory for the file-backed store (created if missing). Ignored with a redis url. */
   dataDir?: string;
   clock?: Clock;
-  /** Watch history kept for resuming watches (memory and file backends). */
+  /** Watch history kept for resuming watches (events; also the Redis stream length). */
   historyLimit?: number;
+  /** Redis key namespace (default 'meshlet:'); a `?prefix=` in the url wins. */
+  keyPrefix?: string;
+}
+
+/** Takes meshlet's own `prefix` query parameter off the url before it reaches the Redis client. */
+function redisOptions(url: string, options: OpenStoreOptions): RedisStoreOptions {
+  const out: RedisStoreOptions = { url };
+  const query = url.indexOf('?');
+  if (query >= 0) {
+    const params = new URLSearchParams(url.slice(query + 1));
+    const prefix = params.get('prefix');
+    params.delete('prefix');
+    const rest = params.toString();
+    out.url = url.slice(0, query) + (rest ? `?${rest}` : '');
+    if (prefix !== null) out.keyPrefix = prefix;
+  }
+  if (out.keyPrefix === undefined && options.keyPrefix !== undefined) out.keyPrefix = options.keyPrefix;
+  if (options.clock) out.clock = options.clock;
+  if (options.historyLimit !== undefined) out.historyLimit = options.historyLimit;
+  return out;
 }
 
 export async function openStore(options: OpenStoreOptions = {}): Promise<Store> {
   const url = options.url?.trim();
   if (url && url !== 'memory:' && url !== 'memory://') {
-    if (url.startsWith('redis://') || url.startsWith('rediss://') || url.startsWith('redis+unix://')) {
-      throw new MeshletError('MESHLET_STORE_UNSUPPORTED', `control/store: the Redis backend is not available yet (url ${url})`);
-    }
-    throw new MeshletError('MESHLET_STORE_BAD_URL', `control/store: unsupported store url "${url}" (expected redis://host:port or memory:)`);
+    if (/^(redis|rediss|redis\+unix|unix):\/\//.test(url)) return openRedisStore(redisOptions(url, options));
+    throw new MeshletError(
+      'MESHLET_STORE_BAD_URL',
+      `control/store: unsupported store url "${url}" (expected redis://host:port[/db][?prefix=P], unix:///path/redis.sock or memory:)`,
+    );
   }
   const memoryOptions: { clock?: Clock; historyLimit?: number } = {};
   if (options.clock) memoryOptions.clock = options.clock;
