@@ -48,6 +48,8 @@ export interface MeshRateLimitService extends RateLimitService {
   policies(): readonly CompiledPolicy[];
   /** Objects that did not compile, with why. */
   problems(): readonly CompileProblem[];
+  /** Resolves once the global counter can take checks (Redis connected); rejects after `timeoutMs`. */
+  ready(timeoutMs?: number): Promise<void>;
 }
 
 const ALLOW: RateLimitDecision = Object.freeze({ allowed: true, responseHeaders: Object.freeze({}) as Record<string, string> });
@@ -122,6 +124,10 @@ class RateLimitServiceImpl implements MeshRateLimitService {
 
   problems(): readonly CompileProblem[] {
     return this.current().problems;
+  }
+
+  async ready(timeoutMs = 5000): Promise<void> {
+    if (this.counter instanceof RedisCounter) await this.counter.waitReady(timeoutMs);
   }
 
   check(request: RateLimitRequest): Promise<RateLimitDecision> | RateLimitDecision {
