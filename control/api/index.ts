@@ -26,3 +26,5 @@ export type {
 export type { Requirement } from './labels.ts';
 export { parseLabelSelector, matchesRequirements, matchesSelector, matchesLabels, selectorToString } from './labels.ts';
 export { stableStringify } from './stable-json.ts';
+export type { YamlDocument } from './yaml.ts';
+export { YamlError, parseYamlDocuments, parseYaml, stringifyYaml } from './yaml.ts';

@@ -3,6 +3,7 @@
 // the registry directly.
 
 import http from 'node:http';
+import https from 'node:https';
 import { ApiError } from '../api/index.ts';
 import type {
   Client,
@@ -23,6 +24,8 @@ export interface HttpClientOptions {
   /** e.g. http://127.0.0.1:6443 */
   server: string;
   token: string;
+  /** PEM of the CA (or self-signed certificate) to trust for https servers. */
+  caData?: string;
   /** Per-request timeout for non-watch calls. Default 30 s. */
   timeoutMs?: number;
 }
@@ -38,12 +41,20 @@ export class HttpClient implements Client {
   private readonly server: URL;
   private readonly token: string;
   private readonly timeoutMs: number;
-  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+  private readonly agent: http.Agent;
+  private readonly transport: typeof http | typeof https;
+  private readonly caData: string | undefined;
 
   constructor(options: HttpClientOptions) {
     this.server = new URL(options.server);
     this.token = options.token;
     this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.caData = options.caData;
+    const secure = this.server.protocol === 'https:';
+    this.transport = secure ? https : http;
+    this.agent = secure
+      ? new https.Agent({ keepAlive: true, maxSockets: 16, ...(options.caData ? { ca: options.caData } : {}) })
+      : new http.Agent({ keepAlive: true, maxSockets: 16 });
   }
 
   async get<T extends KubeObject = KubeObject>(type: ResourceType, namespace: string | undefined, name: string): Promise<T | undefined> {
@@ -125,9 +136,10 @@ export class HttpClient implements Client {
       closed = true;
       onError?.(err);
     };
-    const req = http.request(this.url(withQuery(collectionPath(type, options.namespace), query)), {
+    const req = this.transport.request(this.url(withQuery(collectionPath(type, options.namespace), query)), {
       method: 'GET',
       agent: false,
+      ...(this.caData ? { ca: this.caData } : {}),
       headers: { authorization: `Bearer ${this.token}`, accept: 'application/json' },
     });
     req.on('response', (res) => {
@@ -182,6 +194,38 @@ export class HttpClient implements Client {
     return res.body;
   }
 
+  /** Streams a text response (e.g. `logs -f`) chunk by chunk until it ends or the signal aborts. */
+  streamText(path: string, onChunk: (text: string) => void, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const req = this.transport.request(this.url(path), {
+        method: 'GET',
+        agent: false,
+        ...(this.caData ? { ca: this.caData } : {}),
+        headers: { authorization: `Bearer ${this.token}`, accept: 'text/plain, */*' },
+        ...(signal ? { signal } : {}),
+      });
+      req.on('response', (res) => {
+        if ((res.statusCode ?? 500) >= 400) {
+          void readBody(res).then((text) => reject(toApiError(res.statusCode ?? 500, text)), reject);
+          return;
+        }
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => onChunk(chunk));
+        res.on('end', () => resolve());
+        res.on('error', reject);
+      });
+      req.on('error', (err) => (signal?.aborted ? resolve() : reject(err)));
+      req.end();
+    });
+  }
+
+  /** GET with a custom Accept header, parsed as JSON (Table output). */
+  async getJson<T>(path: string, accept: string): Promise<T> {
+    const res = await this.send('GET', path, undefined, undefined, accept);
+    if (res.status >= 400) throw toApiError(res.status, res.body);
+    return JSON.parse(res.body) as T;
+  }
+
   private url(path: string): URL {
     return new URL(path, this.server);
   }
@@ -201,7 +245,7 @@ export class HttpClient implements Client {
   ): Promise<{ status: number; body: string }> {
     return new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-      const req = http.request(this.url(path), {
+      const req = this.transport.request(this.url(path), {
         method,
         agent: this.agent,
         timeout: this.timeoutMs,

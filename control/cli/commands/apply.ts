@@ -1,0 +1,39 @@
+// `meshlet apply -f FILE|DIR...`: create or update objects in the running cluster.
+
+import { ApiError } from '../../api/index.ts';
+import { applyObjects } from '../../cluster/apply.ts';
+import type { ApplyResult } from '../../cluster/apply.ts';
+import { loadManifests } from '../../cluster/manifests.ts';
+import { parseArgs, str, strs, UsageError } from '../args.ts';
+import { connect } from './connect.ts';
+
+export function printApplyResults(results: readonly ApplyResult[]): boolean {
+  let ok = true;
+  for (const r of results) {
+    if (r.action === 'failed') {
+      ok = false;
+      const reason = r.error instanceof ApiError ? ` (${r.error.reason})` : '';
+      process.stderr.write(`Error from server${reason}: error when applying ${r.ref}${r.namespace ? ` in namespace ${r.namespace}` : ''}: ${r.error?.message}\n`);
+    } else {
+      process.stdout.write(`${r.ref} ${r.action}\n`);
+    }
+  }
+  return ok;
+}
+
+export async function applyCommand(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, [
+    { names: ['-f', '--filename'], key: 'files', kind: 'strings' },
+    { names: ['-n', '--namespace'], key: 'namespace', kind: 'string' },
+  ]);
+  const files = strs(args, 'files');
+  if (files.length === 0) throw new UsageError('apply needs -f FILE or -f DIR');
+  const manifests = loadManifests(files);
+  const { client } = connect();
+  try {
+    const results = await applyObjects(client, manifests.map((m) => m.object), str(args, 'namespace') ?? 'default');
+    return printApplyResults(results) ? 0 : 1;
+  } finally {
+    client.close();
+  }
+}

@@ -1,0 +1,54 @@
+// `meshlet get <kind> [name] [-n ns | -A] [-o json|yaml|wide|name] [-l selector]`
+
+import { resourceTypeForName, stringifyYaml } from '../../api/index.ts';
+import { collectionPath, objectPath } from '../../client/index.ts';
+import { parseArgs, str, bool, UsageError } from '../args.ts';
+import { connect } from './connect.ts';
+import { formatTable, isTable } from './table.ts';
+
+const TABLE_ACCEPT = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json';
+
+export async function getCommand(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, [
+    { names: ['-n', '--namespace'], key: 'namespace', kind: 'string' },
+    { names: ['-A', '--all-namespaces'], key: 'all', kind: 'boolean' },
+    { names: ['-o', '--output'], key: 'output', kind: 'string' },
+    { names: ['-l', '--selector'], key: 'selector', kind: 'string' },
+  ]);
+  const [kind, name] = args.positional;
+  if (!kind) throw new UsageError('get needs a resource kind, e.g. "meshlet get pods"');
+  const type = resourceTypeForName(kind);
+  if (!type) throw new UsageError(`the server doesn't have a resource type "${kind}"`);
+  const output = str(args, 'output');
+  const all = bool(args, 'all');
+  const namespace = type.namespaced && !all ? (str(args, 'namespace') ?? 'default') : undefined;
+  const { client } = connect();
+  try {
+    const query = new URLSearchParams();
+    if (str(args, 'selector')) query.set('labelSelector', str(args, 'selector')!);
+    const base = name ? objectPath(type, namespace, name) : collectionPath(type, namespace);
+    if (output === 'json' || output === 'yaml') {
+      const value = await client.getJson<unknown>(`${base}?${query}`, 'application/json');
+      process.stdout.write(output === 'json' ? `${JSON.stringify(value, null, 2)}\n` : stringifyYaml(value));
+      return 0;
+    }
+    if (output === 'name') {
+      const list = await client.list(type, { namespace, labelSelector: str(args, 'selector') });
+      const items = name ? list.items.filter((i) => i.metadata.name === name) : list.items;
+      for (const item of items) process.stdout.write(`${type.singular}${type.group ? `.${type.group}` : ''}/${item.metadata.name}\n`);
+      return 0;
+    }
+    if (output && output !== 'wide') throw new UsageError(`unsupported output format "${output}" (json, yaml, wide, name)`);
+    query.set('includeObject', 'Metadata');
+    const table = await client.getJson<unknown>(`${base}?${query}`, TABLE_ACCEPT);
+    if (!isTable(table)) throw new UsageError('the API server did not return a Table');
+    if (table.rows.length === 0) {
+      process.stderr.write(namespace ? `No resources found in ${namespace} namespace.\n` : 'No resources found\n');
+      return 0;
+    }
+    process.stdout.write(`${formatTable(table, { wide: output === 'wide', withNamespace: all && type.namespaced })}\n`);
+    return 0;
+  } finally {
+    client.close();
+  }
+}

@@ -1,0 +1,138 @@
+// `meshlet up`: start a cluster (control plane, DNS, gateway, dashboard, N
+// node agents), apply manifests, print the URLs. With --detach it runs the
+// same command as a background daemon and returns once that one is ready.
+
+import { openSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { startCluster } from '../../cluster/cluster.ts';
+import { loadManifests } from '../../cluster/manifests.ts';
+import { parseArgs, str, strs, num, bool } from '../args.ts';
+import type { FlagSpec } from '../args.ts';
+import { logFile, meshletHome, processAlive, readState, removeState, writeState } from '../home.ts';
+import type { ClusterStateFile } from '../home.ts';
+import { printApplyResults } from './apply.ts';
+
+export const UP_FLAGS: FlagSpec[] = [
+  { names: ['-f', '--filename'], key: 'files', kind: 'strings' },
+  { names: ['--nodes'], key: 'nodes', kind: 'number' },
+  { names: ['--detach', '-d'], key: 'detach', kind: 'boolean' },
+  { names: ['--api-port'], key: 'apiPort', kind: 'number' },
+  { names: ['--ingress-port'], key: 'ingressPort', kind: 'number' },
+  { names: ['--dns-port'], key: 'dnsPort', kind: 'number' },
+  { names: ['--ui-port'], key: 'uiPort', kind: 'number' },
+  { names: ['--store'], key: 'store', kind: 'string' },
+  { names: ['--data-dir'], key: 'dataDir', kind: 'string' },
+  { names: ['--redis'], key: 'redis', kind: 'string' },
+  { names: ['--cluster-cidr'], key: 'clusterCidr', kind: 'string' },
+  { names: ['--service-cidr'], key: 'serviceCidr', kind: 'string' },
+  { names: ['--image-map'], key: 'imageMaps', kind: 'strings' },
+];
+
+const BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
+const READY_TIMEOUT_MS = 120_000;
+
+export async function upCommand(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, UP_FLAGS);
+  const home = meshletHome();
+  const existing = readState(home);
+  if (existing && processAlive(existing.pid)) {
+    process.stderr.write(`meshlet: a cluster is already running in ${home} (pid ${existing.pid}); run "meshlet down" first or set MESHLET_HOME\n`);
+    return 1;
+  }
+  if (existing) removeState(home);
+  const manifestPaths = [...strs(args, 'files'), ...args.positional];
+  // Parse manifests before starting anything: a YAML error should not leave a half-started cluster.
+  const manifests = loadManifests(manifestPaths);
+  if (bool(args, 'detach')) return detach(argv.filter((a) => a !== '--detach' && a !== '-d'), home);
+
+  const cluster = await startCluster({
+    home,
+    nodes: num(args, 'nodes'),
+    apiPort: num(args, 'apiPort'),
+    ingressPort: num(args, 'ingressPort'),
+    dnsPort: num(args, 'dnsPort'),
+    uiPort: num(args, 'uiPort'),
+    storeUrl: str(args, 'store'),
+    dataDir: str(args, 'dataDir'),
+    rateLimitRedis: str(args, 'redis'),
+    clusterCidr: str(args, 'clusterCidr'),
+    serviceCidr: str(args, 'serviceCidr'),
+    imageMaps: strs(args, 'imageMaps'),
+  });
+  const state: ClusterStateFile = {
+    pid: process.pid,
+    home,
+    apiServer: cluster.apiServer.url,
+    token: cluster.token,
+    caData: cluster.apiServer.caData,
+    kubeconfig: cluster.kubeconfigPath,
+    ingress: cluster.ingressUrl,
+    dashboard: cluster.dashboardUrl,
+    dns: cluster.dns,
+    nodes: cluster.nodes,
+    clusterCidr: cluster.clusterCidr,
+    serviceCidr: cluster.serviceCidr,
+    startedAt: new Date().toISOString(),
+  };
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`meshlet: ${signal}: stopping the cluster\n`);
+    void cluster.stop().finally(() => {
+      removeState(home);
+      process.exit(0);
+    });
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+
+  if (manifests.length) {
+    const results = await cluster.apply(manifests.map((m) => m.object));
+    printApplyResults(results);
+  }
+  writeState(home, state);
+  printUrls(state);
+  return new Promise<number>(() => {
+    // Runs until a signal stops it.
+  });
+}
+
+export function printUrls(state: ClusterStateFile): void {
+  const lines = [
+    `meshlet: cluster is up (${state.nodes.length} node${state.nodes.length === 1 ? '' : 's'}, home ${state.home})`,
+    `  ingress:    ${state.ingress}/productpage`,
+    `  dashboard:  ${state.dashboard}`,
+    `  API server: ${state.apiServer}   (kubectl --kubeconfig ${state.kubeconfig} get pods)`,
+    `  DNS:        ${state.dns.host}:${state.dns.port}   (dig @${state.dns.host} -p ${state.dns.port} productpage.default.svc.cluster.local)`,
+    `  stop with:  meshlet down`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+async function detach(argv: string[], home: string): Promise<number> {
+  const out = openSync(logFile(home), 'a');
+  const child = spawn(process.execPath, [BIN, 'up', ...argv], {
+    detached: true,
+    stdio: ['ignore', out, out],
+    env: { ...process.env, MESHLET_HOME: home },
+  });
+  child.unref();
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let exited: number | null = null;
+  child.on('exit', (code) => (exited = code ?? 1));
+  while (Date.now() < deadline) {
+    const state = readState(home);
+    if (state && state.pid === child.pid) {
+      printUrls(state);
+      return 0;
+    }
+    if (exited !== null) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const tail = readFileSync(logFile(home), 'utf8').split('\n').slice(-20).join('\n');
+  process.stderr.write(`meshlet: the cluster did not become ready${exited !== null ? ` (exit code ${exited})` : ' in time'}; last log lines (${logFile(home)}):\n${tail}\n`);
+  if (exited === null && child.pid) process.kill(child.pid, 'SIGTERM');
+  return 1;
+}

@@ -1,0 +1,330 @@
+// Assembles a whole cluster in one process: store, registry, API server,
+// controllers, scheduler, cluster DNS, service proxy, tracing, rate limiter,
+// ingress gateway, dashboard and N node agents. `meshlet up` and the
+// integration tests both start clusters through here.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import {
+  CONFIG_MAPS,
+  DESTINATION_RULES,
+  ENDPOINTS,
+  ENVOY_FILTERS,
+  GATEWAYS,
+  INGRESSES,
+  NODES,
+  PODS,
+  RATE_LIMIT_POLICIES,
+  SERVICES,
+  SERVICE_ENTRIES,
+  VIRTUAL_SERVICES,
+  systemClock,
+} from '../api/index.ts';
+import type { Clock, ObjectInput, Service, Store } from '../api/index.ts';
+import { openStore } from '../store/index.ts';
+import { createRegistry } from '../registry/index.ts';
+import type { Registry } from '../registry/index.ts';
+import { startApiServer, kubeconfigFor } from '../apiserver/index.ts';
+import type { ApiServer } from '../apiserver/index.ts';
+import { startControllers } from '../controllers/index.ts';
+import { startScheduler } from '../scheduler/index.ts';
+import { createPodRuntime, loadImageMap, builtinImageMapFile, podLogSource } from '../agent/containers/index.ts';
+import type { PodRuntime } from '../agent/containers/index.ts';
+import { NodeAgent } from '../agent/index.ts';
+import { SpanRing, createTracerPipeline } from '../telemetry/index.ts';
+import type { TracerPipeline } from '../telemetry/index.ts';
+import { startDashboard } from '../dashboard/index.ts';
+import {
+  validateOverlayConfig, SubnetAllocator, PodIpAllocator, ServiceIpAllocator, DEFAULT_SERVICE_CIDR, formatIpv4, parseCidr,
+} from '../../overlay/ipam/index.ts';
+import { startDnsServer, startServiceProxy, podNetworkEnv } from '../../overlay/index.ts';
+import { startSidecar, startIngressGateway, MeshMetrics } from '../../mesh/index.ts';
+import { createRateLimitService, InProcessCounter } from '../../mesh/ratelimit/index.ts';
+import { ClusterState } from './cluster-state.ts';
+import { claimAddressSlot } from './address-slot.ts';
+import type { AddressSlot } from './address-slot.ts';
+import { applyObjects } from './apply.ts';
+import type { ApplyResult } from './apply.ts';
+import { createDashboardSource } from './dashboard-source.ts';
+
+export interface ClusterOptions {
+  /** MESHLET_HOME of this cluster: run files, logs, kubeconfig. */
+  home: string;
+  nodes?: number;
+  apiPort?: number;
+  ingressPort?: number;
+  dnsPort?: number;
+  uiPort?: number;
+  /** `redis://…` to keep cluster state in Redis; default in memory. */
+  storeUrl?: string;
+  /** Durable embedded store directory (snapshot + append-only log). */
+  dataDir?: string;
+  /** Redis for global rate limits; default in-process counters. */
+  rateLimitRedis?: string;
+  clusterCidr?: string;
+  serviceCidr?: string;
+  /** Extra image map files (user mappings); the built-in examples map is always loaded first. */
+  imageMaps?: string[];
+  /** Objects to apply once the cluster is up. */
+  manifests?: ObjectInput[];
+  clock?: Clock;
+  /** Probe timing scale for tests (see the pod runtime). */
+  probeTimeScale?: number;
+  /** Report background problems (default: stderr). */
+  log?: (line: string) => void;
+}
+
+export interface RunningCluster {
+  readonly home: string;
+  readonly registry: Registry;
+  readonly store: Store;
+  readonly apiServer: ApiServer;
+  readonly token: string;
+  readonly kubeconfigPath: string;
+  readonly ingressUrl: string;
+  readonly dashboardUrl: string;
+  readonly dns: { host: string; port: number };
+  readonly nodes: { name: string; podCidr: string; address: string }[];
+  readonly clusterCidr: string;
+  readonly serviceCidr: string;
+  readonly spans: SpanRing;
+  readonly metrics: MeshMetrics;
+  readonly applied: ApplyResult[];
+  /** Applies more objects (create or update), as `meshlet apply` does. */
+  apply(objects: ObjectInput[]): Promise<ApplyResult[]>;
+  stop(): Promise<void>;
+}
+
+export async function startCluster(options: ClusterOptions): Promise<RunningCluster> {
+  const clock = options.clock ?? systemClock;
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const closers: (() => Promise<void> | void)[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const close of closers.splice(0).reverse()) {
+      try {
+        await close();
+      } catch (err) {
+        log(`meshlet: error while stopping: ${String(err)}`);
+      }
+    }
+  };
+  try {
+    const runDir = join(options.home, 'run');
+    mkdirSync(runDir, { recursive: true });
+
+    let slot: AddressSlot | undefined;
+    if (!options.clusterCidr && !options.serviceCidr) {
+      slot = claimAddressSlot();
+      closers.push(() => slot?.release());
+    }
+    const serviceCidrText = options.serviceCidr ?? slot?.serviceCidr ?? DEFAULT_SERVICE_CIDR;
+    const overlay = validateOverlayConfig({
+      clusterCidr: options.clusterCidr ?? slot?.clusterCidr,
+      serviceCidr: serviceCidrText,
+      // Like kube-dns's 10.96.0.10: the tenth address of the service range.
+      clusterDnsIp: formatIpv4(parseCidr(serviceCidrText).base + 10),
+    });
+
+    const store = await openStore({ url: options.storeUrl, dataDir: options.dataDir, clock });
+    closers.push(() => store.close());
+
+    const serviceIps = new ServiceIpAllocator({ serviceCidr: overlay.serviceCidr.text, reserved: [overlay.clusterDnsIp] });
+    const registry = createRegistry({
+      store,
+      clock,
+      serviceIps: {
+        allocate: async (requested) => serviceIps.allocate(requested),
+        release: async (ip) => serviceIps.release(ip),
+      },
+    });
+    await registry.ensureNamespaces();
+    const existingServices = await registry.list<Service>(SERVICES);
+    serviceIps.repair(existingServices.items.map((s) => s.spec?.clusterIP ?? '').filter((ip) => ip && ip !== 'None'));
+
+    // The pod runtime is shared by every node agent in this process; it also serves logs.
+    const imageMap = loadImageMap([builtinImageMapFile(), ...(options.imageMaps ?? [])], {
+      userFile: options.imageMaps?.[options.imageMaps.length - 1] ?? join(options.home, 'images.yaml'),
+    });
+    const runtime: PodRuntime = createPodRuntime({ runDir, imageMap, clock, probeTimeScale: options.probeTimeScale });
+    closers.push(() => runtime.close());
+
+    const token = randomBytes(24).toString('hex');
+    const apiServer = await startApiServer({ client: registry, port: options.apiPort ?? 0, token, podLogs: podLogSource(runtime) });
+    closers.push(() => apiServer.close());
+    const kubeconfigPath = join(options.home, 'kubeconfig');
+    writeFileSync(kubeconfigPath, kubeconfigFor({ server: apiServer.url, token, caData: apiServer.caData }), { mode: 0o600 });
+
+    const controllers = await startControllers({ client: registry, clock });
+    closers.push(() => controllers.stop());
+    const scheduler = await startScheduler({ client: registry, clock });
+    closers.push(() => scheduler.stop());
+
+    const state = new ClusterState(registry, [
+      PODS, SERVICES, ENDPOINTS, NODES, VIRTUAL_SERVICES, DESTINATION_RULES, GATEWAYS, SERVICE_ENTRIES, INGRESSES,
+      RATE_LIMIT_POLICIES, ENVOY_FILTERS, CONFIG_MAPS,
+    ]);
+    state.start();
+    closers.push(() => state.stop());
+    await state.waitForSync();
+
+    const catalog = {
+      services: () => state.list<Service>(SERVICES),
+      endpoints: () => state.list(ENDPOINTS) as never,
+      pods: () => state.list(PODS) as never,
+      revision: () => state.revision(),
+      onChange: (listener: () => void) => state.onChange(listener),
+    };
+    const meshConfig = createMeshConfigSource(state);
+
+    const dns = await startDnsServer({ host: overlay.clusterDnsIp, port: options.dnsPort ?? 0, catalog, clock });
+    closers.push(() => dns.close());
+    const serviceProxy = await startServiceProxy({
+      catalog,
+      clock,
+      onError: (err, listener) => log(`meshlet: service proxy ${listener}: ${err.message}`),
+    });
+    closers.push(() => serviceProxy.close());
+
+    const spans = new SpanRing();
+    const tracing: TracerPipeline = createTracerPipeline({ serviceName: 'meshlet', exporters: [spans] });
+    closers.push(() => tracing.shutdown());
+    const metrics = new MeshMetrics();
+
+    const policySource = {
+      snapshot: () => ({
+        rateLimitPolicies: state.list(RATE_LIMIT_POLICIES),
+        envoyFilters: state.list(ENVOY_FILTERS),
+        configMaps: state.list(CONFIG_MAPS),
+        services: state.list(SERVICES),
+      }),
+      onChange: (listener: () => void) => state.onChange(listener),
+    };
+    // One counter for every limiter in the process: without Redis, sidecars still share one global budget.
+    const sharedCounter = options.rateLimitRedis ? undefined : new InProcessCounter(clock);
+    const newRateLimiter = () =>
+      createRateLimitService({ source: policySource, clock, redisUrl: options.rateLimitRedis, counter: sharedCounter });
+
+    const gatewayLimiter = newRateLimiter();
+    closers.push(() => gatewayLimiter.close());
+    const gateway = await startIngressGateway({
+      host: '127.0.0.1',
+      port: options.ingressPort ?? 0,
+      config: meshConfig,
+      tracer: tracing.tracer('meshlet-ingressgateway'),
+      metrics,
+      rateLimit: gatewayLimiter,
+      clock,
+    });
+    closers.push(() => gateway.close());
+
+    const subnets = new SubnetAllocator({ store, clock, clusterCidr: overlay.clusterCidr.text, subnetLength: overlay.nodeSubnetLength });
+    closers.push(() => subnets.close());
+    const nodes: RunningCluster['nodes'] = [];
+    const nodeCount = options.nodes ?? 2;
+    for (let i = 1; i <= nodeCount; i++) {
+      const nodeName = `node-${i}`;
+      const lease = await subnets.acquire(nodeName);
+      const podIps = new PodIpAllocator({ store, subnet: lease.subnet });
+      const limiter = newRateLimiter();
+      closers.push(() => limiter.close());
+      const agent = new NodeAgent({
+        client: registry,
+        nodeName,
+        nodeAddress: lease.gateway,
+        podCidr: lease.subnet,
+        podIps,
+        runtime,
+        clock,
+        networkEnv: async (pod, podIp, sidecarOutbound) =>
+          (
+            await podNetworkEnv({
+              pod,
+              podIp,
+              dns: { host: dns.host, port: dns.port },
+              sidecarOutbound,
+              runDir: join(runDir, 'pods', `${pod.metadata.namespace ?? 'default'}_${pod.metadata.name}_${pod.metadata.uid}`),
+            })
+          ).env,
+        startSidecar: (pod, podIp) =>
+          startSidecar({
+            identity: {
+              kind: 'sidecar',
+              name: pod.metadata.name,
+              namespace: pod.metadata.namespace ?? 'default',
+              labels: pod.metadata.labels ?? {},
+              ip: podIp,
+              serviceAccount: pod.spec?.serviceAccountName ?? 'default',
+            },
+            podIp,
+            config: meshConfig,
+            tracer: tracing.tracer('meshlet-sidecar'),
+            metrics,
+            rateLimit: limiter,
+            clock,
+          }),
+      });
+      await agent.start();
+      closers.push(() => agent.stop());
+      nodes.push({ name: nodeName, podCidr: lease.subnet, address: lease.gateway });
+    }
+
+    const dashboard = await startDashboard({
+      host: '127.0.0.1',
+      port: options.uiPort ?? 0,
+      clock,
+      source: createDashboardSource({ state, spans, metrics }),
+    });
+    closers.push(() => dashboard.close());
+
+    const apply = (objects: ObjectInput[]) => applyObjects(registry, objects);
+    const applied = options.manifests?.length ? await apply(options.manifests) : [];
+
+    return {
+      home: options.home,
+      registry,
+      store,
+      apiServer,
+      token,
+      kubeconfigPath,
+      ingressUrl: `http://127.0.0.1:${gateway.port}`,
+      dashboardUrl: dashboard.url,
+      dns: { host: dns.host, port: dns.port },
+      nodes,
+      clusterCidr: overlay.clusterCidr.text,
+      serviceCidr: overlay.serviceCidr.text,
+      spans,
+      metrics,
+      applied,
+      apply,
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+function createMeshConfigSource(state: ClusterState) {
+  let cached: { revision: number; snapshot: ReturnType<typeof build> } | undefined;
+  const build = () => ({
+    services: state.list<Service>(SERVICES),
+    endpoints: state.list(ENDPOINTS) as never,
+    pods: state.list(PODS) as never,
+    virtualServices: state.list(VIRTUAL_SERVICES) as never,
+    destinationRules: state.list(DESTINATION_RULES) as never,
+    gateways: state.list(GATEWAYS) as never,
+    serviceEntries: state.list(SERVICE_ENTRIES) as never,
+    ingresses: state.list(INGRESSES) as never,
+    revision: state.revision(),
+  });
+  return {
+    snapshot() {
+      const revision = state.revision();
+      if (!cached || cached.revision !== revision) cached = { revision, snapshot: build() };
+      return cached.snapshot;
+    },
+    onChange: (listener: () => void) => state.onChange(listener),
+  };
+}
+
