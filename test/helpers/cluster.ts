@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startCluster } from '../../control/cluster/cluster.ts';
+import { startCluster as bootCluster } from '../../control/cluster/cluster.ts';
 import type { RunningCluster, ClusterOptions } from '../../control/cluster/cluster.ts';
 import { parseManifestText } from '../../control/cluster/manifests.ts';
 import type { Client } from '../../control/api/index.ts';
@@ -21,7 +21,7 @@ export async function startTestCluster(
   const home = mkdtempSync(join(tmpdir(), 'meshlet-test-'));
   const { yaml, ...rest } = options;
   const manifests = yaml ? parseManifestText(yaml, 'test manifest').map((m) => m.object) : [];
-  const cluster = await startCluster({ nodes: 2, probeTimeScale: 0.05, ...rest, home, manifests, log: () => undefined });
+  const cluster = await bootCluster({ nodes: 2, probeTimeScale: 0.05, ...rest, home, manifests, log: () => undefined });
   const failed = cluster.applied.filter((r) => r.action === 'failed');
   if (failed.length) {
     await cluster.stop();
@@ -37,5 +37,5 @@ export async function startTestCluster(
   }) as TestCluster;
 }
 
-/** The name other helpers were told about. */
-export const startClusterForTest = startTestCluster;
+/** startCluster({ yaml, nodes }) → a running cluster with `client`, `ingressUrl`, `dns`, `stop()`. */
+export const startCluster = startTestCluster;
