@@ -18,11 +18,8 @@ function proxyFor(app: string): RateLimitRequest['proxy'] {
 
 t.test('kill Redis, observe failure modes, restart Redis on the same port', async (t) => {
   const redis = await startRedis(HOST);
-  let restarted: Awaited<ReturnType<typeof startRedis>> | undefined;
-  t.teardown(async () => {
-    await redis.kill();
-    await restarted?.kill();
-  });
+  const redisProcesses = [redis];
+  t.teardown(() => Promise.all(redisProcesses.map((p) => p.kill())));
   const clock = new ManualClock(Date.UTC(2026, 0, 1, 8, 0, 0));
   const global = (name: string, app: string, failureModeDeny: boolean) =>
     policy(name, { target: { workloadSelector: { matchLabels: { app } } }, mode: 'global', failureModeDeny, rules: [{ name: 'all', limit: { requests: 100, unit: 'hour' } }] });
@@ -67,7 +64,7 @@ t.test('kill Redis, observe failure modes, restart Redis on the same port', asyn
   t.ok(rl.metrics.backendErrorCount('redis') >= 10);
   t.match(rl.metrics.render(), /meshlet_ratelimit_failure_mode_total\{decision="deny"\} \d+/);
 
-  restarted = await startRedis(HOST, redis.port);
+  redisProcesses.push(await startRedis(HOST, redis.port));
   await waitFor(async () => (await rl.check(openReq)).responseHeaders['X-RateLimit-Remaining'] !== undefined, 10_000, 'counting to resume');
   // The new Redis started empty: the first counted check above used 1 of 100.
   const after = await timed(openReq);
