@@ -98,7 +98,8 @@ export function createGarbageCollector(options: GarbageCollectorOptions): Reconc
         // Pods have no dependents of their own; everything else cascades in the foreground too.
         await deleteQuietly(depType, obj, depType.kind === 'Pod' ? 'Background' : 'Foreground');
       }
-      const blocking = dependents.filter(({ obj }) =>
+      const remaining = dependents.some(({ obj }) => !obj.metadata.deletionTimestamp) ? await findDependents(owner, type) : dependents;
+      const blocking = remaining.filter(({ obj }) =>
         obj.metadata.ownerReferences?.some((r) => r.uid === owner.metadata.uid && r.blockOwnerDeletion === true),
       );
       if (blocking.length > 0) return;

@@ -32,11 +32,15 @@ export function createNamespaceReconciler(options: NamespaceReconcilerOptions): 
     let remaining = 0;
     for (const type of types) {
       const items = (await client.list(type, { namespace })).items;
-      remaining += items.length;
       for (const obj of items) {
-        if (obj.metadata.deletionTimestamp) continue;
+        if (obj.metadata.deletionTimestamp) {
+          remaining += 1;
+          continue;
+        }
         try {
-          await client.delete(type, namespace, obj.metadata.name, { propagationPolicy: 'Background' });
+          const result = await client.delete(type, namespace, obj.metadata.name, { propagationPolicy: 'Background' });
+          // A marked object (finalizers, graceful pod) is still there.
+          if (result.metadata.deletionTimestamp) remaining += 1;
         } catch (err) {
           if (!isApiError(err, 'NotFound')) throw err;
         }

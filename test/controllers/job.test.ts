@@ -1,0 +1,62 @@
+import t from 'tap';
+import type { Pod } from '../../control/api/index.ts';
+import { JOBS } from '../../control/api/index.ts';
+import type { Job } from '../../control/controllers/index.ts';
+import { JOB_NAME_LABEL, createJobReconciler } from '../../control/controllers/index.ts';
+import { listPods, newCluster, setPodPhase } from './cluster.ts';
+
+const noEvents = { record: () => undefined };
+
+function jobManifest(name: string, spec: Record<string, unknown>) {
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name, namespace: 'default' },
+    spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'work', image: 'busybox', command: ['true'] }] } }, ...spec },
+  };
+}
+
+const active = (pods: Pod[]) => pods.filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
+
+t.test('runs parallelism pods at a time until completions succeeded', async (t) => {
+  const { client, close } = await newCluster();
+  t.teardown(close);
+  await client.create(JOBS, jobManifest('batch', { completions: 3, parallelism: 2 }));
+  const reconciler = createJobReconciler({ client, recorder: noEvents });
+  await reconciler.reconcile('default/batch');
+  let pods = await listPods(client, 'default', `${JOB_NAME_LABEL}=batch`);
+  t.equal(pods.length, 2, 'parallelism 2');
+  t.equal(pods[0]!.spec?.restartPolicy, 'Never');
+  t.equal(pods[0]!.metadata.ownerReferences?.[0]?.kind, 'Job');
+
+  for (const p of pods) await setPodPhase(client, p, 'Succeeded');
+  await reconciler.reconcile('default/batch');
+  pods = await listPods(client, 'default', `${JOB_NAME_LABEL}=batch`);
+  t.equal(active(pods).length, 1, 'only one more completion needed');
+  t.match((await client.get<Job>(JOBS, 'default', 'batch'))!.status, { active: 1, succeeded: 2, failed: 0 });
+
+  await setPodPhase(client, active(pods)[0]!, 'Succeeded');
+  await reconciler.reconcile('default/batch');
+  const job = (await client.get<Job>(JOBS, 'default', 'batch'))!;
+  t.match(job.status, { active: 0, succeeded: 3, conditions: [{ type: 'Complete', status: 'True' }] });
+  t.ok(job.status?.completionTime);
+  await reconciler.reconcile('default/batch');
+  t.equal((await listPods(client, 'default', `${JOB_NAME_LABEL}=batch`)).length, 3, 'a finished job makes no more pods');
+});
+
+t.test('fails after more than backoffLimit failed pods', async (t) => {
+  const { client, close } = await newCluster();
+  t.teardown(close);
+  await client.create(JOBS, jobManifest('flaky', { completions: 1, parallelism: 1, backoffLimit: 1 }));
+  const reconciler = createJobReconciler({ client, recorder: noEvents });
+  for (let i = 0; i < 2; i++) {
+    await reconciler.reconcile('default/flaky');
+    const [p] = active(await listPods(client));
+    t.ok(p, `attempt ${i + 1} has a pod`);
+    await setPodPhase(client, p!, 'Failed');
+  }
+  await reconciler.reconcile('default/flaky');
+  const job = (await client.get<Job>(JOBS, 'default', 'flaky'))!;
+  t.match(job.status, { failed: 2, active: 0, conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded' }] });
+  t.equal(active(await listPods(client)).length, 0);
+});
