@@ -69,6 +69,31 @@ function procStartTicks(pid: number): string | undefined {
   }
 }
 
+/**
+ * Whether a process group has a member that is not a zombie. Uses /proc where
+ * it exists (a killed member stays a zombie until its new parent reaps it),
+ * else kill(-pgid, 0).
+ */
+export function groupHasLiveMembers(pgid: number): boolean {
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return signalGroup(pgid, 0);
+  }
+  for (const name of names) {
+    if (name.charCodeAt(0) > 57) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') return true;
+    } catch {
+      // exited while we looked
+    }
+  }
+  return false;
+}
+
 export function signalGroup(pgid: number, sig: NodeJS.Signals | 0): boolean {
   try {
     process.kill(-pgid, sig);
@@ -164,7 +189,7 @@ export function reapOrphansSync(runDir: string): number {
       }
       const ticks = procStartTicks(pgid);
       const reused = record.startTicks !== undefined && ticks !== undefined && ticks !== record.startTicks;
-      if (!reused && signalGroup(pgid, 0) && signalGroup(pgid, 'SIGKILL')) killed++;
+      if (!reused && groupHasLiveMembers(pgid) && signalGroup(pgid, 'SIGKILL')) killed++;
     }
     rmSync(path, { force: true });
   }

@@ -1,10 +1,11 @@
 // Shared fixtures for the container runtime tests: a temporary run directory,
 // a runtime that records every status callback, and condition waits with deadlines.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPodRuntime, imageMapFromEntries } from '../../../control/agent/containers/index.ts';
+import { groupHasLiveMembers } from '../../../control/agent/containers/process-group.ts';
 import type { ContainerRunSpec, ImageMap, PodRunSpec, PodRunStatus, PodRuntime, PodRuntimeOptions, RunningPod } from '../../../control/agent/containers/index.ts';
 
 export interface Harness {
@@ -86,7 +87,15 @@ export function node(script: string, env: Record<string, string> = {}, extra: Pa
   return { image: 'meshlet-test/node', command: [process.execPath, '-e', script], env, ...extra };
 }
 
+/** A process exists and is not a zombie (a killed process stays a zombie until its parent reaps it). */
 export function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    if (existsSync('/proc/self')) return false;
+  }
   try {
     process.kill(pid, 0);
     return true;
@@ -96,12 +105,7 @@ export function isAlive(pid: number): boolean {
 }
 
 export function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  return groupHasLiveMembers(pgid);
 }
 
 export function pidOf(status: PodRunStatus, container: string): number {

@@ -1,0 +1,116 @@
+import t from 'tap';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { reapOrphans } from '../../../control/agent/containers/index.ts';
+import { collect, groupAlive, harness, isAlive, node, pidOf, podSpec, startWatched, tempRunDir, waitFor } from './helpers.ts';
+
+const OWNER = fileURLToPath(new URL('./fixtures/runtime-owner.ts', import.meta.url));
+
+const grandchildScript = (pidFile: string): string => `
+const { spawn } = require('child_process');
+const child = spawn(process.execPath, ['-e', "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)"], { stdio: 'ignore' });
+require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(child.pid));
+setInterval(() => {}, 1000);
+`;
+
+/** Members of a process group, from /proc (Linux). */
+function groupMembers(pgid: number): { pid: number; comm: string }[] {
+  const out: { pid: number; comm: string }[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) === pgid && fields[0] !== 'Z') out.push({ pid: Number(name), comm });
+    } catch {
+      // exited while we looked
+    }
+  }
+  return out;
+}
+
+t.test('stop kills the whole process tree, including a grandchild that ignores SIGTERM', async (t) => {
+  const h = harness();
+  t.teardown(() => h.close());
+  const pidFile = join(h.runDir, 'gc.pid');
+  const w = startWatched(h.runtime, podSpec([{ name: 'app', ...node(grandchildScript(pidFile)) }], { terminationGracePeriodSeconds: 5 }));
+  const grandchild = await waitFor('grandchild pid', () => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : 0));
+  const pid = pidOf(w.latest(), 'app');
+  t.ok(isAlive(pid) && isAlive(grandchild));
+  t.ok(existsSync(join(h.runDir, 'pids', String(pid))), 'the group is recorded');
+  const started = Date.now();
+  await w.pod.stop();
+  t.ok(Date.now() - started < 4000, 'the container exited on SIGTERM without waiting for the grace period');
+  await waitFor('grandchild gone', () => !isAlive(grandchild), 5000);
+  t.notOk(groupAlive(pid), 'no member of the group survives');
+  t.notOk(existsSync(join(h.runDir, 'pids', String(pid))), 'the record is removed');
+});
+
+t.test('a container ignoring SIGTERM is SIGKILLed after the grace period', async (t) => {
+  const h = harness();
+  t.teardown(() => h.close());
+  const spec = podSpec([{ name: 'stubborn', ...node(`process.on('SIGTERM', () => console.log('ignoring')); console.log('armed'); setInterval(() => {}, 1000)`) }], { terminationGracePeriodSeconds: 1 });
+  const w = startWatched(h.runtime, spec);
+  await waitFor('handler installed', async () => (await collect(h.runtime.logs(spec.namespace, spec.name, {}))).includes('armed'));
+  const pid = pidOf(w.latest(), 'stubborn');
+  const started = Date.now();
+  await w.pod.stop();
+  const took = Date.now() - started;
+  t.ok(took >= 900, `waited for the grace period (${took} ms)`);
+  t.equal(w.latest().containerStatuses[0]!.state.terminated?.exitCode, 137);
+  t.notOk(groupAlive(pid));
+});
+
+function startOwner(runDir: string): Promise<{ owner: ReturnType<typeof spawn>; pgid: number; grandchild: number }> {
+  const owner = spawn(process.execPath, ['--import', 'tsx', OWNER, runDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => {
+      owner.kill('SIGKILL');
+      reject(new Error('owner did not report its pod within 15 s'));
+    }, 15_000);
+    owner.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const line = buf.split('\n')[0];
+      if (buf.includes('\n') && line) {
+        clearTimeout(timer);
+        resolve({ owner, ...(JSON.parse(line) as { pgid: number; grandchild: number }) });
+      }
+    });
+    owner.once('exit', () => {
+      clearTimeout(timer);
+      reject(new Error('owner exited early'));
+    });
+  });
+}
+
+t.test('when the owning process is SIGKILLed the watchdog kills every container group', async (t) => {
+  const runDir = tempRunDir();
+  const { owner, pgid, grandchild } = await startOwner(runDir);
+  t.ok(groupAlive(pgid) && isAlive(grandchild));
+  owner.kill('SIGKILL');
+  await waitFor('group gone without any reaping', () => !groupAlive(pgid) && !isAlive(grandchild), 5000);
+  t.pass('nothing survived the owner');
+  await reapOrphans(runDir);
+  t.same(readdirSync(join(runDir, 'pids')), [], 'reapOrphans cleared the stale record');
+});
+
+t.test('reapOrphans SIGKILLs recorded groups that outlived their owner', { skip: process.platform !== 'linux' && 'needs /proc' }, async (t) => {
+  const runDir = tempRunDir();
+  const { owner, pgid, grandchild } = await startOwner(runDir);
+  // Disarm the watchdog to stand in for a case it cannot cover, then kill the owner hard.
+  const watchdogs = groupMembers(pgid).filter((m) => m.comm === 'sh');
+  t.equal(watchdogs.length, 1, 'one watchdog shell in the container group');
+  for (const w of watchdogs) process.kill(w.pid, 'SIGKILL');
+  owner.kill('SIGKILL');
+  await new Promise((r) => owner.once('exit', r));
+  t.ok(groupAlive(pgid) && isAlive(grandchild), 'the container group outlived its owner');
+  t.same(readdirSync(join(runDir, 'pids')), [String(pgid)]);
+  t.equal(await reapOrphans(runDir), 1);
+  await waitFor('group gone', () => !groupAlive(pgid) && !isAlive(grandchild), 5000);
+  t.same(readdirSync(join(runDir, 'pids')), []);
+  t.equal(await reapOrphans(runDir), 0, 'a second reap finds nothing');
+});

@@ -1,0 +1,145 @@
+import t from 'tap';
+import { connect } from 'node:net';
+import { ManualClock } from '../../../control/api/index.ts';
+import { harness, node, podSpec, startWatched, waitFor } from './helpers.ts';
+
+const server = (body: string): string => `
+const ip = process.env.POD_IP;
+let hits = 0;
+const srv = require('http').createServer((req, res) => { hits++; ${body} });
+srv.listen(9080, ip, () => console.log('listening'));
+`;
+
+function accepts(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host, port });
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+  });
+}
+
+t.test('without a readinessProbe a container is ready once its declared TCP port accepts connections', async (t) => {
+  const h = harness();
+  t.teardown(() => h.close());
+  const podIp = '127.253.2.2';
+  const spec = podSpec(
+    [{ name: 'web', ...node(`setTimeout(() => { ${server('res.end("ok")')} }, 400)`, { POD_IP: podIp }, { ports: [{ containerPort: 9080 }] }) }],
+    { podIp },
+  );
+  const w = startWatched(h.runtime, spec);
+  await waitFor('running', () => w.latest().containerStatuses[0]!.state.running);
+  t.equal(w.latest().ready, false, 'not ready before the app binds');
+  t.equal(await accepts(podIp, 9080), false);
+  await waitFor('ready', () => w.latest().ready);
+  t.equal(await accepts(podIp, 9080), true, 'ready implies the port accepts');
+  t.equal(w.statuses.at(-1)?.containerStatuses[0]?.ready, true, 'the change was reported');
+});
+
+t.test('a container without ports is ready as soon as it runs', async (t) => {
+  const h = harness();
+  t.teardown(() => h.close());
+  const w = startWatched(h.runtime, podSpec([{ name: 'worker', ...node('setInterval(() => {}, 1000)') }], { podIp: '127.253.2.3' }));
+  await waitFor('ready', () => w.latest().ready);
+  t.equal(w.latest().containerStatuses[0]!.started, true);
+});
+
+t.test('an httpGet readinessProbe decides readiness (2xx/3xx ready, else not) with thresholds', async (t) => {
+  const h = harness({ probeTimeScale: 0.01 });
+  t.teardown(() => h.close());
+  const podIp = '127.253.2.4';
+  // 503 for the first three probes, then 302 (a redirect counts as success).
+  const spec = podSpec(
+    [
+      {
+        name: 'web',
+        ...node(server('if (hits <= 3) { res.statusCode = 503; res.end(); } else { res.writeHead(302, { location: "/" }); res.end(); }'), { POD_IP: podIp }, {
+          ports: [{ containerPort: 9080, name: 'http' }],
+          readinessProbe: { httpGet: { path: '/ready', port: 'http' }, periodSeconds: 10, failureThreshold: 1 },
+        }),
+      },
+    ],
+    { podIp },
+  );
+  const w = startWatched(h.runtime, spec);
+  await waitFor('ready', () => w.latest().ready);
+  const unhealthy = w.events().filter((e) => e.reason === 'Unhealthy');
+  t.ok(unhealthy.length >= 1, 'failed probes produced Unhealthy events');
+  t.match(unhealthy[unhealthy.length - 1]!.message, /^Readiness probe failed: (HTTP probe failed with statuscode: 503|Get "http:\/\/127\.253\.2\.4:9080\/ready": )/);
+});
+
+t.test('a failing livenessProbe restarts the container with Unhealthy and Killing events', async (t) => {
+  const clock = new ManualClock(0);
+  const h = harness({ probeTimeScale: 0.01, clock });
+  t.teardown(() => h.close());
+  const podIp = '127.253.2.5';
+  const spec = podSpec(
+    [
+      {
+        name: 'web',
+        ...node(server('res.statusCode = req.url === "/healthz" && hits > 2 ? 500 : 200; res.end();'), { POD_IP: podIp }, {
+          ports: [{ containerPort: 9080 }],
+          livenessProbe: { httpGet: { path: '/healthz', port: 9080 }, initialDelaySeconds: 20, periodSeconds: 5, failureThreshold: 2 },
+        }),
+      },
+    ],
+    { podIp, terminationGracePeriodSeconds: 1 },
+  );
+  const w = startWatched(h.runtime, spec);
+  await waitFor('killed for liveness', () => w.latest().containerStatuses[0]!.state.waiting?.reason === 'CrashLoopBackOff');
+  const reasons = w.events().map((e) => e.reason);
+  t.ok(reasons.includes('Unhealthy'));
+  const killing = w.events().find((e) => e.reason === 'Killing');
+  t.equal(killing?.message, 'Container web failed liveness probe, will be restarted');
+  const events = w.events();
+  const k = events.findIndex((e) => e.reason === 'Killing');
+  t.same(
+    events.slice(k - 2, k).map((e) => e.message.slice(0, 'Liveness probe failed:'.length)),
+    ['Liveness probe failed:', 'Liveness probe failed:'],
+    'failureThreshold consecutive failures right before the kill',
+  );
+  clock.advance(1000);
+  await waitFor('restarted', () => w.latest().containerStatuses[0]!.restartCount === 1 && w.latest().containerStatuses[0]!.state.running);
+});
+
+t.test('a startupProbe gates started, readiness and liveness', async (t) => {
+  const h = harness({ probeTimeScale: 0.01 });
+  t.teardown(() => h.close());
+  const podIp = '127.253.2.6';
+  const spec = podSpec(
+    [
+      {
+        name: 'web',
+        ...node(`setTimeout(() => { ${server('res.end()')} }, 300)`, { POD_IP: podIp }, {
+          startupProbe: { tcpSocket: { port: 9080 }, periodSeconds: 5, failureThreshold: 100 },
+        }),
+      },
+    ],
+    { podIp },
+  );
+  const w = startWatched(h.runtime, spec);
+  await waitFor('running', () => w.latest().containerStatuses[0]!.state.running);
+  t.equal(w.latest().containerStatuses[0]!.started, false);
+  t.equal(w.latest().ready, false);
+  await waitFor('started and ready', () => w.latest().containerStatuses[0]!.started && w.latest().ready);
+});
+
+t.test('an exec readinessProbe runs in the container environment', async (t) => {
+  const h = harness({ probeTimeScale: 0.01 });
+  t.teardown(() => h.close());
+  const marker = `${h.runDir}/ready-marker`;
+  const spec = podSpec(
+    [
+      {
+        name: 'app',
+        ...node(`setTimeout(() => require('fs').writeFileSync(process.env.MARKER, 'x'), 200); setInterval(() => {}, 1000)`, { MARKER: marker }, {
+          readinessProbe: { exec: { command: ['/bin/sh', '-c', 'test -f "$MARKER"'] }, periodSeconds: 5 },
+        }),
+      },
+    ],
+    { podIp: '127.253.2.7' },
+  );
+  const w = startWatched(h.runtime, spec);
+  await waitFor('running', () => w.latest().containerStatuses[0]!.state.running);
+  t.equal(w.latest().ready, false);
+  await waitFor('ready', () => w.latest().ready);
+});

@@ -1,0 +1,173 @@
+import t from 'tap';
+import { ManualClock } from '../../../control/api/index.ts';
+import { imageMapFromEntries } from '../../../control/agent/containers/index.ts';
+import { collect, harness, node, podSpec, startWatched, waitFor } from './helpers.ts';
+
+const forever = 'setInterval(() => {}, 1000)';
+
+t.test('Always: a crash restarts the pod as a unit after exact backoff, counting restarts per container', async (t) => {
+  const clock = new ManualClock(1_000_000);
+  const h = harness({ clock, restartBackoff: { initialMs: 1000, maxMs: 4000, resetAfterMs: 60_000 } });
+  t.teardown(() => h.close());
+  const spec = podSpec([
+    { name: 'crasher', ...node('console.log("run"); setTimeout(() => process.exit(3), 50)') },
+    { name: 'steady', ...node(forever) },
+  ]);
+  const w = startWatched(h.runtime, spec);
+
+  const crash = await waitFor('CrashLoopBackOff', () => {
+    const s = w.latest().containerStatuses;
+    return s.every((c) => c.state.waiting?.reason === 'CrashLoopBackOff') ? s : undefined;
+  });
+  t.equal(crash[0]!.lastState?.terminated?.exitCode, 3);
+  t.equal(crash[1]!.lastState?.terminated?.exitCode, 143, 'the sibling was stopped with SIGTERM');
+  t.match(crash[0]!.state.waiting?.message, /^back-off 1s restarting failed container=crasher pod=/);
+  t.equal(w.latest().phase, 'Running', 'a pod in CrashLoopBackOff is still Running');
+  t.equal(w.latest().ready, false);
+  t.ok(w.events().some((e) => e.reason === 'BackOff' && e.type === 'Warning'));
+
+  clock.advance(999);
+  await new Promise((r) => setTimeout(r, 100));
+  t.ok(w.latest().containerStatuses[0]!.state.waiting, 'no restart before the backoff elapsed');
+  clock.advance(1);
+  await waitFor('restarted once', () => w.latest().containerStatuses.every((c) => c.restartCount === 1 && c.state.running));
+
+  await waitFor('second backoff', () => w.latest().containerStatuses[0]!.state.waiting?.reason === 'CrashLoopBackOff');
+  t.match(w.latest().containerStatuses[0]!.state.waiting?.message, /^back-off 2s /, 'the delay doubles');
+  clock.advance(2000);
+  await waitFor('restarted twice', () => w.latest().containerStatuses.every((c) => c.restartCount === 2 && c.state.running));
+
+  t.equal(await collect(h.runtime.logs(spec.namespace, spec.name, { container: 'crasher', previous: true })), 'run\n');
+});
+
+t.test('Never: a failing container fails the pod and stops the others', async (t) => {
+  const h = harness();
+  t.teardown(() => h.close());
+  const spec = podSpec(
+    [
+      { name: 'fails', ...node('setTimeout(() => process.exit(2), 50)') },
+      { name: 'other', ...node(forever) },
+    ],
+    { restartPolicy: 'Never' },
+  );
+  const w = startWatched(h.runtime, spec);
+  await waitFor('Failed with everything stopped', () => w.latest().phase === 'Failed' && w.latest().containerStatuses.every((c) => c.state.terminated));
+  const [fails, other] = w.latest().containerStatuses;
+  t.equal(fails!.state.terminated?.exitCode, 2);
+  t.equal(fails!.state.terminated?.reason, 'Error');
+  t.equal(other!.state.terminated?.exitCode, 143);
+  t.equal(fails!.restartCount, 0);
+});
+
+t.test('Never and OnFailure: all containers exiting 0 → Succeeded', async (t) => {
+  for (const restartPolicy of ['Never', 'OnFailure'] as const) {
+    const h = harness();
+    const spec = podSpec(
+      [
+        { name: 'quick', ...node('process.exit(0)') },
+        { name: 'slower', ...node('setTimeout(() => process.exit(0), 150)') },
+      ],
+      { restartPolicy },
+    );
+    const w = startWatched(h.runtime, spec);
+    await waitFor(`${restartPolicy} Succeeded`, () => w.statuses.at(-1)?.phase === 'Succeeded');
+    t.same(
+      w.latest().containerStatuses.map((c) => [c.state.terminated?.reason, c.restartCount]),
+      [
+        ['Completed', 0],
+        ['Completed', 0],
+      ],
+      restartPolicy,
+    );
+    await h.close();
+  }
+});
+
+t.test('OnFailure: a non-zero exit restarts, a zero exit completes', async (t) => {
+  const clock = new ManualClock(0);
+  const h = harness({ clock });
+  t.teardown(() => h.close());
+  const dir = h.runDir;
+  // Fails on the first run, succeeds on the second (a marker file remembers).
+  const script = `const fs = require('fs'); const f = ${JSON.stringify(dir + '/marker')}; if (fs.existsSync(f)) process.exit(0); fs.writeFileSync(f, '1'); process.exit(1);`;
+  const w = startWatched(h.runtime, podSpec([{ name: 'job', ...node(script) }], { restartPolicy: 'OnFailure' }));
+  await waitFor('backoff after the failure', () => w.latest().containerStatuses[0]!.state.waiting?.reason === 'CrashLoopBackOff');
+  clock.advance(1000);
+  await waitFor('Succeeded', () => w.latest().phase === 'Succeeded');
+  t.equal(w.latest().containerStatuses[0]!.restartCount, 1);
+  t.equal(w.latest().containerStatuses[0]!.lastState?.terminated?.exitCode, 1);
+});
+
+t.test('init containers run in order, each to completion, before the main containers', async (t) => {
+  const h = harness();
+  t.teardown(() => h.close());
+  const file = `${h.runDir}/order`;
+  const append = (word: string, delayMs: number): string =>
+    `setTimeout(() => { require('fs').appendFileSync(${JSON.stringify(file)}, ${JSON.stringify(word)} + '\\n'); }, ${delayMs})`;
+  const spec = podSpec(
+    [{ name: 'main', ...node(`${append('main', 0)}; setInterval(() => {}, 1000)`) }],
+    {
+      initContainers: [
+        { name: 'first', ...node(append('first', 150)) },
+        { name: 'second', ...node(append('second', 0)) },
+      ],
+    },
+  );
+  const w = startWatched(h.runtime, spec);
+  const early = w.latest();
+  t.equal(early.phase, 'Pending');
+  t.equal(early.containerStatuses[0]!.state.waiting?.reason, 'PodInitializing');
+  await waitFor('Running', () => w.latest().phase === 'Running');
+  const { readFileSync } = await import('node:fs');
+  await waitFor('main wrote', () => readFileSync(file, 'utf8').includes('main'));
+  t.equal(readFileSync(file, 'utf8'), 'first\nsecond\nmain\n');
+  t.same(
+    w.latest().initContainerStatuses?.map((c) => c.state.terminated?.reason),
+    ['Completed', 'Completed'],
+  );
+  t.equal(w.latest().initialized, true);
+});
+
+t.test('a failing init container fails a Never pod; the main container never starts', async (t) => {
+  const h = harness();
+  t.teardown(() => h.close());
+  const spec = podSpec([{ name: 'main', ...node(forever) }], { restartPolicy: 'Never', initContainers: [{ name: 'init', ...node('process.exit(7)') }] });
+  const w = startWatched(h.runtime, spec);
+  await waitFor('Failed', () => w.latest().phase === 'Failed');
+  t.equal(w.latest().initContainerStatuses?.[0]?.state.terminated?.exitCode, 7);
+  t.equal(w.latest().containerStatuses[0]!.state.waiting?.reason, 'PodInitializing');
+});
+
+t.test('an unmapped image without a command waits with ImageNotMapped, naming the user map file', async (t) => {
+  const clock = new ManualClock(0);
+  const h = harness({ clock, imageMap: imageMapFromEntries({}, '/home/u/.meshlet/images.yaml') });
+  t.teardown(() => h.close());
+  const spec = podSpec([{ name: 'web', image: 'docker.io/library/nginx:1.27', env: {} }]);
+  const w = startWatched(h.runtime, spec);
+  await waitFor('a status callback', () => w.statuses.length > 0);
+  const status = w.latest();
+  t.equal(status.phase, 'Pending');
+  t.equal(status.containerStatuses[0]!.state.waiting?.reason, 'ImageNotMapped');
+  t.match(status.containerStatuses[0]!.state.waiting?.message, /image "docker\.io\/library\/nginx:1\.27" is not mapped.*\/home\/u\/\.meshlet\/images\.yaml/);
+  t.equal(status.reason, 'ImageNotMapped');
+  t.equal(clock.pendingTimers(), 0, 'no retry loop');
+  t.ok(w.events().some((e) => e.reason === 'Failed' && e.type === 'Warning'));
+});
+
+t.test('a missing executable waits with RunContainerError and is retried with backoff', async (t) => {
+  const clock = new ManualClock(0);
+  const h = harness({ clock });
+  t.teardown(() => h.close());
+  const spec = podSpec([{ name: 'app', image: 'x', command: ['meshlet-no-such-binary'], env: {} }]);
+  const w = startWatched(h.runtime, spec);
+  await waitFor('RunContainerError', () => w.latest().containerStatuses[0]!.state.waiting?.reason === 'RunContainerError');
+  t.match(w.latest().containerStatuses[0]!.state.waiting?.message, /exec: "meshlet-no-such-binary": executable file not found in \$PATH/);
+  t.equal(w.latest().phase, 'Pending');
+  t.equal(clock.pendingTimers(), 1, 'a restart is scheduled');
+  clock.advance(1000);
+  await waitFor('retried', () => w.latest().containerStatuses[0]!.restartCount === 1);
+  t.equal(w.latest().containerStatuses[0]!.state.waiting?.reason, 'RunContainerError');
+
+  const never = startWatched(h.runtime, podSpec([{ name: 'app', image: 'x', command: ['./missing.sh'], env: {} }], { restartPolicy: 'Never' }));
+  await waitFor('Failed', () => never.latest().phase === 'Failed');
+});
