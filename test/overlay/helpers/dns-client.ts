@@ -109,3 +109,55 @@ export function tcpExchange(host: string, port: number, packet: Buffer, timeoutM
     socket.on('close', () => finish(undefined));
   });
 }
+
+/** One UDP socket and one TCP connection reused for many sequential queries (less client overhead in timings). */
+export async function openDnsSession(host: string, port: number): Promise<{
+  udp(packet: Buffer, timeoutMs?: number): Promise<Buffer | undefined>;
+  tcp(packet: Buffer, timeoutMs?: number): Promise<Buffer | undefined>;
+  close(): void;
+}> {
+  const socket = dgram.createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  const conn = net.connect({ host, port, localAddress: '127.0.0.1' });
+  conn.setNoDelay(true);
+  await new Promise<void>((resolve, reject) => {
+    conn.once('connect', resolve);
+    conn.once('error', reject);
+  });
+  let waiting: ((reply: Buffer | undefined) => void) | undefined;
+  socket.on('message', (msg) => waiting?.(msg));
+  let buffered = Buffer.alloc(0);
+  conn.on('data', (chunk) => {
+    buffered = Buffer.concat([buffered, chunk]);
+    if (buffered.length >= 2 && buffered.length >= 2 + buffered.readUInt16BE(0)) {
+      const reply = buffered.subarray(2, 2 + buffered.readUInt16BE(0));
+      buffered = buffered.subarray(2 + reply.length);
+      waiting?.(reply);
+    }
+  });
+  conn.on('error', () => waiting?.(undefined));
+  const exchange = (send: () => void, timeoutMs: number): Promise<Buffer | undefined> =>
+    new Promise((resolve) => {
+      const timer = setTimeout(() => done(undefined), timeoutMs);
+      const done = (reply: Buffer | undefined): void => {
+        clearTimeout(timer);
+        waiting = undefined;
+        resolve(reply);
+      };
+      waiting = done;
+      send();
+    });
+  return {
+    udp: (packet, timeoutMs = 1000) => exchange(() => socket.send(packet, port, host), timeoutMs),
+    tcp: (packet, timeoutMs = 1000) =>
+      exchange(() => {
+        const prefix = Buffer.alloc(2);
+        prefix.writeUInt16BE(packet.length);
+        conn.write(Buffer.concat([prefix, packet]));
+      }, timeoutMs),
+    close() {
+      socket.close();
+      conn.destroy();
+    },
+  };
+}
