@@ -1,0 +1,257 @@
+// compileProxyConfig: mesh inputs + one proxy's identity → its RouteTable.
+// Pure and synchronous; the result is frozen-by-convention (never mutated).
+
+import type { Endpoints, Service } from '../../control/api/index.ts';
+import type { Destination, ServiceEntry, VirtualService } from '../../control/api/istio.ts';
+import type { MeshInputs } from './inputs.ts';
+import type { ProxyIdentity, WorkloadInfo } from './identity.ts';
+import { workloadOfPod, workloadOfProxy } from './identity.ts';
+import { hostMatches, hostSpecificity, qualifyHost } from './hosts.ts';
+import { clusterPolicyOf, findDestinationRule, isVisibleTo } from './policy.ts';
+import { indexPods, serviceEndpoints, serviceEntryEndpoints, serviceEntryInfos, serviceInfoOf } from './services.ts';
+import type { ResolveDestination } from './http-routes.ts';
+import { compileHttpRoute, compileTcpRoute, DEFAULT_RETRY } from './http-routes.ts';
+import { compileIngress, gatewayServers, isHttpProtocol, MESH_GATEWAY, selectedGateways, serverHostAdmits, vsGateways } from './gateways.ts';
+import type {
+  Cluster, CompiledHttpRoute, CompiledTcpRoute, EndpointInfo, GatewayHost, RouteTable, ServiceInfo, ServicePortInfo, VirtualHost, WeightedDestination,
+} from './table.ts';
+
+export function clusterName(direction: 'outbound' | 'inbound', port: number, subset: string | undefined, host: string): string {
+  return `${direction}|${port}|${subset ?? ''}|${host}`;
+}
+
+interface ServiceRecord {
+  info: ServiceInfo;
+  service?: Service;
+  endpoints?: Endpoints;
+  entry?: ServiceEntry;
+}
+
+export function compileProxyConfig(inputs: MeshInputs & { revision?: number }, proxy: ProxyIdentity): RouteTable {
+  const warnings: string[] = [];
+  const podIndex = indexPods(inputs.pods);
+  const selfPod = podIndex.byKey.get(`${proxy.namespace}/${proxy.name}`) ?? (proxy.ip ? podIndex.byIp.get(proxy.ip) : undefined);
+  const self = workloadOfProxy(proxy, proxy.kind === 'sidecar' ? selfPod : undefined);
+  const clientNs = proxy.namespace;
+
+  // Services visible to this proxy.
+  const records = new Map<string, ServiceRecord>();
+  const endpointsByKey = new Map<string, Endpoints>();
+  for (const ep of inputs.endpoints) endpointsByKey.set(`${ep.metadata.namespace ?? 'default'}/${ep.metadata.name}`, ep);
+  for (const svc of inputs.services) {
+    if (svc.spec?.type === 'ExternalName') continue;
+    const info = serviceInfoOf(svc);
+    records.set(info.fqdn, { info, service: svc, endpoints: endpointsByKey.get(`${info.namespace}/${svc.metadata.name}`) });
+  }
+  for (const se of inputs.serviceEntries) {
+    if (!isVisibleTo(se.spec?.exportTo, se.metadata.namespace ?? 'default', clientNs)) continue;
+    for (const info of serviceEntryInfos(se)) if (!records.has(info.fqdn)) records.set(info.fqdn, { info, entry: se });
+  }
+  const servicesByHost = new Map<string, ServiceInfo>();
+  const servicesByAddress = new Map<string, ServiceInfo>();
+  for (const r of records.values()) {
+    servicesByHost.set(r.info.fqdn, r.info);
+    for (const a of r.info.addresses) servicesByAddress.set(a, r.info);
+  }
+
+  // Clusters, built on demand and memoised.
+  const clusters = new Map<string, Cluster>();
+  const baseEndpoints = new Map<string, EndpointInfo[]>();
+  const endpointsOf = (r: ServiceRecord, port: ServicePortInfo): EndpointInfo[] => {
+    const key = `${r.info.fqdn}:${port.number}`;
+    let eps = baseEndpoints.get(key);
+    if (!eps) {
+      eps = r.service ? serviceEndpoints(r.service, port, r.endpoints, inputs.pods, podIndex) : serviceEntryEndpoints(r.entry!, r.info.fqdn, port, inputs.pods);
+      baseEndpoints.set(key, eps);
+    }
+    return eps;
+  };
+  const clusterFor = (fqdn: string, portNumber: number, subset: string | undefined): string => {
+    const name = clusterName('outbound', portNumber, subset, fqdn);
+    if (clusters.has(name)) return name;
+    const r = records.get(fqdn);
+    const port = r?.info.ports.find((p) => p.number === portNumber);
+    if (!r || !port) return name;
+    const dr = findDestinationRule(inputs.destinationRules, fqdn, clientNs, r.info.namespace);
+    let subsetLabels: Record<string, string> | undefined;
+    if (subset) {
+      const def = dr?.spec?.subsets?.find((s) => s.name === subset);
+      if (!def) return name;
+      subsetLabels = def.labels ?? {};
+    }
+    const all = endpointsOf(r, port);
+    const endpoints = subsetLabels ? all.filter((e) => Object.entries(subsetLabels!).every(([k, v]) => e.labels[k] === v)) : all;
+    clusters.set(name, { name, service: r.info, port: portNumber, subset, subsetLabels, endpoints, policy: clusterPolicyOf(dr, portNumber, subset) });
+    return name;
+  };
+  for (const r of records.values()) {
+    const dr = findDestinationRule(inputs.destinationRules, r.info.fqdn, clientNs, r.info.namespace);
+    for (const p of r.info.ports) {
+      clusterFor(r.info.fqdn, p.number, undefined);
+      for (const s of dr?.spec?.subsets ?? []) clusterFor(r.info.fqdn, p.number, s.name);
+    }
+  }
+
+  /** Resolves a route destination written in `namespace`, for a request on `requestPort`. */
+  const resolverFor = (namespace: string, origin: string, requestPort: number | undefined, portName?: string): ResolveDestination => (dest: Destination, weight: number) => {
+    const fqdn = records.has(dest.host.toLowerCase()) ? dest.host.toLowerCase() : qualifyHost(dest.host, namespace);
+    const r = records.get(fqdn);
+    let port = dest.port?.number;
+    if (port === undefined && portName && r) port = r.info.ports.find((p) => p.name === portName)?.number;
+    if (port === undefined && r && r.info.ports.length === 1) port = r.info.ports[0]!.number;
+    if (port === undefined) port = requestPort ?? r?.info.ports[0]?.number ?? 80;
+    if (!r) warnings.push(`${origin}: host ${dest.host} (${fqdn}) is not a known service`);
+    const cluster = clusterFor(fqdn, port, dest.subset);
+    if (r && !clusters.has(cluster)) warnings.push(`${origin}: no cluster ${cluster} (subset "${dest.subset ?? ''}" or port ${port} undefined)`);
+    return { cluster, host: fqdn, subset: dest.subset, port, weight } satisfies WeightedDestination;
+  };
+
+  const visibleVs = inputs.virtualServices.filter((vs) => isVisibleTo(vs.spec?.exportTo, vs.metadata.namespace ?? 'default', clientNs) || proxy.kind === 'gateway');
+
+  const virtualHosts = new Map<string, VirtualHost>();
+  const gatewayHosts: GatewayHost[] = [];
+  const gatewayTcp = new Map<number, CompiledTcpRoute[]>();
+  let servers: RouteTable['gatewayServers'] = [];
+
+  if (proxy.kind === 'sidecar') {
+    const meshVs = visibleVs.filter((vs) => vsGateways(vs).includes(MESH_GATEWAY));
+    for (const r of records.values()) {
+      const matching = meshVs
+        .map((vs) => ({ vs, score: bestHostScore(vs, r.info.fqdn) }))
+        .filter((x) => x.score >= 0)
+        .sort((a, b) => b.score - a.score || creationOrder(a.vs, b.vs));
+      for (const port of r.info.ports) {
+        virtualHosts.set(`${r.info.fqdn}:${port.number}`, buildVirtualHost(r.info, port, matching.map((m) => m.vs), resolverFor, warnings));
+      }
+    }
+  } else {
+    const selected = selectedGateways(inputs.gateways, proxy.labels);
+    servers = gatewayServers(selected);
+    const selectedKeys = new Set(selected.map((g) => `${g.metadata.namespace ?? 'default'}/${g.metadata.name}`));
+    for (const vs of [...visibleVs].sort(creationOrder)) {
+      const vsNs = vs.metadata.namespace ?? 'default';
+      const bound = vsGateways(vs).filter((g) => selectedKeys.has(g));
+      if (bound.length === 0) continue;
+      const origin = `VirtualService ${vsNs}/${vs.metadata.name}`;
+      const boundServers = servers.filter((s) => bound.includes(s.gateway));
+      const hosts = (vs.spec?.hosts ?? []).filter((h) =>
+        boundServers.some((s) => s.hosts.some((sh) => serverHostAdmits(sh, s.gateway.split('/')[0]!, vsNs, h))),
+      );
+      if (hosts.length === 0) {
+        warnings.push(`${origin}: no host admitted by the servers of ${bound.join(', ')}`);
+        continue;
+      }
+      const blockApplies = (b: { gateways?: string[] }): boolean => !b.gateways || b.gateways.some((g) => bound.includes(g.includes('/') ? g : `${vsNs}/${g}`));
+      const routes: CompiledHttpRoute[] = [];
+      (vs.spec?.http ?? []).forEach((rule, i) => {
+        const blocks = rule.match?.filter(blockApplies);
+        if (rule.match && rule.match.length > 0 && blocks!.length === 0) return;
+        routes.push(compileHttpRoute({ ...rule, match: blocks }, origin, i, vsNs, resolverFor(vsNs, origin, undefined), warnings));
+      });
+      if (routes.length > 0) {
+        const domains = new Set<string>();
+        for (const h of hosts) {
+          domains.add(h.toLowerCase());
+          domains.add(qualifyHost(h, vsNs));
+        }
+        gatewayHosts.push({ domains: [...domains], origin, routes });
+      }
+      (vs.spec?.tcp ?? []).forEach((rule, i) => {
+        for (const server of boundServers.filter((s) => !isHttpProtocol(s.protocol))) {
+          const blocks = rule.match?.filter((m) => (m.port === undefined || m.port === server.port) && blockApplies(m));
+          if (rule.match && rule.match.length > 0 && blocks!.length === 0) continue;
+          const list = gatewayTcp.get(server.port) ?? [];
+          list.push(compileTcpRoute({ ...rule, match: blocks }, origin, i, vsNs, resolverFor(vsNs, origin, undefined), warnings));
+          gatewayTcp.set(server.port, list);
+        }
+      });
+    }
+    for (const ing of [...inputs.ingresses].sort(creationOrder)) {
+      const origin = `Ingress ${ing.metadata.namespace ?? 'default'}/${ing.metadata.name}`;
+      for (const h of compileIngress(ing, (ns, portName) => resolverFor(ns, origin, undefined, portName))) gatewayHosts.push({ ...h, origin });
+    }
+  }
+
+  const workloadsByIp = new Map<string, WorkloadInfo>();
+  for (const [ip, pod] of podIndex.byIp) workloadsByIp.set(ip, workloadOfPod(pod));
+  if (proxy.ip && !workloadsByIp.has(proxy.ip)) workloadsByIp.set(proxy.ip, self);
+
+  return {
+    revision: inputs.revision ?? 0,
+    proxy,
+    self,
+    services: [...records.values()].map((r) => r.info),
+    clusters,
+    virtualHosts,
+    servicesByHost,
+    servicesByAddress,
+    workloadsByIp,
+    gatewayServers: servers,
+    gatewayHosts,
+    gatewayTcp,
+    warnings,
+  };
+}
+
+function creationOrder(a: VirtualService | { metadata: { creationTimestamp?: string; name: string; namespace?: string } }, b: typeof a): number {
+  const ta = a.metadata.creationTimestamp ?? '';
+  const tb = b.metadata.creationTimestamp ?? '';
+  if (ta !== tb) return ta < tb ? -1 : 1;
+  return `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`);
+}
+
+function bestHostScore(vs: VirtualService, fqdn: string): number {
+  const ns = vs.metadata.namespace ?? 'default';
+  let best = -1;
+  for (const h of vs.spec?.hosts ?? []) {
+    const pattern = qualifyHost(h, ns);
+    if (hostMatches(pattern, fqdn) || h.toLowerCase() === fqdn) best = Math.max(best, hostSpecificity(pattern));
+  }
+  return best;
+}
+
+function buildVirtualHost(
+  service: ServiceInfo,
+  port: ServicePortInfo,
+  virtualServices: readonly VirtualService[],
+  resolverFor: (namespace: string, origin: string, requestPort: number | undefined) => ResolveDestination,
+  warnings: string[],
+): VirtualHost {
+  const routes: CompiledHttpRoute[] = [];
+  const tcpRoutes: CompiledTcpRoute[] = [];
+  const origins: string[] = [];
+  for (const vs of virtualServices) {
+    const ns = vs.metadata.namespace ?? 'default';
+    const origin = `VirtualService ${ns}/${vs.metadata.name}`;
+    origins.push(origin);
+    const blockApplies = (b: { port?: number; gateways?: string[] }): boolean =>
+      (b.port === undefined || b.port === port.number) && (!b.gateways || b.gateways.includes(MESH_GATEWAY));
+    (vs.spec?.http ?? []).forEach((rule, i) => {
+      const blocks = rule.match?.filter(blockApplies);
+      if (rule.match && rule.match.length > 0 && blocks!.length === 0) return;
+      routes.push(compileHttpRoute({ ...rule, match: blocks }, origin, i, ns, resolverFor(ns, origin, port.number), warnings));
+    });
+    (vs.spec?.tcp ?? []).forEach((rule, i) => {
+      const blocks = rule.match?.filter(blockApplies);
+      if (rule.match && rule.match.length > 0 && blocks!.length === 0) return;
+      tcpRoutes.push(compileTcpRoute({ ...rule, match: blocks }, origin, i, ns, resolverFor(ns, origin, port.number), warnings));
+    });
+  }
+  const resolve = resolverFor(service.namespace, 'default', port.number);
+  const implicit = resolve({ host: service.fqdn, port: { number: port.number } }, 100)!;
+  if (virtualServices.length === 0 || (routes.length === 0 && port.protocol === 'HTTP' && tcpRoutes.length === 0 && virtualServices.every((v) => !v.spec?.http?.length))) {
+    routes.push({ origin: 'default', ruleIndex: 0, namespace: service.namespace, matches: [], destinations: [implicit], retry: DEFAULT_RETRY, mirrors: [] });
+  }
+  if (tcpRoutes.length === 0) {
+    tcpRoutes.push({ origin: 'default', ruleIndex: 0, namespace: service.namespace, matches: [], destinations: [implicit] });
+  }
+  return {
+    name: `${service.fqdn}:${port.number}`,
+    service,
+    port: port.number,
+    protocol: port.protocol,
+    virtualServices: origins,
+    routes,
+    tcpRoutes,
+  };
+}

@@ -1,0 +1,31 @@
+// mesh: the sidecar data plane and the mesh config compiler. Imports only
+// control/api; everything else (config, tracer, metrics sink, rate limits)
+// is injected.
+
+export type { MeshInputs, MeshSnapshot, ConfigSource } from './config/inputs.ts';
+export { StaticConfigSource, EMPTY_INPUTS, meshInputsFromObjects, inputFieldForKind } from './config/inputs.ts';
+export type { ProxyIdentity, WorkloadInfo } from './config/identity.ts';
+export { DEFAULT_GATEWAY_IDENTITY, workloadOfPod, isMeshedPod } from './config/identity.ts';
+export type {
+  RouteTable, Cluster, ClusterPolicy, EndpointInfo, ServiceInfo, VirtualHost, CompiledHttpRoute, CompiledTcpRoute, GatewayHost, WeightedDestination,
+} from './config/table.ts';
+export { compileProxyConfig, clusterName } from './config/compile.ts';
+export { RouteTableWatcher } from './config/watcher.ts';
+export type { RouteTableWatcherOptions } from './config/watcher.ts';
+export { lookupServiceHost, lookupGatewayHost } from './config/lookup.ts';
+export { qualifyHost, parseDurationMs } from './config/hosts.ts';
+
+export type { Sidecar, SidecarOptions } from './proxy/sidecar.ts';
+export { startSidecar } from './proxy/sidecar.ts';
+export type { IngressGateway, IngressGatewayOptions } from './proxy/gateway.ts';
+export { startIngressGateway } from './proxy/gateway.ts';
+
+export type { AuthorizationCheck } from './layers/deps.ts';
+export { ALLOW_ALL, ORIGINAL_PORT_HEADER } from './layers/deps.ts';
+export type { ResponseFlag } from './layers/errors.ts';
+export { MeshError } from './layers/errors.ts';
+export type { Layer, Handler, MeshRequest, MeshResponse } from './layers/context.ts';
+
+export type { RequestLabels, EdgeStats } from './telemetry/metrics.ts';
+export { MeshMetrics } from './telemetry/metrics.ts';
+export { extractParent, injectContext } from './telemetry/propagation.ts';

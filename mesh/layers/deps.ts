@@ -1,0 +1,42 @@
+// What the layers are given by the proxy that assembles them.
+
+import type { Tracer } from '@opentelemetry/api';
+import type { Clock } from '../../control/api/index.ts';
+import type { RateLimitService } from '../ratelimit/types.ts';
+import type { ClusterStates } from '../endpoints/state.ts';
+import type { Upstream } from '../proxy/http-proxy-adapter.ts';
+import type { MeshMetrics } from '../telemetry/metrics.ts';
+import type { MeshRequest } from './context.ts';
+
+/**
+ * Authorization hook. Contract: return `{ allowed: true }` to let the request
+ * through, or `{ allowed: false, policy }` to answer 403 "RBAC: access denied".
+ * The default allows everything; an AuthorizationPolicy evaluator plugs in here.
+ */
+export interface AuthorizationCheck {
+  check(req: MeshRequest): { allowed: true } | { allowed: false; policy: string };
+}
+
+export const ALLOW_ALL: AuthorizationCheck = { check: () => ({ allowed: true }) };
+
+export interface LayerDeps {
+  clock: Clock;
+  /** Uniform in [0, 1); injected so weight/fault tests can be deterministic. */
+  random: () => number;
+  upstream: Upstream;
+  clusters: ClusterStates;
+  /** Port of every sidecar's inbound listener (15006). */
+  inboundPort: number;
+  /** Address upstream connections are made from (the pod IP), so the receiver knows the source. */
+  localAddress?: string;
+  /** Unknown hosts: ALLOW_ANY passes through to loopback hosts only; REGISTRY_ONLY refuses. */
+  outboundTrafficPolicy: 'ALLOW_ANY' | 'REGISTRY_ONLY';
+  rateLimit?: RateLimitService;
+  authorization: AuthorizationCheck;
+  tracer?: Tracer;
+  metrics?: MeshMetrics;
+  accessLog?: (line: string) => void;
+}
+
+/** Header that carries the workload port from a client sidecar to the inbound listener. */
+export const ORIGINAL_PORT_HEADER = 'x-meshlet-original-port';

@@ -1,0 +1,115 @@
+// timeout/retry: the route's overall timeout (504 UT when it fires) around a
+// retry loop: each try gets its own AbortSignal and optional perTryTimeout;
+// a retriable outcome (per retryOn) is retried up to `attempts` more times
+// with Envoy's jittered exponential backoff (25 ms base, 250 ms cap).
+
+import type { Layer, MeshRequest, MeshResponse } from './context.ts';
+import type { LayerDeps } from './deps.ts';
+import { MeshError, UpstreamError } from './errors.ts';
+import type { UpstreamFailure } from './errors.ts';
+import type { RetryPolicy } from '../config/table.ts';
+import { NO_RETRY } from '../config/http-routes.ts';
+
+const MAX_BACKOFF_MS = 250;
+
+export function statusIsRetriable(policy: RetryPolicy, status: number): boolean {
+  const on = policy.retryOn;
+  if (on.has('5xx') && status >= 500) return true;
+  if (on.has('gateway-error') && (status === 502 || status === 503 || status === 504)) return true;
+  if (on.has('retriable-4xx') && status === 409) return true;
+  if (policy.retriableStatusCodes.has(status)) return true;
+  return false;
+}
+
+export function failureIsRetriable(policy: RetryPolicy, failure: UpstreamFailure): boolean {
+  const on = policy.retryOn;
+  if (failure === 'cancelled') return false;
+  if (on.has('5xx')) return true;
+  if (failure === 'connect-failure') return on.has('connect-failure') || on.has('refused-stream') || on.has('gateway-error');
+  if (failure === 'timeout') return on.has('gateway-error') || on.has('reset');
+  return on.has('reset');
+}
+
+function drain(res: MeshResponse): void {
+  if (res.body && !Buffer.isBuffer(res.body)) res.body.resume();
+}
+
+export function timeoutRetryLayer(deps: LayerDeps): Layer {
+  const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+    new Promise((resolve) => {
+      const t = deps.clock.setTimer(ms, resolve);
+      signal.addEventListener('abort', () => {
+        t.cancel();
+        resolve();
+      }, { once: true });
+    });
+
+  async function tryLoop(req: MeshRequest, next: (r: MeshRequest) => Promise<MeshResponse>, overall: AbortSignal): Promise<MeshResponse> {
+    const policy = req.passthrough || req.shadow ? NO_RETRY : (req.route?.retry ?? NO_RETRY);
+    for (let attempt = 0; ; attempt++) {
+      const ac = new AbortController();
+      const onOverall = (): void => ac.abort(overall.reason);
+      overall.addEventListener('abort', onOverall, { once: true });
+      const perTry = policy.perTryTimeoutMs !== undefined
+        ? deps.clock.setTimer(policy.perTryTimeoutMs, () => ac.abort({ failure: 'timeout' }))
+        : undefined;
+      req.signal = ac.signal;
+      req.attempts = attempt + 1;
+      let res: MeshResponse | undefined;
+      let failure: UpstreamError | undefined;
+      try {
+        res = await next(req);
+      } catch (err) {
+        if (!(err instanceof UpstreamError)) throw err;
+        failure = err;
+      } finally {
+        perTry?.cancel();
+        overall.removeEventListener('abort', onOverall);
+      }
+      if (overall.aborted) {
+        if (res) drain(res);
+        throw new MeshError('UT', 'mesh/timeout: route timeout');
+      }
+      const retriable = res ? statusIsRetriable(policy, res.status) : failureIsRetriable(policy, failure!.failure);
+      const left = attempt < policy.attempts;
+      if (!retriable || !left) {
+        if (res) {
+          if (retriable && attempt > 0) req.flags.add('URX');
+          return res;
+        }
+        throw failure!;
+      }
+      req.notes.push(`try ${attempt + 1}: ${res ? res.status : failure!.failure}, retrying`);
+      if (res) drain(res);
+      const ceiling = Math.min(MAX_BACKOFF_MS, policy.backoffBaseMs * (2 ** (attempt + 1) - 1));
+      await sleep(Math.floor(deps.random() * ceiling), overall);
+      if (overall.aborted) throw new MeshError('UT', 'mesh/timeout: route timeout');
+    }
+  }
+
+  return {
+    name: 'timeout-retry',
+    wrap: (next) => (req) => {
+      const timeoutMs = req.shadow ? undefined : req.route?.timeoutMs;
+      const overall = new AbortController();
+      if (timeoutMs === undefined) return tryLoop(req, next, overall.signal);
+      return new Promise<MeshResponse>((resolve, reject) => {
+        const timer = deps.clock.setTimer(timeoutMs, () => {
+          overall.abort({ failure: 'timeout' });
+          reject(new MeshError('UT', `mesh/timeout: route timeout ${timeoutMs} ms`));
+        });
+        tryLoop(req, next, overall.signal).then(
+          (res) => {
+            timer.cancel();
+            if (overall.signal.aborted) drain(res);
+            else resolve(res);
+          },
+          (err: unknown) => {
+            timer.cancel();
+            reject(err);
+          },
+        );
+      });
+    },
+  };
+}

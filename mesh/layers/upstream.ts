@@ -1,0 +1,54 @@
+// upstream: the terminal handler. Sends one attempt through the http-proxy
+// adapter: to a meshed endpoint's sidecar (ip:15006, workload port in a
+// header), straight to an unmeshed endpoint, or to a passthrough address.
+
+import type { OutgoingHttpHeaders } from 'node:http';
+import type { Handler } from './context.ts';
+import type { LayerDeps } from './deps.ts';
+import { ORIGINAL_PORT_HEADER } from './deps.ts';
+import { MeshError } from './errors.ts';
+
+/** Hop-by-hop headers are not forwarded (RFC 9110 §7.6.1), nor proxy-only ones. */
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'te', 'trailer', 'upgrade', 'transfer-encoding'];
+
+export function upstreamHandler(deps: LayerDeps): Handler {
+  return async (req) => {
+    let host: string;
+    let port: number;
+    const headers: OutgoingHttpHeaders = {};
+    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HOP_BY_HOP.includes(k)) headers[k] = v;
+    headers.host = req.authority;
+    if (req.body.length > 0 || headers['content-length'] !== undefined) headers['content-length'] = String(req.body.length);
+    if (req.passthrough) {
+      host = req.passthrough.host;
+      port = req.passthrough.port;
+    } else if (req.endpoint) {
+      const e = req.endpoint;
+      if (e.meshed && req.direction === 'outbound') {
+        host = e.address;
+        port = deps.inboundPort;
+        headers[ORIGINAL_PORT_HEADER] = String(e.port);
+      } else {
+        host = e.address;
+        port = e.port;
+      }
+    } else {
+      throw new MeshError('UH', 'mesh/upstream: no endpoint chosen');
+    }
+    const started = deps.clock.now();
+    const res = await deps.upstream.send({
+      method: req.method,
+      path: req.path,
+      headers,
+      body: req.body,
+      host,
+      port,
+      localAddress: deps.localAddress,
+      signal: req.signal,
+    });
+    req.notes.push(`upstream ${host}:${port} ${res.status} in ${deps.clock.now() - started} ms`);
+    const out: OutgoingHttpHeaders = {};
+    for (const [k, v] of Object.entries(res.headers)) if (v !== undefined && !HOP_BY_HOP.includes(k)) out[k] = v;
+    return { status: res.status, headers: out, body: res.body };
+  };
+}
