@@ -30,7 +30,7 @@ import type { ApiServer } from '../apiserver/index.ts';
 import { startControllers } from '../controllers/index.ts';
 import { startScheduler } from '../scheduler/index.ts';
 import { createPodRuntime, loadImageMap, builtinImageMapFile, podLogSource } from '../agent/containers/index.ts';
-import type { PodRuntime } from '../agent/containers/index.ts';
+import type { PodRuntime, PodLogStreamSource } from '../agent/containers/index.ts';
 import { NodeAgent } from '../agent/index.ts';
 import { SpanRing, createTracerPipeline } from '../telemetry/index.ts';
 import type { TracerPipeline } from '../telemetry/index.ts';
@@ -91,6 +91,8 @@ export interface RunningCluster {
   readonly spans: SpanRing;
   readonly metrics: MeshMetrics;
   readonly applied: ApplyResult[];
+  /** Container logs of every pod this process runs. */
+  readonly podLogs: PodLogStreamSource;
   /** Applies more objects (create or update), as `meshlet apply` does. */
   apply(objects: ObjectInput[]): Promise<ApplyResult[]>;
   stop(): Promise<void>;
@@ -150,7 +152,8 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     closers.push(() => runtime.close());
 
     const token = randomBytes(24).toString('hex');
-    const apiServer = await startApiServer({ client: registry, port: options.apiPort ?? 0, token, podLogs: podLogSource(runtime) });
+    const podLogs = podLogSource(runtime);
+    const apiServer = await startApiServer({ client: registry, port: options.apiPort ?? 0, token, podLogs });
     closers.push(() => apiServer.close());
     const kubeconfigPath = join(options.home, 'kubeconfig');
     writeFileSync(kubeconfigPath, kubeconfigFor({ server: apiServer.url, token, caData: apiServer.caData }), { mode: 0o600 });
@@ -296,6 +299,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
       spans,
       metrics,
       applied,
+      podLogs,
       apply,
       stop: stopAll,
     };

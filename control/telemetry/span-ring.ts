@@ -92,6 +92,16 @@ export class SpanRing implements SpanExporter {
   }
 }
 
+/** The proxy that recorded a span: Istio's node_id is `kind~ip~name.namespace~…`. */
+function proxyName(span: ReadableSpan): string {
+  const nodeId = span.attributes['node_id'];
+  if (typeof nodeId === 'string') {
+    const id = nodeId.split('~')[2];
+    if (id) return id.slice(0, id.lastIndexOf('.') > 0 ? id.lastIndexOf('.') : undefined);
+  }
+  return String(span.attributes['meshlet.proxy'] ?? span.resource.attributes['service.name'] ?? 'unknown');
+}
+
 function toView(span: ReadableSpan): SpanView {
   const [sec, nanos] = span.startTime;
   const [dsec, dnanos] = span.duration;
@@ -107,7 +117,7 @@ function toView(span: ReadableSpan): SpanView {
     ...(parent ? { parentSpanId: parent } : {}),
     name: span.name,
     kind: KINDS[span.kind] ?? 'internal',
-    service: String(span.attributes['meshlet.proxy'] ?? span.resource.attributes['service.name'] ?? 'unknown'),
+    service: proxyName(span),
     startMs: sec * 1000 + nanos / 1e6,
     durationMs: dsec * 1000 + dnanos / 1e6,
     status: span.status.code === 2 ? 'error' : span.status.code === 1 ? 'ok' : 'unset',
