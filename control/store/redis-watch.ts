@@ -92,6 +92,10 @@ export class RedisWatchHub {
         continue;
       }
       const entries = parseXread(reply);
+      if (entries.length === 0) {
+        await this.checkForReset();
+        continue;
+      }
       for (const event of entries) {
         if (event.revision <= this.tailRevision) continue;
         if (event.revision > this.tailRevision + 1) {
@@ -102,6 +106,24 @@ export class RedisWatchHub {
         this.fanOut(event);
       }
     }
+  }
+
+  /**
+   * An idle stream may also mean Redis lost its data (restart without
+   * persistence, FLUSHALL): revisions then restart below ours and XREAD would
+   * wait forever. Watchers must relist, as after a compaction.
+   */
+  private async checkForReset(): Promise<void> {
+    let revision: number;
+    try {
+      revision = Number((await this.main.call('GET', `${this.keyPrefix}rev`)) ?? 1);
+    } catch {
+      return;
+    }
+    if (revision >= this.tailRevision) return;
+    const from = this.tailRevision;
+    this.tailRevision = revision;
+    this.failAll(new StoreError('Compacted', `redis state was reset (revision went back from ${from} to ${revision}); relist`));
   }
 
   private fanOut(event: EntryEvent): void {

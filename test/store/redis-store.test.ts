@@ -3,6 +3,9 @@ import type { Store } from '../../control/api/index.ts';
 import { RedisStore, openRedisStore, openStore } from '../../control/store/index.ts';
 import { runConformance, waitFor } from './conformance.ts';
 import { startRedisServer } from './redis-server.ts';
+import { connectRedis } from '../../control/store/redis-client.ts';
+
+const connectAdmin = () => connectRedis({ url: redis.url }, []);
 
 const redis = await startRedisServer();
 t.teardown(() => redis.close());
@@ -58,13 +61,35 @@ void t.test('a watch far behind the tailer catches up across pages and splices o
   for (let i = 0; i < 2500; i += 500) {
     await Promise.all(Array.from({ length: 500 }, (_, j) => store.create(`/c/${i + j}`, {})));
   }
+  // A live watcher proves the tailer has read everything, so the next watch starts behind it.
+  let live = 0;
+  const liveWatch = store.watch('/c/', {}, () => live++);
+  await store.create('/c/marker', {});
+  await waitFor('tailer caught up', () => live >= 1);
+  liveWatch.close();
   const seen: number[] = [];
   const w = store.watch('/c/', { afterRevision: start }, (e) => seen.push(e.revision));
   const more = Promise.all(Array.from({ length: 100 }, (_, j) => store.create(`/c/late${j}`, {})));
   await more;
-  await waitFor('2600 events', () => seen.length >= 2600);
-  t.same(seen, Array.from({ length: 2600 }, (_, i) => start + 1 + i));
+  await waitFor('2601 events', () => seen.length >= 2601);
+  t.same(seen, Array.from({ length: 2601 }, (_, i) => start + 1 + i), 'every revision once, in order, across XRANGE pages and the live feed');
   w.close();
+  await store.close();
+});
+
+void t.test('watchers get Compacted when Redis loses its data (restart without persistence)', async (t) => {
+  const store = await openRedisStore({ url: redis.url, keyPrefix: 'reset:' });
+  const errors: string[] = [];
+  store.watch('/', { afterRevision: await store.currentRevision() }, () => {}, (err) => errors.push(err.kind));
+  for (let i = 0; i < 5; i++) await store.create(`/r${i}`, {});
+  // Drop every key of this prefix, as a Redis restart without persistence would.
+  const admin = await connectAdmin();
+  const keys = (await admin.call('KEYS', 'reset:*')) as string[];
+  if (keys.length) await admin.call('DEL', ...keys);
+  await admin.close();
+  await waitFor('Compacted after reset', () => errors.length > 0);
+  t.same(errors, ['Compacted']);
+  t.equal(await store.currentRevision(), 1, 'the store follows Redis back to a fresh state');
   await store.close();
 });
 
