@@ -81,7 +81,10 @@ t.test('log errors match kubelet/kubectl wording', async (t) => {
     logCode: 'MESHLET_LOGS_CONTAINER_NAME_REQUIRED',
     reason: 'BadRequest',
   });
-  await t.rejects(collect(h.runtime.logs(spec.namespace, spec.name, { container: 'c' })), { logCode: 'MESHLET_LOGS_CONTAINER_NOT_FOUND' });
+  await t.rejects(collect(h.runtime.logs(spec.namespace, spec.name, { container: 'c' })), {
+    message: `container c is not valid for pod ${spec.name}`,
+    logCode: 'MESHLET_LOGS_CONTAINER_NOT_FOUND',
+  });
   await t.rejects(collect(h.runtime.logs(spec.namespace, spec.name, { container: 'a', previous: true })), {
     message: `previous terminated container "a" in pod "${spec.name}" not found`,
   });
