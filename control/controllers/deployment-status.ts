@@ -85,10 +85,10 @@ export function setCondition(conditions: Condition[], next: Omit<Condition, 'las
   const old = conditions.find((c) => c.type === next.type);
   const sameStatus = old?.status === next.status;
   const unchanged = sameStatus && old?.reason === next.reason && old?.message === next.message;
-  if (unchanged && old) return conditions;
+  if (unchanged && old && !touch) return conditions;
   const merged: Condition = {
     ...next,
-    lastUpdateTime: unchanged || (!touch && sameStatus && old?.reason === next.reason) ? (old?.lastUpdateTime ?? nowIso) : nowIso,
+    lastUpdateTime: !touch && sameStatus && old?.reason === next.reason ? (old?.lastUpdateTime ?? nowIso) : nowIso,
     lastTransitionTime: sameStatus ? (old?.lastTransitionTime ?? nowIso) : nowIso,
   };
   return [...conditions.filter((c) => c.type !== next.type), merged].sort((a, b) => conditionOrder(a.type) - conditionOrder(b.type));

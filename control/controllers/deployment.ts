@@ -5,18 +5,10 @@
 
 import type { Client, Clock, Deployment, PodTemplateSpec, ReplicaSet } from '../api/index.ts';
 import { DEPLOYMENTS, REPLICA_SETS, isApiError, matchesSelector, systemClock } from '../api/index.ts';
-import type { EventRecorder, ReconcileResult, Reconciler } from '../runtime/index.ts';
+import type { EventRecorder, Reconciler } from '../runtime/index.ts';
 import { createEventRecorder } from '../runtime/index.ts';
 import { newReplicaSetTarget, oldReplicaSetTargets, specReplicas } from './deployment-rollout.ts';
-import {
-  REASON_DEADLINE_EXCEEDED,
-  REASON_NEW_RS_CREATED,
-  REASON_RS_UPDATED,
-  computeDeploymentStatus,
-  deadlineCondition,
-  sameDeploymentStatus,
-  setCondition,
-} from './deployment-status.ts';
+import { REASON_NEW_RS_CREATED, REASON_RS_UPDATED, computeDeploymentStatus, sameDeploymentStatus } from './deployment-status.ts';
 import { splitKey } from './keys.ts';
 import { canonicalJson, fnv32a, safeEncode } from './names.ts';
 import { controllerOf, controllerRef, isBeingDeleted, isControlledBy, withControllerRef } from './owner-refs.ts';
@@ -96,9 +88,10 @@ export function createDeploymentReconciler(options: DeploymentReconcilerOptions)
     }
   }
 
-  async function scale(d: Deployment, rs: ReplicaSet, replicas: number): Promise<ReplicaSet> {
+  async function scale(d: Deployment, rs: ReplicaSet, replicas: number, moved: { scaled: boolean }): Promise<ReplicaSet> {
     const from = specReplicas(rs);
     if (from === replicas) return rs;
+    moved.scaled = true;
     const updated = await client.update<ReplicaSet>(REPLICA_SETS, {
       ...rs,
       metadata: { ...rs.metadata, annotations: { ...(rs.metadata.annotations ?? {}), [DESIRED_REPLICAS_ANNOTATION]: String(d.spec!.replicas ?? 1) } },
@@ -110,7 +103,7 @@ export function createDeploymentReconciler(options: DeploymentReconcilerOptions)
 
   return {
     name: 'deployment',
-    async reconcile(key: string): Promise<ReconcileResult | void> {
+    async reconcile(key: string): Promise<void> {
       const { namespace, name } = splitKey(key);
       const d = await client.get<Deployment>(DEPLOYMENTS, namespace, name);
       if (!d?.spec || isBeingDeleted(d)) return;
@@ -121,12 +114,13 @@ export function createDeploymentReconciler(options: DeploymentReconcilerOptions)
       let olds = owned.filter((rs) => rs !== newRs);
       const maxOldRevision = olds.reduce((m, rs) => Math.max(m, revisionOf(rs)), 0);
       let progress: { reason: string; message: string } | undefined;
+      const moved = { scaled: false };
       const paused = (d.spec as { paused?: boolean }).paused === true;
 
       if (!paused) {
         const recreate = d.spec.strategy?.type === 'Recreate';
         if (recreate) {
-          olds = await Promise.all(olds.map((rs) => scale(d, rs, 0)));
+          olds = await Promise.all(olds.map((rs) => scale(d, rs, 0, moved)));
           const oldPodsRemain = olds.some((rs) => (rs.status?.replicas ?? 0) > 0 || specReplicas(rs) > 0);
           if (!oldPodsRemain) {
             if (!newRs) {
@@ -134,7 +128,7 @@ export function createDeploymentReconciler(options: DeploymentReconcilerOptions)
               progress = { reason: REASON_NEW_RS_CREATED, message: `Created new replica set "${newRs.metadata.name}"` };
               recorder.record(d, 'Normal', 'ScalingReplicaSet', `Scaled up replica set ${newRs.metadata.name} from 0 to ${replicas}`);
             } else {
-              newRs = await scale(d, newRs, replicas);
+              newRs = await scale(d, newRs, replicas, moved);
             }
           }
         } else {
@@ -145,10 +139,10 @@ export function createDeploymentReconciler(options: DeploymentReconcilerOptions)
             progress = { reason: REASON_NEW_RS_CREATED, message: `Created new replica set "${newRs.metadata.name}"` };
             if (initial > 0) recorder.record(d, 'Normal', 'ScalingReplicaSet', `Scaled up replica set ${newRs.metadata.name} from 0 to ${initial}`);
           } else {
-            newRs = await scale(d, newRs, newReplicaSetTarget(d, newRs, [newRs, ...olds]));
+            newRs = await scale(d, newRs, newReplicaSetTarget(d, newRs, [newRs, ...olds]), moved);
           }
           const targets = oldReplicaSetTargets(d, newRs, olds);
-          olds = await Promise.all(olds.map((rs) => (targets.has(rs.metadata.name) ? scale(d, rs, targets.get(rs.metadata.name)!) : rs)));
+          olds = await Promise.all(olds.map((rs) => (targets.has(rs.metadata.name) ? scale(d, rs, targets.get(rs.metadata.name)!, moved) : rs)));
         }
         if (newRs && revisionOf(newRs) <= maxOldRevision) {
           newRs = await client.update<ReplicaSet>(REPLICA_SETS, {
@@ -160,23 +154,13 @@ export function createDeploymentReconciler(options: DeploymentReconcilerOptions)
       }
 
       const all = newRs ? [newRs, ...olds] : olds;
-      const rolling = all.some((rs) => rs !== newRs && specReplicas(rs) > 0) || (newRs?.status?.availableReplicas ?? 0) < replicas;
-      if (!progress && rolling && newRs) progress = { reason: REASON_RS_UPDATED, message: `ReplicaSet "${newRs.metadata.name}" is progressing.` };
-      const nowIso = new Date(clock.now()).toISOString();
-      let status = computeDeploymentStatus(d, newRs, all, nowIso, progress && (paused ? undefined : progress));
-      const deadline = paused ? { exceeded: false } : deadlineCondition(d, status, clock.now());
-      if (deadline.exceeded && newRs) {
-        status = {
-          ...status,
-          conditions: setCondition(
-            status.conditions ?? [],
-            { type: 'Progressing', status: 'False', reason: REASON_DEADLINE_EXCEEDED, message: `ReplicaSet "${newRs.metadata.name}" has timed out progressing.` },
-            nowIso,
-          ),
-        };
+      // Progress (what the deadline is measured from) is a change we made; otherwise the condition stays as it is.
+      const hasProgressing = d.status?.conditions?.some((c) => c.type === 'Progressing') ?? false;
+      if (!progress && newRs && !paused && (moved.scaled || !hasProgressing)) {
+        progress = { reason: REASON_RS_UPDATED, message: `ReplicaSet "${newRs.metadata.name}" is progressing.` };
       }
+      const status = computeDeploymentStatus(d, newRs, all, new Date(clock.now()).toISOString(), progress);
       if (!sameDeploymentStatus(d.status, status)) await client.updateStatus(DEPLOYMENTS, { ...d, status });
-      return deadline.waitMs !== undefined ? { requeueAfterMs: deadline.waitMs + 1 } : undefined;
     },
   };
 }

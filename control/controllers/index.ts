@@ -10,6 +10,7 @@ export {
   createDeploymentReconciler, podTemplateHash, revisionOf,
   POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION, DESIRED_REPLICAS_ANNOTATION, MAX_REPLICAS_ANNOTATION,
 } from './deployment.ts';
+export { createDeploymentProgressReconciler } from './deployment-progress.ts';
 export type { RolloutLimits } from './deployment-rollout.ts';
 export { rolloutLimits, resolveIntOrPercent, newReplicaSetTarget, oldReplicaSetTargets } from './deployment-rollout.ts';
 export { computeDeploymentStatus, REASON_NEW_RS_AVAILABLE, REASON_NEW_RS_CREATED, REASON_RS_UPDATED, REASON_DEADLINE_EXCEEDED } from './deployment-status.ts';

@@ -10,6 +10,7 @@ import {
 import { Controller } from '../runtime/index.ts';
 import type { Reconciler } from '../runtime/index.ts';
 import { createDeploymentReconciler } from './deployment.ts';
+import { createDeploymentProgressReconciler } from './deployment-progress.ts';
 import { createEndpointSliceReconciler, SERVICE_NAME_LABEL } from './endpoint-slices.ts';
 import { createEndpointsReconciler } from './endpoints.ts';
 import { FOREGROUND_FINALIZER, GC_TYPES, ORPHAN_FINALIZER, createGarbageCollector, gcKey } from './garbage-collector.ts';
@@ -31,7 +32,10 @@ export interface StartControllersOptions {
 
 export interface RunningControllers {
   stop(): Promise<void>;
-  /** True when every informer has synced and no controller has work queued, running or scheduled. */
+  /**
+   * True when every informer has synced and no controller has work queued,
+   * running or scheduled. Timers waiting for a Deployment's progress deadline do not count.
+   */
   idle(): boolean;
 }
 
@@ -60,6 +64,8 @@ export async function startControllers(options: StartControllersOptions): Promis
 
   const replicaSets = make(createReplicaSetReconciler({ client, clock }), WORKERS.replicaset);
   const deployments = make(createDeploymentReconciler({ client, clock }), WORKERS.deployment);
+  // Not counted by idle(): it only sleeps until progress deadlines (default 600 s) pass.
+  const progressDeadlines = new Controller(createDeploymentProgressReconciler({ client, clock }), { workers: 1, ...(clock ? { clock } : {}), ...(onError ? { onError } : {}) });
   const endpoints = make(createEndpointsReconciler({ client }), WORKERS.endpoints);
   const slices = make(createEndpointSliceReconciler({ client }), WORKERS.endpointslice);
   const gc = make(createGarbageCollector({ client, types: GC_TYPES }), WORKERS.gc);
@@ -94,7 +100,10 @@ export async function startControllers(options: StartControllersOptions): Promis
   });
 
   // Deployments: their own changes and their ReplicaSets' (status moves the rollout on).
-  onChange<Deployment>(informers, DEPLOYMENTS, (d) => deployments.enqueue(objectKeyOf(d)));
+  onChange<Deployment>(informers, DEPLOYMENTS, (d) => {
+    deployments.enqueue(objectKeyOf(d));
+    progressDeadlines.enqueue(objectKeyOf(d));
+  });
   onChange<ReplicaSet>(informers, REPLICA_SETS, (rs) => {
     const ref = controllerOf(rs.metadata);
     if (ref?.kind === 'Deployment') deployments.enqueue(joinKey(rs.metadata.namespace, ref.name));
@@ -157,6 +166,7 @@ export async function startControllers(options: StartControllersOptions): Promis
   }
 
   for (const c of controllers) c.start();
+  progressDeadlines.start();
   informers.start();
   await informers.waitForSync();
 
@@ -164,7 +174,7 @@ export async function startControllers(options: StartControllersOptions): Promis
     idle: () => informers.synced() && controllers.every((c) => c.idle()),
     async stop() {
       informers.stop();
-      await Promise.all(controllers.map((c) => c.stop()));
+      await Promise.all([...controllers, progressDeadlines].map((c) => c.stop()));
     },
   };
 }

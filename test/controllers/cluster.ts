@@ -143,3 +143,19 @@ export async function createNode(client: Client, manifest: ReturnType<typeof nod
 }
 
 export type { Deployment, ReplicaSet, KubeObject };
+
+/**
+ * One pass of a stand-in node agent: bound pods that are not Running yet
+ * start (IP + Ready), and pods marked for deletion are removed for good.
+ */
+export async function kubeletStep(client: Client, namespace?: string): Promise<void> {
+  const pods = (await client.list<Pod>(PODS, namespace ? { namespace } : {})).items;
+  for (const p of pods) {
+    try {
+      if (p.metadata.deletionTimestamp && p.spec?.nodeName) await client.delete(PODS, p.metadata.namespace, p.metadata.name, { gracePeriodSeconds: 0 });
+      else if (p.spec?.nodeName && p.status?.phase !== 'Running' && !p.metadata.deletionTimestamp) await markPodRunning(client, p);
+    } catch {
+      // Raced with a controller; the next pass sees the new state.
+    }
+  }
+}

@@ -1,7 +1,7 @@
 import t from 'tap';
 import type { Deployment, ReplicaSet } from '../../control/api/index.ts';
-import { DEPLOYMENTS, REPLICA_SETS } from '../../control/api/index.ts';
-import { POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION, createDeploymentReconciler, createReplicaSetReconciler, podTemplateHash } from '../../control/controllers/index.ts';
+import { DEPLOYMENTS, ManualClock, REPLICA_SETS } from '../../control/api/index.ts';
+import { POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION, createDeploymentProgressReconciler, createDeploymentReconciler, createReplicaSetReconciler, podTemplateHash } from '../../control/controllers/index.ts';
 import type { TestCluster } from './cluster.ts';
 import { deploymentManifest, listPods, markPodRunning, newCluster } from './cluster.ts';
 
@@ -177,5 +177,24 @@ t.test('a rollout whose pods never get ready is not reported done', async (t) =>
   const d = await h.deployment('web');
   t.match(rolloutStatus(d), { done: false, message: '0 of 2 updated replicas are available' });
   t.match(d.status?.conditions?.find((c) => c.type === 'Available'), { status: 'False', reason: 'MinimumReplicasUnavailable' });
-  t.match(d.status?.conditions?.find((c) => c.type === 'Progressing'), { status: 'True', reason: 'ReplicaSetUpdated' });
+  t.match(d.status?.conditions?.find((c) => c.type === 'Progressing'), { status: 'True', reason: /^(NewReplicaSetCreated|ReplicaSetUpdated)$/ });
+});
+
+t.test('no progress for progressDeadlineSeconds → Progressing=False ProgressDeadlineExceeded', async (t) => {
+  const cluster = await newCluster();
+  t.teardown(cluster.close);
+  const clock = new ManualClock(Date.now());
+  const deployments = createDeploymentReconciler({ client: cluster.client, clock, recorder: noEvents });
+  const progress = createDeploymentProgressReconciler({ client: cluster.client, clock });
+  await cluster.client.create(DEPLOYMENTS, { ...deploymentManifest('stuck', { replicas: 1 }), spec: { ...deploymentManifest('stuck', { replicas: 1 }).spec, progressDeadlineSeconds: 60 } });
+  await deployments.reconcile('default/stuck');
+  const wait = await progress.reconcile('default/stuck');
+  t.ok(wait && wait.requeueAfterMs! > 59_000 && wait.requeueAfterMs! <= 60_001, 'sleeps until the deadline');
+  clock.advance(61_000);
+  await progress.reconcile('default/stuck');
+  const d = (await cluster.client.get<Deployment>(DEPLOYMENTS, 'default', 'stuck'))!;
+  t.match(d.status?.conditions?.find((c) => c.type === 'Progressing'), { status: 'False', reason: 'ProgressDeadlineExceeded', message: /^ReplicaSet "stuck-\w+" has timed out progressing\.$/ });
+  t.match(rolloutStatus(d), { done: false, message: 'deployment "stuck" exceeded its progress deadline' });
+  await deployments.reconcile('default/stuck');
+  t.match((await cluster.client.get<Deployment>(DEPLOYMENTS, 'default', 'stuck'))!.status?.conditions?.find((c) => c.type === 'Progressing'), { reason: 'ProgressDeadlineExceeded' }, 'a reconcile without progress keeps the verdict');
 });
