@@ -1,7 +1,7 @@
 // Turns what the container runtime reports into a Pod's status, in the
 // shape the kubelet writes (phase, conditions, container statuses, IPs).
 
-import type { Pod, PodCondition, PodStatus } from '../api/index.ts';
+import type { ContainerStatus, Pod, PodCondition, PodStatus } from '../api/index.ts';
 import type { PodRunStatus } from './containers/index.ts';
 import { stableStringify } from '../api/index.ts';
 
@@ -35,11 +35,17 @@ export function buildPodStatus(
     hostIP: hostIp,
     ...(podIp ? { podIP: podIp, podIPs: [{ ip: podIp }] } : {}),
     startTime: previous.startTime ?? now,
-    ...(run ? { containerStatuses: run.containerStatuses } : {}),
-    ...(run?.initContainerStatuses?.length ? { initContainerStatuses: run.initContainerStatuses } : {}),
+    ...(run ? { containerStatuses: run.containerStatuses.map(withImageId) } : {}),
+    ...(run?.initContainerStatuses?.length ? { initContainerStatuses: run.initContainerStatuses.map(withImageId) } : {}),
     ...(run?.reason ? { reason: run.reason } : {}),
     ...(run?.message ? { message: run.message } : {}),
   };
+}
+
+/** The schema requires imageID; a process has no image digest, so name the image it stands in for. */
+function withImageId(status: ContainerStatus): ContainerStatus & { imageID: string } {
+  const given = (status as { imageID?: string }).imageID;
+  return { ...status, imageID: given ?? `meshlet://${status.image ?? ''}` };
 }
 
 /** Compares statuses ignoring transition timestamps, so unchanged pods are not rewritten. */

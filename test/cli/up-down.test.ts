@@ -1,0 +1,113 @@
+// The CLI contract: `meshlet up --detach` returns once the cluster is ready,
+// status/get/apply/logs/delete talk to it, and `meshlet down` leaves no
+// process behind — including grandchildren a container spawned.
+
+import t from 'tap';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { waitFor } from '../helpers/wait.ts';
+import { alive, processTree } from '../helpers/processes.ts';
+
+const BIN = fileURLToPath(new URL('../../control/cli/bin.js', import.meta.url));
+
+function meshlet(home: string, args: string[], timeoutMs = 120_000): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, MESHLET_HOME: home }, timeout: timeoutMs }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+const MANIFEST = `
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: hello }
+spec:
+  replicas: 2
+  selector: { matchLabels: { app: hello } }
+  template:
+    metadata: { labels: { app: hello, version: v1 } }
+    spec:
+      containers:
+      - name: hello
+        image: docker.io/istio/examples-helloworld-v1
+        ports: [{ containerPort: 5000 }]
+---
+apiVersion: v1
+kind: Pod
+metadata: { name: forker }
+spec:
+  containers:
+  - name: main
+    image: busybox
+    command: ["/bin/sh", "-c", "sleep 300 & sleep 300 & echo forked; wait"]
+`;
+
+t.test('up --detach, inspect, down leaves nothing running', async (t) => {
+  const home = mkdtempSync(join(tmpdir(), 'meshlet-cli-'));
+  const manifest = join(home, 'app.yaml');
+  writeFileSync(manifest, MANIFEST);
+  t.teardown(async () => {
+    await meshlet(home, ['down']);
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  const up = await meshlet(home, ['up', '--detach', '--nodes', '2', '-f', manifest]);
+  t.equal(up.code, 0, `up succeeded: ${up.stderr}`);
+  t.match(up.stdout, /ingress: +http:\/\/127\.0\.0\.1:\d+/);
+  t.match(up.stdout, /dashboard: +http:\/\/127\.0\.0\.1:\d+/);
+
+  const status = await meshlet(home, ['status', '--json']);
+  t.equal(status.code, 0, status.stderr);
+  const view = JSON.parse(status.stdout) as { apiServer: string; ingress: string; dns: { host: string; port: number }; dashboard: string; nodes: { name: string; ready: boolean }[]; pid: number };
+  t.match(view.apiServer, /^https:\/\/127\.0\.0\.1:\d+$/);
+  t.ok(view.dns.port > 0 && /^127\./.test(view.dns.host), 'dns host and port');
+  t.equal(view.nodes.length, 2);
+  t.ok(view.nodes.every((n) => n.ready), 'nodes Ready');
+
+  const running = await waitFor('all pods Running', async () => {
+    const res = await meshlet(home, ['get', 'pods', '-o', 'json']);
+    const list = JSON.parse(res.stdout) as { items: { metadata: { name: string }; status?: { phase?: string } }[] };
+    return list.items.length === 3 && list.items.every((p) => p.status?.phase === 'Running') ? list.items : undefined;
+  }, { timeoutMs: 60_000, intervalMs: 250 });
+  t.equal(running.length, 3);
+
+  const table = await meshlet(home, ['get', 'pods', '-o', 'wide']);
+  t.match(table.stdout, /NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE/);
+  t.match(table.stdout, /forker\s+1\/1\s+Running/);
+
+  const logs = await waitFor('forker logs', async () => {
+    const res = await meshlet(home, ['logs', 'forker']);
+    return res.stdout.includes('forked') ? res : undefined;
+  });
+  t.equal(logs.code, 0);
+
+  const bad = join(home, 'bad.yaml');
+  writeFileSync(bad, 'apiVersion: v1\nkind: Service\nmetadata: { name: broken }\nspec:\n  ports: [{ port: 99999 }]\n');
+  const applyBad = await meshlet(home, ['apply', '-f', bad]);
+  t.equal(applyBad.code, 1, 'invalid object is rejected');
+  t.match(applyBad.stderr, /spec\.ports\[0\]\.port/, 'error names the field');
+
+  const again = await meshlet(home, ['apply', '-f', manifest]);
+  t.equal(again.code, 0, again.stderr);
+  t.match(again.stdout, /deployment\.apps\/hello unchanged/);
+
+  // Collect every process of the cluster: the daemon, and each container's process group.
+  const pgids = readdirSync(join(home, 'run', 'pids')).map(Number).filter(Number.isInteger);
+  const tree = processTree(view.pid, pgids);
+  t.ok(tree.length >= 6, `cluster runs ${tree.length} processes (daemon, 3 containers, 2 grandchildren)`);
+  t.ok(tree.some((p) => p.cmdline.startsWith('sleep 300')), 'the container forked grandchildren');
+
+  const down = await meshlet(home, ['down']);
+  t.equal(down.code, 0, down.stderr);
+  t.match(down.stdout, /cluster stopped/);
+  const left = await waitFor('every cluster process gone', () => (alive(tree.map((p) => p.pid)).length === 0 ? true : undefined), { timeoutMs: 10_000 });
+  t.ok(left);
+
+  const after = await meshlet(home, ['status', '--json']);
+  t.equal(after.code, 1, 'status fails once the cluster is down');
+  t.match(after.stderr, /no meshlet cluster is running/);
+});
