@@ -23,8 +23,17 @@ const LIMIT = 600;
 const CONNECTIONS = 50;
 const RESPONSES_PER_VIRTUAL_SECOND = 40;
 
+/** The assertions runWindow uses (structurally what a tap subtest offers). */
+interface Asserts {
+  ok(value: unknown, message: string): unknown;
+  equal(found: unknown, wanted: unknown, message: string): unknown;
+  same(found: unknown, wanted: unknown, message: string): unknown;
+  comment(...args: unknown[]): unknown;
+  teardown(fn: () => unknown): unknown;
+}
+
 async function runWindow(
-  t: Tap.Test,
+  t: Asserts,
   makeService: (clock: ManualClock, index: number) => MeshRateLimitService,
   hostBase: string,
 ): Promise<void> {
@@ -83,7 +92,7 @@ async function runWindow(
   t.equal(badRejection?.headers, undefined, '429s carry x-envoy-ratelimited, X-RateLimit-* and Retry-After');
   const remaining = admitted.map((r) => Number(r.headers['x-ratelimit-remaining'])).sort((a, b) => a - b);
   t.same(remaining, Array.from({ length: LIMIT }, (_, i) => i), 'one shared budget: every remaining value 599..0 seen exactly once');
-  t.ok(admitted.every((r) => r.headers['x-envoy-ratelimited'] === undefined && r.headers['x-ratelimit-limit'] === `${LIMIT}, ${LIMIT};w=60`));
+  t.ok(admitted.every((r) => r.headers['x-envoy-ratelimited'] === undefined && r.headers['x-ratelimit-limit'] === `${LIMIT}, ${LIMIT};w=60`), 'admitted responses carry the quota headers, not x-envoy-ratelimited');
   // The next window has a fresh budget.
   const next = results.filter((r) => Number(r.headers[CHECKED_AT]) >= WINDOW_END);
   if (next.length > 0) t.equal(next[0]!.status, 200, 'the first request of the next window is admitted');
