@@ -18,7 +18,7 @@ export function createPodRuntime(options: PodRuntimeOptions): PodRuntime {
   const clock = options.clock ?? systemClock;
   const pidDir = join(options.runDir, 'pids');
   /** Latest pod per namespace/name (kept after it stopped so its logs stay readable). */
-  const byName = new Map<string, PodRunner>();
+  const byName = new Map<string, { runner: PodRunner; handle: RunningPod }>();
   const live = new Set<PodRunner>();
   let closed = false;
   let sampler: NodeJS.Timeout | undefined;
@@ -43,26 +43,26 @@ export function createPodRuntime(options: PodRuntimeOptions): PodRuntime {
   function startPod(spec: PodRunSpec, onStatus: (status: PodRunStatus) => void): RunningPod {
     if (closed) throw new ContainerRuntimeError('MESHLET_RUNTIME_CLOSED', `agent/containers: runtime is closed; cannot start pod ${spec.namespace}/${spec.name}`);
     const runner = new PodRunner(spec, runnerOptions, onStatus);
-    byName.set(`${spec.namespace}/${spec.name}`, runner);
     live.add(runner);
     if (!sampler) {
       sampler = setInterval(sampleLogs, SAMPLE_INTERVAL_MS);
       sampler.unref();
     }
-    runner.start();
-    const stop = runner.stop.bind(runner);
-    return {
+    const handle: RunningPod = {
       uid: runner.uid,
       status: () => runner.status(),
       stop: async (stopOptions) => {
-        await stop(stopOptions);
+        await runner.stop(stopOptions);
         live.delete(runner);
       },
     };
+    byName.set(`${spec.namespace}/${spec.name}`, { runner, handle });
+    runner.start();
+    return handle;
   }
 
   function logs(namespace: string, pod: string, logOptions: PodLogOptions = {}): AsyncIterable<string> {
-    const runner = byName.get(`${namespace}/${pod}`);
+    const runner = byName.get(`${namespace}/${pod}`)?.runner;
     return (async function* () {
       yield* runner ? runnerLogs(runner, pod, logOptions) : diskLogs(options.runDir, namespace, pod, logOptions);
     })();
@@ -80,7 +80,7 @@ export function createPodRuntime(options: PodRuntimeOptions): PodRuntime {
     startPod,
     logs,
     stream: logs,
-    get: (namespace, name) => byName.get(`${namespace}/${name}`),
+    get: (namespace, name) => byName.get(`${namespace}/${name}`)?.handle,
     close,
   };
 }
