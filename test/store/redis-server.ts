@@ -31,7 +31,7 @@ export async function startRedisServer(): Promise<TestRedis> {
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
-  await new Promise<void>((resolve, reject) => {
+  const ready = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`redis-server did not become ready in 10 s:\n${output}`));
@@ -50,6 +50,12 @@ export async function startRedisServer(): Promise<TestRedis> {
       reject(new Error(`redis-server exited with ${String(code)}:\n${output}`));
     });
   });
+  try {
+    await ready;
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     url: `unix://${socketPath}`,
     socketPath,
