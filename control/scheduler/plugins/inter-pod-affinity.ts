@@ -65,15 +65,21 @@ function computeState(pod: Pod, state: CycleState): AffinityState {
 export const interPodAffinity: PreFilterPlugin & FilterPlugin = {
   name: 'InterPodAffinity',
   preFilter(pod, state) {
-    state.data.set(STATE_KEY, computeState(pod, state));
+    const spec = schedulingSpec(pod);
+    const ownTerms = (spec.affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length ?? 0) + (spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length ?? 0);
+    // Nothing to check when neither this pod nor any assigned pod has required terms.
+    if (ownTerms > 0 || state.nodes.some((n) => n.podsWithAntiAffinity.size > 0)) state.data.set(STATE_KEY, computeState(pod, state));
     return SUCCESS;
   },
   filter(pod, node, state) {
     const s = state.data.get(STATE_KEY) as AffinityState | undefined;
     if (!s) return SUCCESS;
     const labels = nodeLabels(node);
-    for (const [key, value] of Object.entries(labels)) if (s.forbidden.has(`${key}=${value}`)) return unschedulable(ERR_ANTI_AFFINITY);
+    if (s.forbidden.size > 0) {
+      for (const [key, value] of Object.entries(labels)) if (s.forbidden.has(`${key}=${value}`)) return unschedulable(ERR_ANTI_AFFINITY);
+    }
     const terms = schedulingSpec(pod).affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [];
+    if (terms.length === 0) return SUCCESS;
     if (s.selfMatchAllowed) return terms.every((t) => labels[t.topologyKey] !== undefined) ? SUCCESS : unschedulable(ERR_AFFINITY);
     for (let i = 0; i < terms.length; i++) {
       const value = labels[terms[i]!.topologyKey];
