@@ -5,11 +5,11 @@ import { parseDocument, stringify } from 'yaml';
 import { ApiError } from '../../api/index.ts';
 
 export function parseYamlDocument(text: string, what: string): unknown {
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
   const err = doc.errors[0];
   if (err) {
     const line = err.linePos?.[0];
-    throw new ApiError('BadRequest', `${what}: invalid YAML${line ? ` at line ${line.line}, column ${line.col}` : ''}: ${err.message.split('\n')[0]}`);
+    throw new ApiError('BadRequest', `${what}: invalid YAML${line ? ` at line ${line.line}, column ${line.col}` : ''}: ${err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`);
   }
   return doc.toJS({ maxAliasCount: 100 });
 }
