@@ -22,15 +22,25 @@ async function showTrace(traceId) {
   }
 }
 
+const lastRendered = {};
+
+/** Runs a panel's render only when its data changed, so quiet panels keep hover and focus. */
+function renderIfChanged(panel, data, draw) {
+  const key = JSON.stringify(data ?? null);
+  if (lastRendered[panel] === key) return;
+  lastRendered[panel] = key;
+  draw();
+}
+
 function render(snapshot) {
-  renderGraph($('graph'), snapshot.graph);
-  renderSplits($('splits'), snapshot.splits);
+  renderIfChanged('graph', snapshot.graph, () => renderGraph($('graph'), snapshot.graph));
+  renderIfChanged('splits', snapshot.splits, () => renderSplits($('splits'), snapshot.splits));
   const previous = state.traces.find((t) => t.traceId === state.selectedTrace);
   state.traces = snapshot.traces;
   renderTraceList($('trace-list'), state.traces, state.selectedTrace, showTrace);
   const current = state.traces.find((t) => t.traceId === state.selectedTrace);
   if (current && previous && current.spanCount !== previous.spanCount) void showTrace(current.traceId);
-  renderPods($('pods'), snapshot.cluster);
+  renderIfChanged('pods', snapshot.cluster, () => renderPods($('pods'), snapshot.cluster));
   $('updated-at').textContent = `updated ${new Date(snapshot.atMs ?? Date.now()).toLocaleTimeString()}`;
   document.body.dataset.snapshots = String(Number(document.body.dataset.snapshots ?? 0) + 1);
 }

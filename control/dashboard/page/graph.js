@@ -69,23 +69,53 @@ function edgePath(from, to) {
   return { d: `M${x1},${y1} C${x1 + 60},${low} ${x2 - 60},${low} ${x2},${y2}`, lx: (x1 + x2) / 2, ly: low - 8 };
 }
 
+function edgeLook(edge) {
+  const errorRate = edge.requests > 0 ? edge.errors / edge.requests : 0;
+  return {
+    color: edgeColor(errorRate),
+    width: (1.5 + Math.min(4, Math.log10(1 + (edge.rps ?? 0)) * 2)).toFixed(1),
+    label: `${formatRate(edge.rps ?? 0)} · ${formatPercent(errorRate)} err · p50 ${formatMs(edge.p50Ms)} (${edge.requests})`,
+  };
+}
+
+function edgeKey(edge) {
+  return `${edge.source}->${edge.target}`;
+}
+
 function renderEdge(edge, positions) {
   const from = positions.get(edge.source);
   const to = positions.get(edge.target);
   if (!from || !to) return undefined;
-  const errorRate = edge.requests > 0 ? edge.errors / edge.requests : 0;
   const { d, lx, ly } = edgePath(from, to);
-  const color = edgeColor(errorRate);
-  const width = 1.5 + Math.min(4, Math.log10(1 + (edge.rps ?? 0)) * 2);
-  const label = `${formatRate(edge.rps ?? 0)} · ${formatPercent(errorRate)} err · p50 ${formatMs(edge.p50Ms)} (${edge.requests})`;
+  const look = edgeLook(edge);
   // Labels sit in their own group; the page's layer order keeps them above nodes.
-  return svg('g', { class: 'edge', 'data-edge': `${edge.source}->${edge.target}`, 'data-requests': edge.requests, 'data-errors': edge.errors },
-    svg('title', { text: `${edge.source} → ${edge.target}\n${label}` }),
-    svg('path', { d, fill: 'none', stroke: color, 'stroke-width': width.toFixed(1), 'marker-end': 'url(#arrow)' }),
+  return svg('g', { class: 'edge', 'data-edge': edgeKey(edge), 'data-requests': edge.requests, 'data-errors': edge.errors },
+    svg('title', { text: `${edge.source} → ${edge.target}\n${look.label}` }),
+    svg('path', { d, fill: 'none', stroke: look.color, 'stroke-width': look.width, 'marker-end': 'url(#arrow)' }),
     svg('g', { class: 'edge-label-group' },
       svg('rect', { class: 'edge-label-bg', rx: 4 }),
-      svg('text', { class: 'edge-label', x: lx, y: ly + 4, 'text-anchor': 'middle', 'data-label-for': `${edge.source}->${edge.target}`, text: label })),
+      svg('text', { class: 'edge-label', x: lx, y: ly + 4, 'text-anchor': 'middle', 'data-label-for': edgeKey(edge), text: look.label })),
   );
+}
+
+/** Updates counts, colours and labels of an already drawn graph with the same shape. */
+function updateEdges(root, edges) {
+  const byKey = new Map([...root.querySelectorAll('[data-edge]')].map((el) => [el.getAttribute('data-edge'), el]));
+  const labels = new Map([...root.querySelectorAll('[data-label-for]')].map((el) => [el.getAttribute('data-label-for'), el]));
+  for (const edge of edges) {
+    const group = byKey.get(edgeKey(edge));
+    const text = labels.get(edgeKey(edge));
+    if (!group || !text) continue;
+    const look = edgeLook(edge);
+    group.setAttribute('data-requests', String(edge.requests));
+    group.setAttribute('data-errors', String(edge.errors));
+    group.querySelector('title').textContent = `${edge.source} → ${edge.target}\n${look.label}`;
+    const path = group.querySelector('path');
+    path.setAttribute('stroke', look.color);
+    path.setAttribute('stroke-width', look.width);
+    if (text.textContent !== look.label) text.textContent = look.label;
+  }
+  fitLabelBackgrounds(root);
 }
 
 /** Sizes each label's background to its rendered text (only measurable once in the document). */
@@ -111,11 +141,23 @@ function renderNode(node, pos) {
   );
 }
 
+/** Redraws when nodes or edges come or go; otherwise updates the drawn graph in place. */
 export function renderGraph(container, graph) {
   if (!graph || graph.nodes.length === 0) {
+    container.dataset.shape = '';
     replaceChildren(container, h('p', { class: 'empty', text: 'No traffic yet.' }));
     return;
   }
+  const shape = JSON.stringify([
+    graph.nodes.map((n) => [n.id, n.name, n.kind, n.version ?? '', n.namespace ?? '']).sort(),
+    graph.edges.map(edgeKey).sort(),
+  ]);
+  const drawn = container.querySelector('svg.graph-svg');
+  if (drawn && container.dataset.shape === shape) {
+    updateEdges(drawn, graph.edges);
+    return;
+  }
+  container.dataset.shape = shape;
   const { positions, width, height } = layout(graph);
   const defs = svg('defs', {},
     svg('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' },

@@ -34,27 +34,54 @@ export function renderSplits(container, splits) {
   replaceChildren(container, cards);
 }
 
-export function renderTraceList(container, traces, selectedId, onSelect) {
-  if (!traces || traces.length === 0) {
-    replaceChildren(container, h('p', { class: 'empty', text: 'No traces yet.' }));
-    return;
-  }
-  const rows = traces.map((trace) => h('tr', {
-    class: `trace-row${trace.traceId === selectedId ? ' selected' : ''}${trace.error ? ' error' : ''}`,
+function traceRow(trace, onSelect) {
+  return h('tr', {
+    class: 'trace-row',
     'data-trace-id': trace.traceId,
     tabindex: 0,
     onclick: () => onSelect(trace.traceId),
     onkeydown: (event) => { if (event.key === 'Enter') onSelect(trace.traceId); },
   },
-  h('td', { class: 'trace-name', text: trace.rootName }),
-  h('td', { class: 'muted services', title: trace.services.join(', '), text: trace.services.join(', ') }),
-  h('td', { class: 'num', text: String(trace.spanCount) }),
-  h('td', { class: 'num', text: formatMs(trace.durationMs) }),
-  h('td', { class: 'muted num', text: new Date(trace.startMs).toLocaleTimeString() }),
-  ));
-  replaceChildren(container, h('table', { class: 'table' },
-    h('thead', {}, h('tr', {}, ['root span', 'services', 'spans', 'duration', 'time'].map((t) => h('th', { text: t })))),
-    h('tbody', {}, rows)));
+  h('td', { class: 'trace-name' }),
+  h('td', { class: 'muted services' }),
+  h('td', { class: 'num' }),
+  h('td', { class: 'num' }),
+  h('td', { class: 'muted num' }));
+}
+
+function setText(el, text) {
+  if (el.textContent !== text) el.textContent = text;
+}
+
+/** Keyed by trace id: rows are reused, so a row being clicked is never swapped out under the pointer. */
+export function renderTraceList(container, traces, selectedId, onSelect) {
+  if (!traces || traces.length === 0) {
+    replaceChildren(container, h('p', { class: 'empty', text: 'No traces yet.' }));
+    return;
+  }
+  let tbody = container.querySelector('tbody');
+  if (!tbody) {
+    tbody = h('tbody', {});
+    replaceChildren(container, h('table', { class: 'table' },
+      h('thead', {}, h('tr', {}, ['root span', 'services', 'spans', 'duration', 'time'].map((t) => h('th', { text: t })))),
+      tbody));
+  }
+  const existing = new Map([...tbody.children].map((row) => [row.dataset.traceId, row]));
+  const rows = traces.map((trace) => {
+    const row = existing.get(trace.traceId) ?? traceRow(trace, onSelect);
+    row.className = `trace-row${trace.traceId === selectedId ? ' selected' : ''}${trace.error ? ' error' : ''}`;
+    const [name, services, spans, duration, time] = row.children;
+    setText(name, trace.rootName);
+    name.title = trace.rootName;
+    setText(services, trace.services.join(', '));
+    services.title = trace.services.join(', ');
+    setText(spans, String(trace.spanCount));
+    setText(duration, formatMs(trace.durationMs));
+    setText(time, new Date(trace.startMs).toLocaleTimeString());
+    return row;
+  });
+  const same = rows.length === tbody.children.length && rows.every((row, i) => tbody.children[i] === row);
+  if (!same) tbody.replaceChildren(...rows);
 }
 
 function spanDepths(spans) {
