@@ -1,7 +1,8 @@
 // Response cache: keeps encoded replies so a hot name is answered by copying
 // bytes and re-stamping ID, RD bit and question case — no plugin runs and
-// nothing is re-encoded. Authoritative (cluster-zone) entries live until the
-// catalog changes (`invalidateZone`); forwarded ones until their TTL runs out.
+// nothing is re-encoded. Replies built purely from the catalog live until it
+// changes (`invalidateZone`); forwarded ones until their TTL runs out; zone
+// replies that include forwarded data (ExternalName targets) both.
 
 import type { Clock } from '../../control/api/index.ts';
 import { encodeReply } from './dns2-adapter.ts';
@@ -61,7 +62,10 @@ export function cachePlugin(options: CachePluginOptions): CachePlugin {
           hits++;
           return { rcode: rcodeOf(entry.wire), authoritative: entry.authoritative, answers: [], authority: [], additional: [], wire: entry.wire };
         }
-        if (entry) forwardEntries.delete(key);
+        if (entry) {
+          zoneEntries.delete(key);
+          forwardEntries.delete(key);
+        }
       }
       misses++;
       const startedAt = generation;
@@ -69,11 +73,9 @@ export function cachePlugin(options: CachePluginOptions): CachePlugin {
       const ttl = reply.cacheTtl ?? 0;
       if (!cacheable || ttl <= 0 || (reply.authoritative && startedAt !== generation)) return reply;
       const wire = reply.wire ?? encodeReply(query, reply);
-      if (reply.authoritative) {
-        store(zoneEntries, key, { wire, authoritative: true, expiresAt: Infinity });
-      } else {
-        store(forwardEntries, key, { wire, authoritative: false, expiresAt: clock.now() + Math.min(ttl, maxForwardTtl) * 1000 });
-      }
+      const expiresAt = reply.cacheUntilChange ? Infinity : clock.now() + Math.min(ttl, maxForwardTtl) * 1000;
+      // Anything built from catalog data goes where a catalog change drops it.
+      store(reply.authoritative ? zoneEntries : forwardEntries, key, { wire, authoritative: reply.authoritative, expiresAt });
       return { ...reply, wire };
     },
     invalidateZone(): void {

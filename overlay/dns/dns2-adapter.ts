@@ -5,6 +5,7 @@
 // escaped labels survive untouched.
 
 import { createRequire } from 'node:module';
+import { isWellFormedMessage } from './message-check.ts';
 import type { DnsQuery, DnsRecord, DnsReply } from './message.ts';
 import { RR_TYPE } from './message.ts';
 
@@ -93,25 +94,54 @@ export function encodeReply(query: DnsQuery, reply: DnsReply): Buffer {
   return Buffer.concat([bytes.subarray(0, 12), query.questionBytes, bytes.subarray(12 + 5)]);
 }
 
-/**
- * The smallest TTL among an upstream reply's records (OPT excluded), or
- * undefined when it has none or cannot be read. Counts are checked first so
- * dns2 never loops over a hostile header.
- */
-export function minimumTtl(wire: Buffer): number | undefined {
-  if (wire.length < 12) return undefined;
-  const counts = [4, 6, 8, 10].map((offset) => wire.readUInt16BE(offset));
-  if (counts[0] !== 1 || counts.some((count) => count > 64)) return undefined;
+/** Parses an upstream reply with dns2 after the structural check; undefined when it fails. */
+function parseUpstream(wire: Buffer): Dns2Packet | undefined {
+  if (!isWellFormedMessage(wire)) return undefined;
   try {
-    const packet = Packet.parse(wire);
-    let min: number | undefined;
-    for (const rr of [...packet.answers, ...packet.authorities, ...packet.additionals]) {
-      if (rr.type === RR_TYPE.OPT) continue;
-      const ttl = rr.type === RR_TYPE.SOA && typeof rr['minimum'] === 'number' ? Math.min(rr.ttl, rr['minimum']) : rr.ttl;
-      if (min === undefined || ttl < min) min = ttl;
-    }
-    return min;
+    return Packet.parse(wire);
   } catch {
     return undefined;
   }
+}
+
+/** The smallest TTL among an upstream reply's records (OPT excluded), or undefined when it has none or is malformed. */
+export function minimumTtl(wire: Buffer): number | undefined {
+  const packet = parseUpstream(wire);
+  if (!packet) return undefined;
+  let min: number | undefined;
+  for (const rr of [...packet.answers, ...packet.authorities, ...packet.additionals]) {
+    if (rr.type === RR_TYPE.OPT) continue;
+    const ttl = rr.type === RR_TYPE.SOA && typeof rr['minimum'] === 'number' ? Math.min(rr.ttl, rr['minimum']) : rr.ttl;
+    if (min === undefined || ttl < min) min = ttl;
+  }
+  return min;
+}
+
+/** The answer records of an upstream reply that meshlet can re-encode (A, CNAME, PTR, NS, TXT, SRV). */
+export function answerRecords(wire: Buffer): DnsRecord[] {
+  const packet = parseUpstream(wire);
+  const records: DnsRecord[] = [];
+  for (const rr of packet?.answers ?? []) {
+    const base = { name: rr.name.toLowerCase(), ttl: rr.ttl };
+    const text = (field: string): string => String(rr[field] ?? '');
+    switch (rr.type) {
+      case RR_TYPE.A:
+        records.push({ ...base, type: RR_TYPE.A, address: text('address') });
+        break;
+      case RR_TYPE.CNAME:
+      case RR_TYPE.PTR:
+        records.push({ ...base, type: rr.type, target: text('domain') });
+        break;
+      case RR_TYPE.NS:
+        records.push({ ...base, type: RR_TYPE.NS, target: text('ns') });
+        break;
+      case RR_TYPE.TXT:
+        records.push({ ...base, type: RR_TYPE.TXT, text: text('data') });
+        break;
+      case RR_TYPE.SRV:
+        records.push({ ...base, type: RR_TYPE.SRV, priority: Number(rr['priority']), weight: Number(rr['weight']), port: Number(rr['port']), target: text('target') });
+        break;
+    }
+  }
+  return records;
 }

@@ -8,6 +8,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import type { Clock, Timer } from '../../control/api/index.ts';
 import { minimumTtl } from './dns2-adapter.ts';
+import { isWellFormedMessage } from './message-check.ts';
 import type { DnsPlugin, DnsQuery, DnsReply } from './message.ts';
 import { RCODE, emptyReply } from './message.ts';
 import { rcodeOf } from './wire.ts';
@@ -121,7 +122,7 @@ export function forwardPlugin(options: ForwardPluginOptions): DnsPlugin {
       for (const upstream of options.upstreams) {
         let wire = await askUdp(query, upstream);
         if (wire && query.transport === 'tcp' && (wire[2]! & 0x02) !== 0) wire = await askTcp(query, upstream);
-        if (!wire) continue;
+        if (!wire || !isWellFormedMessage(wire)) continue;
         const rcode = rcodeOf(wire);
         if (rcode === RCODE.SERVFAIL || rcode === RCODE.REFUSED) continue;
         const truncated = (wire[2]! & 0x02) !== 0;

@@ -7,8 +7,10 @@
 import type { ClusterCatalog } from '../catalog.ts';
 import type { ClusterZone } from './cluster-zone.ts';
 import { buildClusterZone, isInZone } from './cluster-zone.ts';
+import { answerRecords } from './dns2-adapter.ts';
 import type { DnsPlugin, DnsQuery, DnsRecord, DnsReply, NextHandler } from './message.ts';
 import { RCODE, RR_CLASS, RR_TYPE } from './message.ts';
+import { internalQuery } from './wire.ts';
 
 export interface KubernetesPluginOptions {
   catalog: ClusterCatalog;
@@ -33,10 +35,11 @@ export function kubernetesPlugin(options: KubernetesPluginOptions): DnsPlugin & 
     return current;
   };
 
-  const answer = (z: ClusterZone, query: DnsQuery): DnsReply => {
-    const reply: DnsReply = { rcode: RCODE.NOERROR, authoritative: true, answers: [], authority: [], additional: [], cacheTtl: ttl };
-    if (query.class !== RR_CLASS.IN && query.class !== RR_CLASS.ANY) return { ...reply, rcode: RCODE.REFUSED, cacheTtl: 0 };
-    if (query.type === RR_TYPE.AXFR) return { ...reply, rcode: RCODE.REFUSED, cacheTtl: 0 };
+  /** The zone's answer, and the out-of-zone CNAME target still to resolve, if any. */
+  const answer = (z: ClusterZone, query: DnsQuery): { reply: DnsReply; external?: string } => {
+    const reply: DnsReply = { rcode: RCODE.NOERROR, authoritative: true, answers: [], authority: [], additional: [], cacheTtl: ttl, cacheUntilChange: true };
+    if (query.class !== RR_CLASS.IN && query.class !== RR_CLASS.ANY) return { reply: { ...reply, rcode: RCODE.REFUSED, cacheTtl: 0 } };
+    if (query.type === RR_TYPE.AXFR) return { reply: { ...reply, rcode: RCODE.REFUSED, cacheTtl: 0 } };
     let name = query.name;
     for (let hop = 0; hop < MAX_CNAME_HOPS; hop++) {
       const byType = z.records.get(name);
@@ -44,13 +47,13 @@ export function kubernetesPlugin(options: KubernetesPluginOptions): DnsPlugin & 
       if (exact && exact.length > 0) {
         reply.answers.push(...exact);
         addGlue(z, reply, exact);
-        return reply;
+        return { reply };
       }
       const cname = byType?.get(RR_TYPE.CNAME);
       if (cname && cname.length > 0) {
         reply.answers.push(...cname);
         const target = (cname[0] as { target: string }).target;
-        if (!isInZone(target, z.zone)) return reply;
+        if (!isInZone(target, z.zone)) return { reply, external: query.type === RR_TYPE.CNAME || query.type === RR_TYPE.ANY ? undefined : target };
         name = target;
         continue;
       }
@@ -59,9 +62,23 @@ export function kubernetesPlugin(options: KubernetesPluginOptions): DnsPlugin & 
         if (reply.answers.length === 0) reply.rcode = RCODE.NXDOMAIN;
       }
       reply.authority.push(z.soa);
-      return reply;
+      return { reply };
     }
-    return reply;
+    return { reply };
+  };
+
+  /** ExternalName targets outside the zone are resolved through the rest of the chain, as CoreDNS does. */
+  const chase = async (reply: DnsReply, target: string, query: DnsQuery, next: NextHandler): Promise<DnsReply> => {
+    const upstream = await next(internalQuery(target, query.type, RR_CLASS.IN));
+    const records = upstream.wire ? answerRecords(upstream.wire) : upstream.answers;
+    const minTtl = Math.min(ttl, ...records.map((r) => r.ttl));
+    return {
+      ...reply,
+      rcode: upstream.rcode === RCODE.NXDOMAIN ? RCODE.NXDOMAIN : RCODE.NOERROR,
+      answers: [...reply.answers, ...records],
+      cacheTtl: upstream.rcode === RCODE.SERVFAIL ? 0 : minTtl,
+      cacheUntilChange: false,
+    };
   };
 
   return {
@@ -69,10 +86,13 @@ export function kubernetesPlugin(options: KubernetesPluginOptions): DnsPlugin & 
     zone,
     serve(query: DnsQuery, next: NextHandler): Promise<DnsReply> {
       const z = zone();
-      if (isInZone(query.name, z.zone)) return Promise.resolve(answer(z, query));
+      if (isInZone(query.name, z.zone)) {
+        const { reply, external } = answer(z, query);
+        return external === undefined ? Promise.resolve(reply) : chase(reply, external, query, next);
+      }
       if (query.type === RR_TYPE.PTR && query.name.endsWith('.in-addr.arpa')) {
         const ptr = z.records.get(query.name)?.get(RR_TYPE.PTR);
-        if (ptr) return Promise.resolve({ rcode: RCODE.NOERROR, authoritative: true, answers: ptr, authority: [], additional: [], cacheTtl: ttl });
+        if (ptr) return Promise.resolve({ rcode: RCODE.NOERROR, authoritative: true, answers: ptr, authority: [], additional: [], cacheTtl: ttl, cacheUntilChange: true });
       }
       return next(query);
     },

@@ -89,6 +89,11 @@ export interface DnsReply {
   wire?: Buffer;
   /** How long a cache may keep this reply, in seconds (0 = do not cache). */
   cacheTtl?: number;
+  /**
+   * Built only from catalog data: a cache may keep it until the catalog
+   * changes, whatever cacheTtl says.
+   */
+  cacheUntilChange?: boolean;
 }
 
 /** The next handler in the chain. */

@@ -52,3 +52,29 @@ export function truncatedReply(reply: Buffer, query: DnsQuery): Buffer {
 export function rcodeOf(wire: Buffer): number {
   return wire.length >= 4 ? wire[3]! & 0xf : 2;
 }
+
+/** Encodes a name given in dotted text (as the guard produces it: lower case, \DDD escapes). */
+export function encodeName(name: string): Buffer {
+  const bytes: number[] = [];
+  if (name !== '') {
+    for (const label of name.split('.')) {
+      const octets: number[] = [];
+      for (let i = 0; i < label.length; i++) {
+        if (label[i] === '\\' && /^\d{3}$/.test(label.slice(i + 1, i + 4))) {
+          octets.push(Number(label.slice(i + 1, i + 4)));
+          i += 3;
+        } else octets.push(label.charCodeAt(i) & 0xff);
+      }
+      bytes.push(octets.length, ...octets);
+    }
+  }
+  bytes.push(0);
+  return Buffer.from(bytes);
+}
+
+/** A fresh recursive query for `name` (no EDNS), as a DnsQuery other plugins can serve. */
+export function internalQuery(name: string, type: number, klass: number): DnsQuery {
+  const question = Buffer.concat([encodeName(name), Buffer.from([type >> 8, type & 0xff, klass >> 8, klass & 0xff])]);
+  const header = Buffer.from([0, 0, 0x01, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
+  return { id: 0, name, type, class: klass, recursionDesired: true, edns: undefined, transport: 'udp', questionBytes: question, raw: Buffer.concat([header, question]) };
+}

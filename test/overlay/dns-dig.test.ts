@@ -58,6 +58,7 @@ t.test('record forms (table), each over UDP and TCP', async (t) => {
     { name: 'PTR for a ClusterIP', args: ['-x', '127.96.0.20'], short: [`backend.default.svc.${Z}.`] },
     { name: 'PTR for a headless endpoint', args: ['-x', '127.244.2.2'], short: [`db-0.db.data.svc.${Z}.`] },
     { name: 'ExternalName CNAME', args: [`docs.default.svc.${Z}`, 'CNAME'], short: ['outside.test.'] },
+    { name: 'ExternalName A: CNAME plus the target resolved upstream', args: [`docs.default.svc.${Z}`], short: ['outside.test.', '127.1.2.3'] },
     { name: 'TXT dns-version', args: [`dns-version.${Z}`, 'TXT'], short: ['"1.1.0"'] },
     { name: 'pod A (dashed IP)', args: [`127-244-1-7.default.pod.${Z}`], short: ['127.244.1.7'] },
     { name: 'letter case is ignored', args: [`BackEnd.Default.SVC.Cluster.Local`], short: ['127.96.0.20'] },
@@ -152,6 +153,12 @@ t.test('forwarding: upstream silence becomes SERVFAIL after the timeout', async 
   t.equal(r.status, 'SERVFAIL');
   t.ok(Date.now() - started < 2500, 'answered after the 300 ms forward timeout, before dig gave up');
   t.ok(upstream.queries.includes('slow.test'), 'the upstream was asked');
+});
+
+t.test('forwarding: a malformed upstream reply (compression loop) is SERVFAIL, not a hang', async (t) => {
+  const r = await dig(s, ['loop.test']);
+  t.equal(r.status, 'SERVFAIL');
+  t.same(await digShort(s, [`backend.default.svc.${Z}`]), ['127.96.0.20'], 'the server still answers');
 });
 
 t.test('cache: hot names are answered from cache; a catalog change invalidates them', async (t) => {

@@ -2,6 +2,7 @@
 //   outside.test A    → 127.1.2.3 (TTL 60)
 //   big.test TXT      → 20 × 100-byte strings (truncated over UDP)
 //   slow.test         → never answered
+//   loop.test         → an answer whose owner name is a compression pointer to itself
 //   anything else     → NXDOMAIN
 // Counts the queries it receives.
 
@@ -34,6 +35,16 @@ function answer(msg: Buffer, overUdp: boolean): Buffer | undefined {
   const name = qname(msg);
   if (name === 'slow.test') return undefined;
   const end = questionEnd(msg);
+  if (name === 'loop.test') {
+    const header = Buffer.alloc(12);
+    msg.copy(header, 0, 0, 2);
+    header.writeUInt16BE(0x8180, 2);
+    header.writeUInt16BE(1, 4);
+    header.writeUInt16BE(1, 6);
+    const at = end; // the answer starts here; its name points at itself
+    const answer = Buffer.from([0xc0 | (at >> 8), at & 0xff, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 1, 2, 3, 4]);
+    return Buffer.concat([header, msg.subarray(12, end), answer]);
+  }
   const type = msg.readUInt16BE(end - 4);
   const records: Buffer[] = [];
   let rcode = 0;
