@@ -95,6 +95,39 @@ t.test('up --detach, inspect, down leaves nothing running', async (t) => {
   t.equal(again.code, 0, again.stderr);
   t.match(again.stdout, /deployment\.apps\/hello unchanged/);
 
+  const routes = join(home, 'routes.yaml');
+  writeFileSync(routes, `
+apiVersion: v1
+kind: Service
+metadata: { name: hello }
+spec: { selector: { app: hello }, ports: [{ name: http, port: 5000 }] }
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: { name: hello }
+spec: { host: hello, subsets: [{ name: v1, labels: { version: v1 } }] }
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: hello }
+spec:
+  hosts: [hello]
+  http:
+  - match: [{ headers: { end-user: { exact: jason } } }]
+    route: [{ destination: { host: hello, subset: v2 } }]
+  - route: [{ destination: { host: hello, subset: v1 } }]
+`);
+  t.equal((await meshlet(home, ['apply', '-f', routes])).code, 0);
+  const explained = await meshlet(home, ['explain', 'forker', 'http://hello:5000/hello', '-H', 'end-user: jason']);
+  t.equal(explained.code, 0, explained.stderr);
+  t.match(explained.stdout, /rule #0 matched: header end-user exact "jason"/, 'explain names the matching rule');
+  const noRoute = await meshlet(home, ['explain', 'forker', 'http://nowhere.example:81/']);
+  t.match(noRoute.stdout, /Outcome: /, 'explain reports an outcome for an unknown host');
+  const analyzed = await meshlet(home, ['analyze']);
+  t.match(analyzed.stdout, /IST0101/, 'analyze finds the route to an undefined subset');
+  const proxyRoutes = await meshlet(home, ['proxy-config', 'routes', 'forker']);
+  t.match(proxyRoutes.stdout, /hello\.default\.svc\.cluster\.local:5000/);
+
   // Collect every process of the cluster: the daemon, and each container's process group.
   const pgids = readdirSync(join(home, 'run', 'pids')).map(Number).filter(Number.isInteger);
   const tree = processTree(view.pid, pgids);

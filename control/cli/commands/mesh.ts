@@ -1,6 +1,114 @@
-// Mesh inspection commands (proxy-config, explain, analyze) are wired once
-// the mesh's explain/analyze library lands; see mesh/README.md.
+// Mesh inspection commands. They read the cluster's objects over the API,
+// compile the same route table a sidecar would, and print it or walk a
+// request through it — nothing runs in the sidecars themselves.
+
+import {
+  DESTINATION_RULES, ENDPOINTS, GATEWAYS, INGRESSES, PODS, SERVICES, SERVICE_ENTRIES, VIRTUAL_SERVICES, DEPLOYMENTS,
+} from '../../api/index.ts';
+import type { Client, KubeObject, Pod, ResourceType } from '../../api/index.ts';
+import { compileProxyConfig, meshInputsFromObjects, DEFAULT_GATEWAY_IDENTITY } from '../../../mesh/index.ts';
+import type { ProxyIdentity } from '../../../mesh/index.ts';
+import { formatProxyConfig, explainRequest, formatExplanation, analyzeMesh, formatFindings } from '../../../mesh/explain/index.ts';
+import type { AnalyzeInput, ProxyConfigSection } from '../../../mesh/explain/index.ts';
+import { loadManifests } from '../../cluster/manifests.ts';
+import { parseArgs, str, strs, UsageError } from '../args.ts';
+import { meshletHome, readState, processAlive } from '../home.ts';
+import { connect } from './connect.ts';
 
 type Command = (argv: string[]) => Promise<number>;
 
-export const meshCommands: Record<string, Command> = {};
+const MESH_TYPES: readonly ResourceType[] = [SERVICES, ENDPOINTS, PODS, VIRTUAL_SERVICES, DESTINATION_RULES, GATEWAYS, SERVICE_ENTRIES, INGRESSES];
+
+async function fetchAll(client: Client, types: readonly ResourceType[]): Promise<KubeObject[]> {
+  const lists = await Promise.all(types.map((t) => client.list(t)));
+  return lists.flatMap((l) => l.items);
+}
+
+async function identityFor(client: Client, target: string, namespace: string): Promise<ProxyIdentity> {
+  if (target === 'gateway' || target === 'istio-ingressgateway') return DEFAULT_GATEWAY_IDENTITY;
+  const pod = await client.get<Pod>(PODS, namespace, target);
+  if (!pod) throw new UsageError(`pods "${target}" not found in namespace ${namespace} (use "gateway" for the ingress gateway)`);
+  return {
+    kind: 'sidecar',
+    name: pod.metadata.name,
+    namespace,
+    labels: pod.metadata.labels ?? {},
+    ip: pod.status?.podIP,
+    serviceAccount: pod.spec?.serviceAccountName ?? 'default',
+  };
+}
+
+const proxyConfig: Command = async (argv) => {
+  const args = parseArgs(argv, [{ names: ['-n', '--namespace'], key: 'namespace', kind: 'string' }]);
+  const [section, target] = args.positional;
+  if (!section || !['routes', 'clusters', 'endpoints'].includes(section) || !target) {
+    throw new UsageError('usage: meshlet proxy-config routes|clusters|endpoints <pod>|gateway [-n NS]');
+  }
+  const { client } = connect();
+  try {
+    const identity = await identityFor(client, target, str(args, 'namespace') ?? 'default');
+    const table = compileProxyConfig(meshInputsFromObjects(await fetchAll(client, MESH_TYPES)), identity);
+    process.stdout.write(`${formatProxyConfig(table, section as ProxyConfigSection)}\n`);
+    return 0;
+  } finally {
+    client.close();
+  }
+};
+
+const explain: Command = async (argv) => {
+  const args = parseArgs(argv, [
+    { names: ['-n', '--namespace'], key: 'namespace', kind: 'string' },
+    { names: ['-H', '--header'], key: 'headers', kind: 'strings' },
+    { names: ['-X', '--request'], key: 'method', kind: 'string' },
+  ]);
+  const [target, url] = args.positional;
+  if (!target || !url) throw new UsageError("usage: meshlet explain <pod>|gateway <url> [-H 'name: value']... [-X METHOD]");
+  const headers: Record<string, string> = {};
+  for (const h of strs(args, 'headers')) {
+    const colon = h.indexOf(':');
+    if (colon <= 0) throw new UsageError(`invalid header "${h}": expected "name: value"`);
+    headers[h.slice(0, colon).trim().toLowerCase()] = h.slice(colon + 1).trim();
+  }
+  const { client } = connect();
+  try {
+    const identity = await identityFor(client, target, str(args, 'namespace') ?? 'default');
+    const table = compileProxyConfig(meshInputsFromObjects(await fetchAll(client, MESH_TYPES)), identity);
+    const explanation = explainRequest(table, { url, method: str(args, 'method'), headers });
+    process.stdout.write(`${formatExplanation(explanation)}\n`);
+    return 0;
+  } finally {
+    client.close();
+  }
+};
+
+const analyze: Command = async (argv) => {
+  const args = parseArgs(argv, [
+    { names: ['-f', '--filename'], key: 'files', kind: 'strings' },
+    { names: ['--use-kube'], key: 'useKube', kind: 'string' },
+    { names: ['-o', '--output'], key: 'output', kind: 'string' },
+  ]);
+  const inputs: AnalyzeInput[] = [];
+  const state = readState(meshletHome());
+  const useKube = str(args, 'useKube') !== 'false' && state !== undefined && processAlive(state.pid);
+  if (useKube) {
+    const { client } = connect();
+    try {
+      for (const object of await fetchAll(client, [...MESH_TYPES, DEPLOYMENTS])) inputs.push({ object });
+    } finally {
+      client.close();
+    }
+  }
+  for (const m of loadManifests(strs(args, 'files'))) inputs.push({ object: m.object as KubeObject, file: m.file, line: m.line });
+  if (inputs.length === 0) throw new UsageError('nothing to analyze: give -f FILE|DIR or start a cluster');
+  const findings = analyzeMesh(inputs);
+  if (str(args, 'output') === 'json') process.stdout.write(`${JSON.stringify(findings, null, 2)}\n`);
+  else process.stdout.write(findings.length ? `${formatFindings(findings)}\n` : '✔ No validation issues found when analyzing.\n');
+  return findings.some((f) => f.level === 'Error') ? 1 : 0;
+};
+
+export const meshCommands: Record<string, Command> = {
+  'proxy-config': proxyConfig,
+  explain,
+  analyze,
+};
+
