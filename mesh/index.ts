@@ -29,3 +29,6 @@ export type { Layer, Handler, MeshRequest, MeshResponse } from './layers/context
 export type { RequestLabels, EdgeStats } from './telemetry/metrics.ts';
 export { MeshMetrics } from './telemetry/metrics.ts';
 export { extractParent, injectContext } from './telemetry/propagation.ts';
+
+export type { ProxyConfigSection, ClusterRuntimeView, ExplainInput, Explanation, ExplainedDestination, AnalyzeInput, Finding } from './explain/index.ts';
+export { formatProxyConfig, explainRequest, formatExplanation, analyzeMesh, formatFindings } from './explain/index.ts';

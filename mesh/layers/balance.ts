@@ -6,6 +6,7 @@ import { headerString } from './context.ts';
 import type { LayerDeps } from './deps.ts';
 import { MeshError } from './errors.ts';
 import { pickEndpoint } from '../endpoints/balancer.ts';
+import { endpointKey } from '../endpoints/state.ts';
 
 function cookieValue(req: MeshRequest, name: string): string | undefined {
   const raw = headerString(req.headers, 'cookie');
@@ -38,7 +39,9 @@ export function balanceLayer(deps: LayerDeps): Layer {
         return next(req);
       }
       const healthy = deps.clusters.healthy(cluster.name, cluster.endpoints);
-      const pick = pickEndpoint(cluster.name, cluster.policy.lb, healthy, deps.clusters, deps.random, {
+      const tried = req.triedEndpoints;
+      const fresh = tried && tried.size > 0 ? healthy.filter((e) => !tried.has(endpointKey(e))) : healthy;
+      const pick = pickEndpoint(cluster.name, cluster.policy.lb, fresh.length > 0 ? fresh : healthy, deps.clusters, deps.random, {
         header: (n) => headerString(req.headers, n),
         cookie: (n) => cookieValue(req, n),
         queryParam: (n) => queryValue(req, n),
@@ -48,6 +51,7 @@ export function balanceLayer(deps: LayerDeps): Layer {
         throw new MeshError('UH', `mesh/balance: no healthy upstream in ${cluster.name} (${cluster.endpoints.length} endpoints, ${cluster.endpoints.length - healthy.length} ejected)`);
       }
       req.endpoint = pick.endpoint;
+      (req.triedEndpoints ??= new Set()).add(endpointKey(pick.endpoint));
       const res = await next(req);
       if (pick.setCookie) {
         const cur = res.headers['set-cookie'];

@@ -39,6 +39,8 @@ export interface MeshRequest {
   /** Aborts the current upstream attempt (set by timeout/retry). */
   signal?: AbortSignal;
   attempts: number;
+  /** Endpoints (`ip:port`) earlier tries of this request went to; retries avoid them (Istio's previous_hosts predicate). */
+  triedEndpoints?: Set<string>;
   flags: Set<ResponseFlag>;
   /** Mirror copies never produce telemetry of their own beyond a log line. */
   readonly shadow?: boolean;

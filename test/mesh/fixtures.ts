@@ -180,3 +180,22 @@ export function within4Sigma(observed: number, n: number, p: number): boolean {
   const sigma = Math.sqrt(n * p * (1 - p));
   return Math.abs(observed - n * p) <= 4 * sigma + 1e-9;
 }
+
+/** Sends `n` requests with at most `concurrency` in flight; returns the responses in completion order. */
+export async function many(n: number, concurrency: number, sendOne: (i: number) => Promise<ClientResponse>): Promise<ClientResponse[]> {
+  const out: ClientResponse[] = [];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < n) {
+      const i = next++;
+      out.push(await sendOne(i));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, n) }, worker));
+  return out;
+}
+
+/** Waits until a proxy's table has caught up with the config source. */
+export async function converged(proxy: { table(): { revision: number } }, source: { snapshot(): { revision: number } }): Promise<void> {
+  await waitFor(() => proxy.table().revision === source.snapshot().revision, 2000, 'route table to recompile');
+}
