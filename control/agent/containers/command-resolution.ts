@@ -78,7 +78,12 @@ function notFoundMessage(name: string): string {
  */
 export function resolveContainerCommand(spec: ContainerRunSpec, imageMap: ImageMap): ResolvedCommand | UnresolvedCommand {
   const mapped = spec.image ? imageMap.lookup(spec.image) : undefined;
-  const env: Record<string, string> = { PATH: process.env.PATH ?? DEFAULT_PATH, ...(mapped?.env ?? {}), ...spec.env };
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? DEFAULT_PATH,
+    ...(process.env.HOME ? { HOME: process.env.HOME } : {}),
+    ...(mapped?.env ?? {}),
+    ...spec.env,
+  };
   const imageDir = mapped ? (mapped.workingDir ?? resolve(mapped.program, '..')) : undefined;
   const cwd = spec.workingDir ? resolve(imageDir ?? process.cwd(), spec.workingDir) : (imageDir ?? process.cwd());
   if (!isDirectory(cwd)) {

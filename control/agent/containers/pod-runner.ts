@@ -111,6 +111,7 @@ export class PodRunner implements RunningPod {
         this.initIndex++;
         continue;
       }
+      this.generationStartMs = this.options.clock.now();
       const outcome = slot.start();
       if (outcome === 'failed') this.failInit(slot);
       return;

@@ -171,3 +171,56 @@ t.test('a missing executable waits with RunContainerError and is retried with ba
   const never = startWatched(h.runtime, podSpec([{ name: 'app', image: 'x', command: ['./missing.sh'], env: {} }], { restartPolicy: 'Never' }));
   await waitFor('Failed', () => never.latest().phase === 'Failed');
 });
+
+t.test('RestartBackoff doubles to the ceiling and resets after a long enough run', async (t) => {
+  const { RestartBackoff } = await import('../../../control/agent/containers/restart-backoff.ts');
+  const b = new RestartBackoff({ initialMs: 1000, maxMs: 5000, resetAfterMs: 60_000 });
+  const steps: [number, number][] = [
+    [0, 1000],
+    [10, 2000],
+    [59_999, 4000],
+    [0, 5000],
+    [0, 5000],
+    [60_000, 1000],
+    [0, 2000],
+  ];
+  for (const [ranFor, want] of steps) t.equal(b.next(ranFor), want, `ran ${ranFor} ms`);
+});
+
+t.test('a pod that ran past the reset window backs off from the initial delay again', async (t) => {
+  const clock = new ManualClock(0);
+  const h = harness({ clock, restartBackoff: { initialMs: 1000, maxMs: 30_000, resetAfterMs: 60_000 } });
+  t.teardown(() => h.close());
+  // Exits at once on the first run; later runs exit on SIGUSR2.
+  const marker = `${h.runDir}/ran-once`;
+  const script = `const fs = require('fs'); if (!fs.existsSync(${JSON.stringify(marker)})) { fs.writeFileSync(${JSON.stringify(marker)}, ''); process.exit(1); }
+process.on('SIGUSR2', () => process.exit(1)); console.log('armed'); setInterval(() => {}, 1000);`;
+  const spec = podSpec([{ name: 'app', ...node(script) }]);
+  const w = startWatched(h.runtime, spec);
+  await waitFor('first backoff', () => w.latest().containerStatuses[0]!.state.waiting?.reason === 'CrashLoopBackOff');
+  t.match(w.latest().containerStatuses[0]!.state.waiting?.message, /^back-off 1s /);
+  clock.advance(1000);
+  await waitFor('armed', async () => (await collect(h.runtime.logs(spec.namespace, spec.name, {}))).includes('armed'));
+  clock.advance(60_000);
+  process.kill(Number(w.latest().containerStatuses[0]!.containerID!.slice('meshlet://'.length)), 'SIGUSR2');
+  await waitFor('second backoff', () => w.latest().containerStatuses[0]!.state.waiting?.reason === 'CrashLoopBackOff');
+  t.match(w.latest().containerStatuses[0]!.state.waiting?.message, /^back-off 1s /, 'not 2s: the pod had run for the reset window');
+});
+
+t.test('a failing init container is retried alone with backoff under Always', async (t) => {
+  const clock = new ManualClock(0);
+  const h = harness({ clock });
+  t.teardown(() => h.close());
+  const marker = `${h.runDir}/init-ran`;
+  const init = `const fs = require('fs'); if (fs.existsSync(${JSON.stringify(marker)})) process.exit(0); fs.writeFileSync(${JSON.stringify(marker)}, ''); process.exit(5);`;
+  const spec = podSpec([{ name: 'main', ...node(forever) }], { initContainers: [{ name: 'setup', ...node(init) }] });
+  const w = startWatched(h.runtime, spec);
+  await waitFor('init backoff', () => w.latest().initContainerStatuses?.[0]?.state.waiting?.reason === 'CrashLoopBackOff');
+  t.equal(w.latest().phase, 'Pending');
+  t.equal(w.latest().initContainerStatuses?.[0]?.lastState?.terminated?.exitCode, 5);
+  t.equal(w.latest().containerStatuses[0]!.state.waiting?.reason, 'PodInitializing');
+  clock.advance(1000);
+  await waitFor('Running', () => w.latest().phase === 'Running');
+  t.equal(w.latest().initContainerStatuses?.[0]?.restartCount, 1);
+  t.equal(w.latest().containerStatuses[0]!.restartCount, 0);
+});
