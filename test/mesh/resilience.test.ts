@@ -3,6 +3,7 @@
 // are checked within 4σ.
 
 import t from 'tap';
+import type { Test } from 'tap';
 import type { ServerResponse } from 'node:http';
 import { ManualClock } from '../../control/api/index.ts';
 import type { Clock } from '../../control/api/index.ts';
@@ -23,7 +24,7 @@ interface World {
 }
 
 /** A client sidecar and unmeshed backends `svc-<i>` at .<base+i>:8080 behind Service `svc`, plus the given YAML. */
-async function world(t: Tap.Test, options: { handlers: (Parameters<typeof startBackend>[3] | undefined)[]; yaml?: string; clock?: Clock; random?: () => number; base: number; noServerAt?: number[] }): Promise<World> {
+async function world(t: Test, options: { handlers: (Parameters<typeof startBackend>[3] | undefined)[]; yaml?: string; clock?: Clock; random?: () => number; base: number; noServerAt?: number[] }): Promise<World> {
   const client = `${NET}.${nextClient++}`;
   const backends: Backend[] = [];
   const pods = [pod('client', client, { app: 'client' })];
