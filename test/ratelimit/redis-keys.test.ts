@@ -24,7 +24,7 @@ t.test('counter keys, values and TTLs in Redis', async (t) => {
     data: { 'config.yaml': 'domain: echo-ratelimit\ndescriptors:\n  - key: PATH\n    value: "/"\n    rate_limit: {unit: minute, requests_per_unit: 1}\n  - key: PATH\n    rate_limit: {unit: minute, requests_per_unit: 100}\n' },
   });
   const clock = new ManualClock(T0 + 12_000);
-  const rl = createRateLimitService({ source: new StaticPolicySource({ configMaps: [cm] }), clock, redisUrl: redis.url, keyPrefix: 'ratelimit_' });
+  const rl = createRateLimitService({ source: new StaticPolicySource({ configMaps: [cm] }), clock, redisUrl: redis.url, keyPrefix: 'ratelimit_', checkTimeoutMs: 5000 });
   t.teardown(() => rl.close());
   await rl.ready(5000);
   const gw = (path: string) => request({ proxy: { kind: 'gateway', namespace: 'istio-system', name: 'istio-ingressgateway', labels: {} }, path });
@@ -65,7 +65,7 @@ t.test('sliding window in Redis matches the in-process counter', async (t) => {
   const results: number[][] = [];
   for (const redisUrl of [redis.url, undefined]) {
     const clock = new ManualClock(T0);
-    const rl = createRateLimitService({ source, clock, redisUrl });
+    const rl = createRateLimitService({ source, clock, redisUrl, checkTimeoutMs: 5000 });
     await rl.ready(5000);
     results.push(await burstsAcrossBoundary(rl, clock));
     await rl.close();
