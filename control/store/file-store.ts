@@ -9,6 +9,7 @@ import type { Clock } from '../api/index.ts';
 import { FileJournal, syncDir } from './file-journal.ts';
 import { recover } from './file-recovery.ts';
 import { MemoryStore } from './memory-store.ts';
+import type { MemoryStoreInternals, MemoryStoreOptions } from './memory-store.ts';
 
 export interface FileStoreOptions {
   dataDir: string;
@@ -22,13 +23,38 @@ export interface FileStoreOptions {
 
 export const LOCK_FILE = 'LOCK';
 
-export async function openFileStore(options: FileStoreOptions): Promise<MemoryStore> {
+/** Counters of the journal, for status pages and benchmarks. */
+export interface JournalStats {
+  /** Log records written. */
+  records: number;
+  /** Write+fdatasync rounds; records / syncs is the group-commit batch size. */
+  syncs: number;
+  snapshots: number;
+}
+
+export class FileStore extends MemoryStore {
+  constructor(options: MemoryStoreOptions, internals: MemoryStoreInternals, private readonly fileJournal: FileJournal) {
+    super(options, internals);
+  }
+
+  journalStats(): JournalStats {
+    return { ...this.fileJournal.stats };
+  }
+
+  /** Writes a snapshot now and drops the log it covers (also happens every `snapshotEvery` records). */
+  snapshot(): Promise<void> {
+    return this.fileJournal.snapshot();
+  }
+}
+
+export async function openFileStore(options: FileStoreOptions): Promise<FileStore> {
   const dir = path.resolve(options.dataDir);
   await mkdir(dir, { recursive: true });
   const releaseLock = await acquireLock(dir);
+  let journal: FileJournal | undefined;
   try {
     const recovered = await recover(dir);
-    const journal = await FileJournal.open({
+    journal = await FileJournal.open({
       dir,
       lastSeq: recovered.lastSeq,
       generation: recovered.nextGeneration,
@@ -36,25 +62,31 @@ export async function openFileStore(options: FileStoreOptions): Promise<MemorySt
       snapshotEvery: Math.max(1, options.snapshotEvery ?? 10_000),
       sync: options.sync ?? true,
     });
-    const memoryOptions: { clock?: Clock; historyLimit?: number } = {};
+    const memoryOptions: MemoryStoreOptions = {};
     if (options.clock) memoryOptions.clock = options.clock;
     if (options.historyLimit !== undefined) memoryOptions.historyLimit = options.historyLimit;
-    const store = new MemoryStore(memoryOptions, {
-      backend: 'file',
-      journal,
-      initial: recovered.state,
-      onClose: async () => {
-        try {
-          await journal.close();
-        } finally {
-          await releaseLock();
-        }
+    const opened = journal;
+    const store = new FileStore(
+      memoryOptions,
+      {
+        backend: 'file',
+        journal: opened,
+        initial: recovered.state,
+        onClose: async () => {
+          try {
+            await opened.close();
+          } finally {
+            await releaseLock();
+          }
+        },
       },
-    });
-    journal.attach(() => store.exportState());
-    await journal.snapshot();
+      opened,
+    );
+    opened.attach(() => store.exportState());
+    await opened.snapshot();
     return store;
   } catch (err) {
+    await journal?.close().catch(() => undefined);
     await releaseLock();
     throw err;
   }

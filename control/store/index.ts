@@ -3,8 +3,8 @@
 
 export { MemoryStore, DEFAULT_HISTORY_LIMIT } from './memory-store.ts';
 export type { MemoryStoreOptions } from './memory-store.ts';
-export { openFileStore } from './file-store.ts';
-export type { FileStoreOptions } from './file-store.ts';
+export { FileStore, openFileStore } from './file-store.ts';
+export type { FileStoreOptions, JournalStats } from './file-store.ts';
 export { RedisStore, openRedisStore } from './redis-store.ts';
 export type { RedisStoreOptions } from './redis-store.ts';
 export { openStore } from './open-store.ts';

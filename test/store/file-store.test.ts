@@ -5,7 +5,7 @@ import t from 'tap';
 import { ManualClock, isStoreError } from '../../control/api/index.ts';
 import type { Store } from '../../control/api/index.ts';
 import { openFileStore, openStore } from '../../control/store/index.ts';
-import { runConformance } from './conformance.ts';
+import { runConformance, waitFor } from './conformance.ts';
 
 const dirs: string[] = [];
 async function freshDir(): Promise<string> {
@@ -102,6 +102,38 @@ void t.test('snapshots truncate the log and recovery combines snapshot + log', a
   const b = await openFileStore({ dataDir: dir });
   t.equal((await b.range('/s/')).count, 120);
   await b.close();
+});
+
+void t.test('group commit: concurrent writes share fdatasyncs', async (t) => {
+  const store = await openFileStore({ dataDir: await freshDir() });
+  const before = store.journalStats();
+  await Promise.all(Array.from({ length: 200 }, (_, i) => store.create(`/g/${i}`, { i })));
+  const after = store.journalStats();
+  const records = after.records - before.records;
+  const syncs = after.syncs - before.syncs;
+  t.equal(records, 200, 'one record per write');
+  t.ok(syncs < records / 4, `200 concurrent writes took ${syncs} syncs`);
+  await store.snapshot();
+  t.ok(store.journalStats().snapshots > after.snapshots, 'explicit snapshot');
+  await store.close();
+});
+
+void t.test('leases survive a restart with a fresh TTL and then expire', async (t) => {
+  const dir = await freshDir();
+  const a = await openFileStore({ dataDir: dir, clock: new ManualClock(0) });
+  const lease = await a.grantLease(30);
+  await a.create('/l/held', {}, { lease: lease.id });
+  await a.close();
+  const clock = new ManualClock(0);
+  const b = await openFileStore({ dataDir: dir, clock });
+  clock.advance(29_000);
+  t.ok(await b.get('/l/held'), 'still held before the fresh TTL ends');
+  clock.advance(2_000);
+  await waitFor('lease expiry after restart', async () => (await b.get('/l/held')) === undefined);
+  await b.close();
+  const c = await openFileStore({ dataDir: dir });
+  t.equal(await c.get('/l/held'), undefined, 'the expiry was durable');
+  await c.close();
 });
 
 void t.test('one process per data dir', async (t) => {
