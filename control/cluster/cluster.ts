@@ -145,8 +145,10 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     serviceIps.repair(existingServices.items.map((s) => s.spec?.clusterIP ?? '').filter((ip) => ip && ip !== 'None'));
 
     // The pod runtime is shared by every node agent in this process; it also serves logs.
-    const imageMap = loadImageMap([builtinImageMapFile(), ...(options.imageMaps ?? [])], {
-      userFile: options.imageMaps?.[options.imageMaps.length - 1] ?? join(options.home, 'images.yaml'),
+    // Built-in mappings, then the home's user file (skipped when absent), then --image-map files.
+    const userImageMap = join(options.home, 'images.yaml');
+    const imageMap = loadImageMap([builtinImageMapFile(), userImageMap, ...(options.imageMaps ?? [])], {
+      userFile: options.imageMaps?.[options.imageMaps.length - 1] ?? userImageMap,
     });
     const runtime: PodRuntime = createPodRuntime({ runDir, imageMap, clock, probeTimeScale: options.probeTimeScale });
     closers.push(() => runtime.close());
