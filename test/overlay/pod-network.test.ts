@@ -114,9 +114,9 @@ t.test('two unmodified Node apps reach each other by Service name', async (t) =>
   await writeFile(path.join(dir, 'backend.cjs'), BACKEND_APP);
   await writeFile(path.join(dir, 'client.cjs'), CLIENT_APP);
 
-  const backendIp = '127.244.7.2';
-  const clientIp = '127.244.7.3';
-  const vip = '127.96.7.1';
+  const backendIp = '127.201.7.2';
+  const clientIp = '127.201.7.3';
+  const vip = '127.202.7.1';
   const catalog = new MutableCatalog();
   catalog.upsert(service('backend', { clusterIP: vip, ports: [{ name: 'http', port: 8080 }] }));
   catalog.upsert(endpoints('backend', { ready: [backendIp], ports: [{ name: 'http', port: 8080 }] }));
@@ -148,7 +148,7 @@ t.test('with a sidecar: http.get and fetch go to HTTP_PROXY in absolute form wit
   const dir = await mkdtemp(path.join(os.tmpdir(), 'meshlet-proxy-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   await writeFile(path.join(dir, 'client.cjs'), CLIENT_APP.replace("out.lookup = await dns.promises.lookup('backend');", "out.lookup = 'skipped';"));
-  const clientIp = '127.244.7.13';
+  const clientIp = '127.201.7.13';
   const seen: { url: string; host: string }[] = [];
   const sidecar = http.createServer((req, res) => {
     seen.push({ url: req.url ?? '', host: req.headers.host ?? '' });
@@ -158,7 +158,7 @@ t.test('with a sidecar: http.get and fetch go to HTTP_PROXY in absolute form wit
   t.teardown(() => new Promise<void>((r) => sidecar.close(() => r())));
   const sidecarPort = (sidecar.address() as net.AddressInfo).port;
   const catalog = new MutableCatalog();
-  catalog.upsert(service('backend', { clusterIP: '127.96.7.11', ports: [{ port: 8080 }] }));
+  catalog.upsert(service('backend', { clusterIP: '127.202.7.11', ports: [{ port: 8080 }] }));
   const dnsServer = await startDnsServer({ host: '127.0.0.1', catalog, upstreams: [] });
   t.teardown(() => dnsServer.close());
   const env = await podNetworkEnv({

@@ -55,10 +55,10 @@ async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, de
 }
 
 t.test('round robin, endpoint changes, ClientIP affinity, NodePort, service removal', async (t) => {
-  const ips = ['127.244.9.2', '127.244.9.3', '127.244.9.4'];
+  const ips = ['127.201.9.2', '127.201.9.3', '127.201.9.4'];
   const backends = await startBackends(ips);
   t.teardown(() => backends.close());
-  const vip = '127.96.9.1';
+  const vip = '127.202.9.1';
   const vipPort = await freePort(vip);
   const nodePort = await freePort('127.0.0.1');
   const catalog = new MutableCatalog();
@@ -113,22 +113,22 @@ t.test('round robin, endpoint changes, ClientIP affinity, NodePort, service remo
 });
 
 t.test('a dead endpoint is skipped for the next ready one; listen errors are reported', async (t) => {
-  const live = await startBackends(['127.244.9.12']);
+  const live = await startBackends(['127.201.9.12']);
   t.teardown(() => live.close());
-  const vip = '127.96.9.2';
+  const vip = '127.202.9.2';
   const vipPort = await freePort(vip);
   const catalog = new MutableCatalog();
   catalog.upsert(service('api', { clusterIP: vip, ports: [{ port: vipPort }] }));
-  // 127.244.9.11 has nothing listening on the port: connection refused, then retried elsewhere.
-  catalog.upsert(endpoints('api', { ready: ['127.244.9.11', '127.244.9.12'], ports: [{ port: live.port }] }));
+  // 127.201.9.11 has nothing listening on the port: connection refused, then retried elsewhere.
+  catalog.upsert(endpoints('api', { ready: ['127.201.9.11', '127.201.9.12'], ports: [{ port: live.port }] }));
   const errors: string[] = [];
   const blocker = net.createServer();
-  const blockedPort = await freePort('127.96.9.3');
-  await new Promise<void>((resolve) => blocker.listen({ host: '127.96.9.3', port: blockedPort }, resolve));
+  const blockedPort = await freePort('127.202.9.3');
+  await new Promise<void>((resolve) => blocker.listen({ host: '127.202.9.3', port: blockedPort }, resolve));
   t.teardown(() => new Promise<void>((r) => blocker.close(() => r())));
-  catalog.upsert(service('taken', { clusterIP: '127.96.9.3', ports: [{ port: blockedPort }] }));
+  catalog.upsert(service('taken', { clusterIP: '127.202.9.3', ports: [{ port: blockedPort }] }));
   const proxy = await startServiceProxy({ catalog, onError: (err) => errors.push(err.message) });
   t.teardown(() => proxy.close());
-  for (let i = 0; i < 4; i++) t.equal(await ask(vip, vipPort), '127.244.9.12', `connection ${i} reaches the live endpoint`);
+  for (let i = 0; i < 4; i++) t.equal(await ask(vip, vipPort), '127.201.9.12', `connection ${i} reaches the live endpoint`);
   t.match(errors.join('\n'), /overlay\/serviceproxy: cannot listen on 127\.96\.9\.3:\d+ for service default\/taken: .*EADDRINUSE/);
 });
