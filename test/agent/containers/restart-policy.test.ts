@@ -1,7 +1,7 @@
 import t from 'tap';
 import { ManualClock } from '../../../control/api/index.ts';
 import { imageMapFromEntries } from '../../../control/agent/containers/index.ts';
-import { collect, harness, node, podSpec, startWatched, waitFor } from './helpers.ts';
+import { collect, harness, node, podSpec, sh, startWatched, waitFor } from './helpers.ts';
 
 const forever = 'setInterval(() => {}, 1000)';
 
@@ -10,8 +10,8 @@ t.test('Always: a crash restarts the pod as a unit after exact backoff, counting
   const h = harness({ clock, restartBackoff: { initialMs: 1000, maxMs: 4000, resetAfterMs: 60_000 } });
   t.teardown(() => h.close());
   const spec = podSpec([
-    { name: 'crasher', ...node('console.log("run"); setTimeout(() => process.exit(3), 50)') },
-    { name: 'steady', ...node(forever) },
+    { name: 'crasher', ...sh('echo run; sleep 0.05; exit 3') },
+    { name: 'steady', ...sh('exec sleep 100') },
   ]);
   const w = startWatched(h.runtime, spec);
 
@@ -27,8 +27,8 @@ t.test('Always: a crash restarts the pod as a unit after exact backoff, counting
   t.ok(w.events().some((e) => e.reason === 'BackOff' && e.type === 'Warning'));
 
   clock.advance(999);
-  await new Promise((r) => setTimeout(r, 100));
-  t.ok(w.latest().containerStatuses[0]!.state.waiting, 'no restart before the backoff elapsed');
+  t.equal(clock.pendingTimers(), 1, 'the restart timer has not fired before the backoff elapsed');
+  t.ok(w.latest().containerStatuses[0]!.state.waiting);
   clock.advance(1);
   await waitFor('restarted once', () => w.latest().containerStatuses.every((c) => c.restartCount === 1 && c.state.running));
 
@@ -45,8 +45,8 @@ t.test('Never: a failing container fails the pod and stops the others', async (t
   t.teardown(() => h.close());
   const spec = podSpec(
     [
-      { name: 'fails', ...node('setTimeout(() => process.exit(2), 50)') },
-      { name: 'other', ...node(forever) },
+      { name: 'fails', ...sh('sleep 0.05; exit 2') },
+      { name: 'other', ...sh('exec sleep 100') },
     ],
     { restartPolicy: 'Never' },
   );
@@ -64,8 +64,8 @@ t.test('Never and OnFailure: all containers exiting 0 → Succeeded', async (t) 
     const h = harness();
     const spec = podSpec(
       [
-        { name: 'quick', ...node('process.exit(0)') },
-        { name: 'slower', ...node('setTimeout(() => process.exit(0), 150)') },
+        { name: 'quick', ...sh('exit 0') },
+        { name: 'slower', ...sh('sleep 0.15') },
       ],
       { restartPolicy },
     );
@@ -89,8 +89,7 @@ t.test('OnFailure: a non-zero exit restarts, a zero exit completes', async (t) =
   t.teardown(() => h.close());
   const dir = h.runDir;
   // Fails on the first run, succeeds on the second (a marker file remembers).
-  const script = `const fs = require('fs'); const f = ${JSON.stringify(dir + '/marker')}; if (fs.existsSync(f)) process.exit(0); fs.writeFileSync(f, '1'); process.exit(1);`;
-  const w = startWatched(h.runtime, podSpec([{ name: 'job', ...node(script) }], { restartPolicy: 'OnFailure' }));
+  const w = startWatched(h.runtime, podSpec([{ name: 'job', ...sh('test -f marker && exit 0; touch marker; exit 1', {}, { workingDir: dir }) }], { restartPolicy: 'OnFailure' }));
   await waitFor('backoff after the failure', () => w.latest().containerStatuses[0]!.state.waiting?.reason === 'CrashLoopBackOff');
   clock.advance(1000);
   await waitFor('Succeeded', () => w.latest().phase === 'Succeeded');
@@ -102,17 +101,12 @@ t.test('init containers run in order, each to completion, before the main contai
   const h = harness();
   t.teardown(() => h.close());
   const file = `${h.runDir}/order`;
-  const append = (word: string, delayMs: number): string =>
-    `setTimeout(() => { require('fs').appendFileSync(${JSON.stringify(file)}, ${JSON.stringify(word)} + '\\n'); }, ${delayMs})`;
-  const spec = podSpec(
-    [{ name: 'main', ...node(`${append('main', 0)}; setInterval(() => {}, 1000)`) }],
-    {
-      initContainers: [
-        { name: 'first', ...node(append('first', 150)) },
-        { name: 'second', ...node(append('second', 0)) },
-      ],
-    },
-  );
+  const spec = podSpec([{ name: 'main', ...sh('echo main >> "$F"; exec sleep 100', { F: file }) }], {
+    initContainers: [
+      { name: 'first', ...sh('sleep 0.15; echo first >> "$F"', { F: file }) },
+      { name: 'second', ...sh('echo second >> "$F"', { F: file }) },
+    ],
+  });
   const w = startWatched(h.runtime, spec);
   const early = w.latest();
   t.equal(early.phase, 'Pending');
@@ -131,7 +125,7 @@ t.test('init containers run in order, each to completion, before the main contai
 t.test('a failing init container fails a Never pod; the main container never starts', async (t) => {
   const h = harness();
   t.teardown(() => h.close());
-  const spec = podSpec([{ name: 'main', ...node(forever) }], { restartPolicy: 'Never', initContainers: [{ name: 'init', ...node('process.exit(7)') }] });
+  const spec = podSpec([{ name: 'main', ...node(forever) }], { restartPolicy: 'Never', initContainers: [{ name: 'init', ...sh('exit 7') }] });
   const w = startWatched(h.runtime, spec);
   await waitFor('Failed', () => w.latest().phase === 'Failed');
   t.equal(w.latest().initContainerStatuses?.[0]?.state.terminated?.exitCode, 7);
@@ -193,9 +187,7 @@ t.test('a pod that ran past the reset window backs off from the initial delay ag
   t.teardown(() => h.close());
   // Exits at once on the first run; later runs exit on SIGUSR2.
   const marker = `${h.runDir}/ran-once`;
-  const script = `const fs = require('fs'); if (!fs.existsSync(${JSON.stringify(marker)})) { fs.writeFileSync(${JSON.stringify(marker)}, ''); process.exit(1); }
-process.on('SIGUSR2', () => process.exit(1)); console.log('armed'); setInterval(() => {}, 1000);`;
-  const spec = podSpec([{ name: 'app', ...node(script) }]);
+  const spec = podSpec([{ name: 'app', ...sh(`test -f "$M" || { touch "$M"; exit 1; }; trap 'exit 1' USR2; echo armed; sleep 100 & wait`, { M: marker }) }]);
   const w = startWatched(h.runtime, spec);
   await waitFor('first backoff', () => w.latest().containerStatuses[0]!.state.waiting?.reason === 'CrashLoopBackOff');
   t.match(w.latest().containerStatuses[0]!.state.waiting?.message, /^back-off 1s /);
@@ -212,8 +204,7 @@ t.test('a failing init container is retried alone with backoff under Always', as
   const h = harness({ clock });
   t.teardown(() => h.close());
   const marker = `${h.runDir}/init-ran`;
-  const init = `const fs = require('fs'); if (fs.existsSync(${JSON.stringify(marker)})) process.exit(0); fs.writeFileSync(${JSON.stringify(marker)}, ''); process.exit(5);`;
-  const spec = podSpec([{ name: 'main', ...node(forever) }], { initContainers: [{ name: 'setup', ...node(init) }] });
+  const spec = podSpec([{ name: 'main', ...sh('exec sleep 100') }], { initContainers: [{ name: 'setup', ...sh('test -f "$M" && exit 0; touch "$M"; exit 5', { M: marker }) }] });
   const w = startWatched(h.runtime, spec);
   await waitFor('init backoff', () => w.latest().initContainerStatuses?.[0]?.state.waiting?.reason === 'CrashLoopBackOff');
   t.equal(w.latest().phase, 'Pending');
