@@ -1,0 +1,135 @@
+// Istio's own sample manifests, unchanged, on one meshlet cluster: Bookinfo with its
+// gateway and routing samples, httpbin, helloworld, tcp-echo and curl (a command-only pod).
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import { join, resolve } from 'node:path';
+import t from 'tap';
+import { PODS, SERVICES } from '../../control/api/index.ts';
+import type { Pod, Service } from '../../control/api/index.ts';
+import { parseManifestText } from '../../control/cluster/manifests.ts';
+import { startCluster } from '../helpers/cluster.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { REPO_ROOT } from './program-process.ts';
+
+const SAMPLES = resolve(REPO_ROOT, '../shared/reference/istio-samples');
+const sample = (path: string) => readFileSync(join(SAMPLES, path), 'utf8');
+
+const yaml = [
+  'bookinfo/platform/kube/bookinfo.yaml',
+  'bookinfo/networking/bookinfo-gateway.yaml',
+  'bookinfo/networking/destination-rule-all.yaml',
+  'httpbin/httpbin.yaml',
+  'helloworld/helloworld.yaml',
+  'tcp-echo/tcp-echo-services.yaml',
+  'curl/curl.yaml',
+].map(sample).join('\n---\n');
+
+const cluster = await startCluster({ yaml, nodes: 2 });
+t.teardown(() => cluster.stop());
+const ingress = cluster.ingressUrl.replace(/\/$/, '');
+
+async function applySample(path: string): Promise<void> {
+  const results = await cluster.apply(parseManifestText(sample(path), path).map((m) => m.object));
+  const failed = results.filter((r) => r.action === 'failed');
+  if (failed.length) throw new Error(`${path}: ${failed.map((f) => f.error?.message).join('; ')}`);
+}
+
+async function productPage(): Promise<string> {
+  const res = await fetch(`${ingress}/productpage`);
+  const body = await res.text();
+  if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
+  return body;
+}
+
+async function clusterIp(name: string): Promise<string> {
+  const svc = await cluster.client.get<Service>(SERVICES, 'default', name);
+  const ip = svc?.spec?.clusterIP;
+  if (!ip) throw new Error(`service ${name} has no ClusterIP`);
+  return ip;
+}
+
+function tcpExchange(host: string, port: number, line: string): Promise<string> {
+  return new Promise((done, fail) => {
+    const socket = net.connect(port, host, () => socket.write(line));
+    let received = '';
+    socket.setEncoding('utf8');
+    socket.setTimeout(5000, () => socket.destroy(new Error(`tcp ${host}:${port} timed out`)));
+    socket.on('data', (chunk: string) => {
+      received += chunk;
+      if (received.endsWith('\n')) socket.end();
+    });
+    socket.on('close', () => done(received));
+    socket.on('error', fail);
+  });
+}
+
+await waitFor('Bookinfo (Istio manifests) through the ingress', async () => (await productPage()).includes('Reviewer1'), { timeoutMs: 40_000, intervalMs: 200 });
+
+void t.test('virtual-service-all-v1 pins reviews to v1: no stars on any page', async (t) => {
+  await applySample('bookinfo/networking/virtual-service-all-v1.yaml');
+  await waitFor('only reviews-v1 answering', async () => {
+    const pages = await Promise.all(Array.from({ length: 6 }, productPage));
+    return pages.every((p) => p.includes('reviews-v1-') && !p.includes('glyphicon-star'));
+  }, { timeoutMs: 15_000, intervalMs: 50 });
+  for (let i = 0; i < 10; i++) t.match(await productPage(), 'reviews-v1-');
+});
+
+void t.test('virtual-service-reviews-v3 switches everyone to red stars', async (t) => {
+  await applySample('bookinfo/networking/virtual-service-reviews-v3.yaml');
+  const page = await waitFor('reviews v3', async () => {
+    const body = await productPage();
+    return body.includes('reviews-v3-') ? body : undefined;
+  }, { timeoutMs: 15_000, intervalMs: 50 });
+  t.match(page, /<font color="red"/);
+});
+
+void t.test('httpbin (go-httpbin image) answers on its Service port 8000 → 8080', async (t) => {
+  const ip = await clusterIp('httpbin');
+  const body = await waitFor('httpbin /get', async () => {
+    const res = await fetch(`http://${ip}:8000/get?probe=1`);
+    return res.status === 200 ? ((await res.json()) as { args: Record<string, string[]> }) : undefined;
+  }, { timeoutMs: 15_000, intervalMs: 100 });
+  t.same(body.args, { probe: ['1'] });
+  t.equal((await fetch(`http://${ip}:8000/status/418`)).status, 418);
+});
+
+/** One request on its own connection: the Service VIP balances connections, as kube-proxy does. */
+function getOnNewConnection(url: string): Promise<string> {
+  return new Promise((done, fail) => {
+    http.get(url, { agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => { body += chunk; });
+      res.on('end', () => done(body));
+    }).on('error', fail);
+  });
+}
+
+void t.test('helloworld v1 and v2 both answer behind one Service', async (t) => {
+  const ip = await clusterIp('helloworld');
+  const seen = new Set<string>();
+  await waitFor('both helloworld versions', async () => {
+    const text = await getOnNewConnection(`http://${ip}:5000/hello`);
+    const match = /^Hello version: (v[12]), instance: helloworld-v[12]-/.exec(text);
+    if (match) seen.add(match[1]!);
+    return seen.size === 2;
+  }, { timeoutMs: 15_000, intervalMs: 0 });
+  t.same([...seen].sort(), ['v1', 'v2']);
+});
+
+void t.test('tcp-echo prefixes lines with the version from its args, on both Service ports', async (t) => {
+  const ip = await clusterIp('tcp-echo');
+  for (const port of [9000, 9001]) {
+    const reply = await waitFor(`tcp-echo on ${port}`, () => tcpExchange(ip, port, 'hello\n'), { timeoutMs: 15_000, intervalMs: 100 });
+    t.match(reply, /^(one|two) hello\n$/, `port ${port}`);
+  }
+});
+
+void t.test('the curl sample runs its own command (sleep infinity) and stays up', async (t) => {
+  const pod = await waitFor('curl pod running', async () => {
+    const pods = await cluster.client.list<Pod>(PODS, { namespace: 'default', labelSelector: 'app=curl' });
+    return pods.items.find((p) => p.status?.phase === 'Running');
+  }, { timeoutMs: 15_000, intervalMs: 100 });
+  t.equal(pod.status?.containerStatuses?.[0]?.restartCount ?? 0, 0);
+});
