@@ -7,7 +7,8 @@
 //   P compact       the compacted revision (events at or below it are gone)
 //   P events        stream of events, entry id "<revision>-0", one per revision
 //   P idx           sorted set of all keys (score 0, lexicographic ranges)
-//   P kv:<key>      hash: v (value JSON), c, m, ver, l (lease id)
+//   P data          hash: key → "<createRev>,<modRev>,<version>,<lease id or empty>\n<value JSON>"
+//                   (one hash, so a range fetches a page of values with one HMGET per 1000 keys)
 //   P lease:<id>    TTL seconds, with PEXPIRE = the lease's deadline
 //   P leasekeys:<id> set of keys attached to the lease
 //   P leases        set of lease ids (for the reaper)
@@ -30,13 +31,21 @@ local function trim(rev, limit)
     redis.call('XTRIM', P..'events', 'MINID', rev - limit + 1)
   end
 end
+-- {json, createRev, modRev, version, lease or false}, or {false} when absent.
+local function unpack_entry(packed)
+  if not packed then return {false} end
+  local nl = string.find(packed, '\\n', 1, true)
+  local c, m, ver, lease = string.match(string.sub(packed, 1, nl - 1), '^(%d+),(%d+),(%d+),(.*)$')
+  if lease == '' then lease = false end
+  return {string.sub(packed, nl + 1), c, m, ver, lease}
+end
 local function fetch(key)
-  return redis.call('HMGET', P..'kv:'..key, 'v', 'c', 'm', 'ver', 'l')
+  return unpack_entry(redis.call('HGET', P..'data', key))
 end
 local function remove(key, cur, limit)
   local rev = bump()
   local lease = cur[5] or ''
-  redis.call('DEL', P..'kv:'..key)
+  redis.call('HDEL', P..'data', key)
   redis.call('ZREM', P..'idx', key)
   if lease ~= '' then redis.call('SREM', P..'leasekeys:'..lease, key) end
   redis.call('XADD', P..'events', rev..'-0', 't', 'delete', 'k', key,
@@ -77,8 +86,7 @@ if lease ~= '' and redis.call('EXISTS', P..'lease:'..lease) == 0 then return {'L
 local rev = bump()
 local create, ver = rev, 1
 if exists then create, ver = tonumber(cur[2]), tonumber(cur[4]) + 1 end
-redis.call('HSET', P..'kv:'..key, 'v', value, 'c', create, 'm', rev, 'ver', ver)
-if lease ~= '' then redis.call('HSET', P..'kv:'..key, 'l', lease) else redis.call('HDEL', P..'kv:'..key, 'l') end
+redis.call('HSET', P..'data', key, create..','..rev..','..ver..','..lease..'\\n'..value)
 local old = cur[5] or ''
 if old ~= '' and old ~= lease then redis.call('SREM', P..'leasekeys:'..old, key) end
 if lease ~= '' then redis.call('SADD', P..'leasekeys:'..lease, key) end
@@ -107,7 +115,7 @@ return {'OK', rev, cur[1], cur[2], cur[4], cur[5] or ''}
 `,
 );
 
-/** ARGV: P, key prefix, startAfter ('' none), limit (0 all). Returns {revision, count, then key, v, c, m, ver, l per key}. */
+/** ARGV: P, key prefix, startAfter ('' none), limit (0 all). Returns {revision, count, then key, packed entry per key}. */
 export const RANGE = script(
   'range',
   `
@@ -120,10 +128,13 @@ local keys
 if limit > 0 then keys = redis.call('ZRANGEBYLEX', P..'idx', min, max, 'LIMIT', 0, limit)
 else keys = redis.call('ZRANGEBYLEX', P..'idx', min, max) end
 local out = {redis.call('GET', P..'rev') or '1', count}
-for _, key in ipairs(keys) do
-  local cur = fetch(key)
-  out[#out + 1] = key
-  for i = 1, 5 do out[#out + 1] = cur[i] or '' end
+for from = 1, #keys, 1000 do
+  local chunk = {unpack(keys, from, math.min(from + 999, #keys))}
+  local values = redis.call('HMGET', P..'data', unpack(chunk))
+  for i, key in ipairs(chunk) do
+    out[#out + 1] = key
+    out[#out + 1] = values[i]
+  end
 end
 return out
 `,

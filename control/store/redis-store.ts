@@ -12,6 +12,7 @@
 import { StoreError, systemClock } from '../api/index.ts';
 import type { Clock, KeyValue, Lease, RangeOptions, RangeResult, Store, StoreEvent, StoreWatch, StoreWatchOptions, Timer, WriteOptions } from '../api/index.ts';
 import { encodeValue, toKeyValue } from './entry.ts';
+import type { Entry } from './entry.ts';
 import { connectRedis } from './redis-client.ts';
 import type { RedisConnection, RedisScript } from './redis-client.ts';
 import { ALL_SCRIPTS, COMPACT, DELETE, GRANT, KEEP_ALIVE, PUT, RANGE, REAP, REVOKE } from './redis-scripts.ts';
@@ -74,19 +75,15 @@ export class RedisStore implements Store {
   }
 
   async get<T = unknown>(key: string): Promise<KeyValue<T> | undefined> {
-    const [v, c, m, ver, l] = (await this.call('HMGET', `${this.prefix}kv:${key}`, 'v', 'c', 'm', 'ver', 'l')) as (string | null)[];
-    if (v === null || v === undefined) return undefined;
-    return toKeyValue<T>(entryOf(key, v, c ?? undefined, m ?? undefined, ver ?? undefined, l ?? undefined));
+    const packed = (await this.call('HGET', `${this.prefix}data`, key)) as string | null;
+    return packed === null ? undefined : toKeyValue<T>(unpackEntry(key, packed));
   }
 
   async range<T = unknown>(prefix: string, options: RangeOptions = {}): Promise<RangeResult<T>> {
     const limit = options.limit && options.limit > 0 ? options.limit : 0;
     const reply = (await this.script(RANGE, [prefix, options.startAfter ?? '', limit])) as (string | number)[];
     const kvs: KeyValue<T>[] = [];
-    for (let i = 2; i + 5 < reply.length; i += 6) {
-      const [key, v, c, m, ver, l] = reply.slice(i, i + 6).map(String) as [string, string, string, string, string, string];
-      kvs.push(toKeyValue<T>(entryOf(key, v, c, m, ver, l)));
-    }
+    for (let i = 2; i + 1 < reply.length; i += 2) kvs.push(toKeyValue<T>(unpackEntry(String(reply[i]), String(reply[i + 1]))));
     const count = Number(reply[1]);
     return { kvs, revision: Number(reply[0]), more: count > kvs.length, count };
   }
@@ -212,6 +209,13 @@ export class RedisStore implements Store {
   private assertOpen(): void {
     if (this.closed) throw new StoreError('Unavailable', 'store is closed');
   }
+}
+
+/** Reads the "<c>,<m>,<ver>,<lease>\n<json>" form the scripts store in P data. */
+function unpackEntry(key: string, packed: string): Entry {
+  const nl = packed.indexOf('\n');
+  const [c, m, ver, lease] = packed.slice(0, nl).split(',');
+  return entryOf(key, packed.slice(nl + 1), c, m, ver, lease);
 }
 
 function redactUrl(url: string): string {
