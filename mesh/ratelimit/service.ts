@@ -54,6 +54,13 @@ export interface MeshRateLimitService extends RateLimitService {
 
 const ALLOW: RateLimitDecision = Object.freeze({ allowed: true, responseHeaders: Object.freeze({}) as Record<string, string> });
 
+/** A global budget a request charges. */
+interface GlobalHit {
+  policy: CompiledPolicy;
+  hit: LimitHit;
+  window: WindowSpec;
+}
+
 interface Verdict {
   report: QuotaReport | undefined;
   denied: { retryAfter: number; report: QuotaReport; matched: string; extraHeaders?: Record<string, string> } | undefined;
@@ -94,6 +101,12 @@ class RateLimitServiceImpl implements MeshRateLimitService {
   private readonly ownsCounter: boolean;
   private readonly buckets = new Map<string, TokenBucket>();
   private compiled: CompiledSnapshot | undefined;
+  /**
+   * Applicable policies per proxy, keyed by the identity of its labels object
+   * (proxies pass the same object on every request; a relabelled pod brings a
+   * new one), then by kind/namespace/name/direction. Rebuilt on recompile.
+   */
+  private applicableCache = new WeakMap<object, Map<string, CompiledPolicy[]>>();
   private readonly unsubscribe: () => void;
   private closed = false;
 
@@ -114,8 +127,28 @@ class RateLimitServiceImpl implements MeshRateLimitService {
   }
 
   private current(): CompiledSnapshot {
-    this.compiled ??= compileSnapshot(this.options.source.snapshot());
+    if (!this.compiled) {
+      this.compiled = compileSnapshot(this.options.source.snapshot());
+      this.applicableCache = new WeakMap();
+    }
     return this.compiled;
+  }
+
+  private applicable(request: RateLimitRequest): readonly CompiledPolicy[] {
+    const compiled = this.current();
+    const { proxy } = request;
+    let perLabels = this.applicableCache.get(proxy.labels);
+    if (!perLabels) {
+      perLabels = new Map();
+      this.applicableCache.set(proxy.labels, perLabels);
+    }
+    const key = `${proxy.kind}\u0000${proxy.namespace}\u0000${proxy.name}\u0000${request.direction}`;
+    let list = perLabels.get(key);
+    if (!list) {
+      list = compiled.policies.filter((p) => policyApplies(p, request));
+      perLabels.set(key, list);
+    }
+    return list;
   }
 
   policies(): readonly CompiledPolicy[] {
@@ -131,14 +164,14 @@ class RateLimitServiceImpl implements MeshRateLimitService {
   }
 
   check(request: RateLimitRequest): Promise<RateLimitDecision> | RateLimitDecision {
-    const policies = this.current().policies.filter((p) => policyApplies(p, request));
+    const policies = this.applicable(request);
     if (policies.length === 0) return ALLOW;
     const verdict: Verdict = { report: undefined, denied: undefined, matched: undefined };
-    const global: { policy: CompiledPolicy; hit: LimitHit }[] = [];
+    const global: GlobalHit[] = [];
     for (const policy of policies) {
       const hits = policy.resolve(request);
       if (policy.mode === 'local') this.chargeLocal(request, policy, hits, verdict);
-      else for (const hit of hits) global.push({ policy, hit });
+      else for (const hit of hits) if (hit.rate.kind === 'window') global.push({ policy, hit, window: hit.rate.window });
     }
     // Envoy runs the local filter before the global one: a local rejection is never counted globally.
     if (global.length === 0 || verdict.denied) return this.decide(verdict);
@@ -152,12 +185,15 @@ class RateLimitServiceImpl implements MeshRateLimitService {
     if (!bucket || !sameBucket(bucket.spec, spec)) {
       if (this.buckets.size >= this.maxBuckets) this.evictBuckets(nowMs);
       bucket = new TokenBucket(spec, nowMs);
-      this.buckets.set(key, bucket);
+    } else if (this.buckets.size > this.maxBuckets / 2) {
+      // Keep insertion order ≈ least recently used once eviction may be near.
+      this.buckets.delete(key);
     }
+    this.buckets.set(key, bucket);
     return bucket;
   }
 
-  /** Drops full buckets (a new one starts full, so nothing changes); then the oldest. */
+  /** Drops full buckets (a new one starts full, so nothing changes); then the least recently used. */
   private evictBuckets(nowMs: number): void {
     for (const [key, b] of this.buckets) if (b.isFull(nowMs)) this.buckets.delete(key);
     const excess = this.buckets.size - Math.floor(this.maxBuckets * 0.9);
@@ -204,9 +240,8 @@ class RateLimitServiceImpl implements MeshRateLimitService {
     verdict.report = next;
   }
 
-  private windowOps(global: readonly { policy: CompiledPolicy; hit: LimitHit }[], nowMs: number): CounterOp[] {
-    return global.map(({ policy, hit }) => {
-      const w = (hit.rate as { window: WindowSpec }).window;
+  private windowOps(global: readonly GlobalHit[], nowMs: number): CounterOp[] {
+    return global.map(({ policy, hit, window: w }) => {
       const divider = UNIT_SECONDS[w.unit];
       const start = windowStartSeconds(nowMs, w.unit);
       const key = counterKey(this.keyPrefix, policy.domain, hit.entries, start);
@@ -217,7 +252,7 @@ class RateLimitServiceImpl implements MeshRateLimitService {
   }
 
   private chargeGlobal(
-    global: readonly { policy: CompiledPolicy; hit: LimitHit }[],
+    global: readonly GlobalHit[],
     verdict: Verdict,
   ): Promise<RateLimitDecision> | RateLimitDecision {
     const nowMs = this.clock.now();
@@ -230,14 +265,13 @@ class RateLimitServiceImpl implements MeshRateLimitService {
   }
 
   private applyGlobal(
-    global: readonly { policy: CompiledPolicy; hit: LimitHit }[],
+    global: readonly GlobalHit[],
     ops: readonly CounterOp[],
     results: readonly CounterResult[],
     nowMs: number,
     verdict: Verdict,
   ): RateLimitDecision {
-    global.forEach(({ policy, hit }, i) => {
-      const w = (hit.rate as { window: WindowSpec }).window;
+    global.forEach(({ policy, hit, window: w }, i) => {
       const r = results[i]!;
       const outcome =
         w.algorithm === 'sliding-window'
@@ -258,7 +292,7 @@ class RateLimitServiceImpl implements MeshRateLimitService {
     return this.decide(verdict);
   }
 
-  private failureMode(global: readonly { policy: CompiledPolicy; hit: LimitHit }[], verdict: Verdict): RateLimitDecision {
+  private failureMode(global: readonly GlobalHit[], verdict: Verdict): RateLimitDecision {
     this.metrics.recordBackendError(this.counter.backend);
     const denying = global.find(({ policy }) => policy.failureModeDeny);
     this.metrics.recordFailureDecision(denying !== undefined);

@@ -110,3 +110,34 @@ t.test('policy changes take effect; broken objects are reported, not fatal', asy
   );
   t.match(rl.problems()[0]!.message, /spec\.target/);
 });
+
+t.test('local buckets are bounded: least recently used ones go first', async (t) => {
+  const clock = new ManualClock(0);
+  const source = new StaticPolicySource({
+    rateLimitPolicies: [
+      policy('pp', {
+        target: { workloadSelector: { matchLabels: { app: 'productpage' } } },
+        rules: [{ name: 'per-ip', descriptors: [{ type: 'remoteAddress' }], limit: { requests: 1, unit: 'minute' } }],
+      }),
+    ],
+  });
+  const rl = createRateLimitService({ source, clock, maxLocalBuckets: 10 });
+  t.teardown(() => rl.close());
+  const from = (i: number) => request({ sourceIp: `127.251.9.${i}` });
+  for (let i = 0; i < 50; i++) t.ok((await decide(rl.check(from(i)))).allowed);
+  t.notOk((await decide(rl.check(from(49)))).allowed, 'a recent client keeps its empty bucket');
+  t.ok((await decide(rl.check(from(0)))).allowed, 'the oldest bucket was dropped (memory bound over precision)');
+});
+
+t.test('a relabelled proxy is matched against its new labels', async (t) => {
+  const source = new StaticPolicySource({
+    rateLimitPolicies: [policy('pp', { target: { workloadSelector: { matchLabels: { app: 'productpage' } } }, rules: [{ limit: { requests: 5, unit: 'minute' } }] })],
+  });
+  const rl = createRateLimitService({ source, clock: new ManualClock(0) });
+  t.teardown(() => rl.close());
+  const proxy = { kind: 'sidecar' as const, namespace: 'default', name: 'pp-0', labels: { app: 'productpage' } };
+  t.equal((await decide(rl.check(request({ proxy })))).responseHeaders['X-RateLimit-Remaining'], '4');
+  t.equal((await decide(rl.check(request({ proxy })))).responseHeaders['X-RateLimit-Remaining'], '3', 'cached lookup, same bucket');
+  const relabelled = { ...proxy, labels: { app: 'canary' } };
+  t.same((await decide(rl.check(request({ proxy: relabelled })))).responseHeaders, {});
+});
