@@ -133,3 +133,42 @@ void t.test('the curl sample runs its own command (sleep infinity) and stays up'
   }, { timeoutMs: 15_000, intervalMs: 100 });
   t.equal(pod.status?.containerStatuses?.[0]?.restartCount ?? 0, 0);
 });
+
+async function loginCookie(user: string): Promise<string> {
+  const res = await fetch(`${ingress}/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: `username=${encodeURIComponent(user)}&passwd=x`,
+  });
+  await res.text();
+  return (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+}
+
+void t.test('fault injection task: reviews-test-v2 + ratings-test-abort show jason the ratings error', async (t) => {
+  await applySample('bookinfo/networking/virtual-service-reviews-test-v2.yaml');
+  await applySample('bookinfo/networking/virtual-service-ratings-test-abort.yaml');
+  const jason = await loginCookie('jason');
+  t.match(jason, /^session=/);
+  const page = await waitFor('the abort rule for jason', async () => {
+    const res = await fetch(`${ingress}/productpage`, { headers: { cookie: jason } });
+    const body = await res.text();
+    return body.includes('Ratings service is currently unavailable') ? body : undefined;
+  }, { timeoutMs: 15_000, intervalMs: 50 });
+  t.match(page, 'reviews-v2-');
+  const anonymous = await productPage();
+  t.match(anonymous, 'reviews-v1-', 'everyone else gets v1');
+  t.notMatch(anonymous, 'Ratings service is currently unavailable');
+});
+
+void t.test('fault-injection-details-v1 aborts details with 555: the page shows the details error', async (t) => {
+  await applySample('bookinfo/networking/fault-injection-details-v1.yaml');
+  const page = await waitFor('the details abort', async () => {
+    const body = await productPage();
+    return body.includes('Sorry, product details are currently unavailable for this book.') ? body : undefined;
+  }, { timeoutMs: 15_000, intervalMs: 50 });
+  t.match(page, 'Reviewer1', 'reviews still render');
+  const api = await fetch(`${ingress}/api/v1/products/0`);
+  await api.text();
+  t.equal(api.status, 555, 'the API passes the upstream status through');
+});
