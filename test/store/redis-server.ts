@@ -1,7 +1,9 @@
 // Starts a private redis-server on a unix socket for one test file (no TCP
-// port, no persistence) and stops it on close.
+// port) and stops it on close. By default nothing is persisted; `persistent`
+// turns on an fsync-always AOF so `crash()` + `start()` keeps the data.
 
 import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,6 +11,10 @@ import path from 'node:path';
 export interface TestRedis {
   url: string;
   socketPath: string;
+  /** SIGKILLs the server (clients see the connection drop). */
+  crash(): Promise<void>;
+  /** Starts it again on the same socket and directory. */
+  start(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -20,38 +26,49 @@ export function redisServerMissing(): string | undefined {
   return undefined;
 }
 
-export async function startRedisServer(): Promise<TestRedis> {
+export async function startRedisServer(options: { persistent?: boolean } = {}): Promise<TestRedis> {
   const missing = redisServerMissing();
   if (missing) throw new Error(missing);
   const dir = await mkdtemp(path.join(tmpdir(), 'meshlet-redis-'));
   const socketPath = path.join(dir, 'redis.sock');
-  const child = spawn(
-    'redis-server',
-    ['--port', '0', '--unixsocket', socketPath, '--unixsocketperm', '700', '--save', '', '--appendonly', 'no', '--dir', dir],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  const ready = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`redis-server did not become ready in 10 s:\n${output}`));
-    }, 10_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (/ready to accept connections/i.test(output)) {
+  const args = ['--port', '0', '--unixsocket', socketPath, '--unixsocketperm', '700', '--save', '', '--dir', dir];
+  args.push(...(options.persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']));
+  let child: ChildProcess | undefined;
+
+  const launch = async (): Promise<void> => {
+    const proc = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = proc;
+    let output = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        proc.kill('SIGKILL');
+        reject(new Error(`redis-server did not become ready in 10 s:\n${output}`));
+      }, 10_000);
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        if (/ready to accept connections/i.test(output)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      proc.stdout?.on('data', onData);
+      proc.stderr?.on('data', onData);
+      proc.once('exit', (code) => {
         clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`redis-server exited with ${String(code)}:\n${output}`));
+        reject(new Error(`redis-server exited with ${String(code)}:\n${output}`));
+      });
     });
-  });
+  };
+  const stop = async (signal: NodeJS.Signals): Promise<void> => {
+    const proc = child;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise((resolve) => proc.once('exit', resolve));
+    proc.kill(signal);
+    await exited;
+  };
+
   try {
-    await ready;
+    await launch();
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
     throw err;
@@ -59,12 +76,10 @@ export async function startRedisServer(): Promise<TestRedis> {
   return {
     url: `unix://${socketPath}`,
     socketPath,
+    crash: () => stop('SIGKILL'),
+    start: launch,
     async close() {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await stop('SIGTERM');
       await rm(dir, { recursive: true, force: true });
     },
   };
