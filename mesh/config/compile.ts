@@ -172,6 +172,13 @@ export function compileProxyConfig(inputs: MeshInputs & { revision?: number }, p
     }
   }
 
+  const inboundServices = new Map<number, { service: ServiceInfo; port: number }>();
+  if (proxy.kind === 'sidecar' && proxy.ip) {
+    for (const c of clusters.values()) {
+      if (c.subset || c.service.kind !== 'Service') continue;
+      for (const e of c.endpoints) if (e.address === proxy.ip && !inboundServices.has(e.port)) inboundServices.set(e.port, { service: c.service, port: c.port });
+    }
+  }
   const workloadsByIp = new Map<string, WorkloadInfo>();
   for (const [ip, pod] of podIndex.byIp) workloadsByIp.set(ip, workloadOfPod(pod));
   if (proxy.ip && !workloadsByIp.has(proxy.ip)) workloadsByIp.set(proxy.ip, self);
@@ -185,6 +192,7 @@ export function compileProxyConfig(inputs: MeshInputs & { revision?: number }, p
     virtualHosts,
     servicesByHost,
     servicesByAddress,
+    inboundServices,
     workloadsByIp,
     gatewayServers: servers,
     gatewayHosts,

@@ -178,6 +178,8 @@ export interface RouteTable {
   /** Service lookups: FQDN → service, address → service. */
   servicesByHost: ReadonlyMap<string, ServiceInfo>;
   servicesByAddress: ReadonlyMap<string, ServiceInfo>;
+  /** Sidecar only: the service (and its port) that reaches this pod on a workload port. */
+  inboundServices: ReadonlyMap<number, { service: ServiceInfo; port: number }>;
   /** Workloads by pod IP, for identifying the source of inbound requests. */
   workloadsByIp: ReadonlyMap<string, WorkloadInfo>;
   /** Gateway only: servers of the Gateways that select this proxy. */

@@ -30,6 +30,8 @@ export interface MeshRequest {
   /** Set by identify-source. */
   source?: WorkloadInfo;
   service?: ServiceInfo;
+  /** Inbound: the service port this workload port stands for. */
+  servicePort?: number;
   route?: CompiledHttpRoute;
   destination?: WeightedDestination;
   cluster?: Cluster;

@@ -28,7 +28,9 @@ function routeInbound(req: MeshRequest): void {
   req.port = port;
   const self = req.table.self.ip ?? req.table.proxy.ip ?? '127.0.0.1';
   req.passthrough = { host: self, port };
-  req.service = lookupServiceHost(req.table, req.authority, port).service;
+  const inbound = req.table.inboundServices.get(port);
+  req.service = inbound?.service ?? lookupServiceHost(req.table, req.authority, port).service;
+  req.servicePort = inbound?.port;
 }
 
 function rewritePath(route: CompiledHttpRoute, path: string): string {

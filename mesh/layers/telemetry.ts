@@ -17,7 +17,7 @@ import { UNKNOWN_WORKLOAD } from '../config/identity.ts';
 
 function spanName(req: MeshRequest): string {
   const host = req.service?.fqdn ?? req.passthrough?.host ?? req.authority.replace(/:\d+$/, '');
-  return `${host}:${req.port}/*`;
+  return `${host}:${req.destination?.port ?? req.servicePort ?? req.port}/*`;
 }
 
 function labelsFor(req: MeshRequest, status: number): RequestLabels {

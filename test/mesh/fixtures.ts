@@ -26,11 +26,16 @@ export function stored<T extends { metadata: Record<string, unknown>; kind: stri
   } as KubeObject & T;
 }
 
-export function pod(name: string, ip: string, labels: Labels, options: { namespace?: string; ports?: number[]; meshed?: boolean; serviceAccount?: string } = {}): Pod {
+export function pod(name: string, ip: string, labels: Labels, options: { namespace?: string; ports?: number[]; meshed?: boolean; serviceAccount?: string; replicaSet?: string } = {}): Pod {
   return stored({
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name, namespace: options.namespace ?? 'default', labels: { ...labels, ...(options.meshed === false ? { 'sidecar.istio.io/inject': 'false' } : {}) } },
+    metadata: {
+      name,
+      namespace: options.namespace ?? 'default',
+      labels: { ...labels, ...(options.meshed === false ? { 'sidecar.istio.io/inject': 'false' } : {}) },
+      ...(options.replicaSet ? { ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: options.replicaSet, uid: `rs-${name}`, controller: true }] } : {}),
+    },
     spec: { containers: [{ name: 'app', ports: (options.ports ?? []).map((p) => ({ containerPort: p })) }], serviceAccountName: options.serviceAccount },
     status: { phase: 'Running', podIP: ip, conditions: [{ type: 'Ready', status: 'True' }] },
   }) as Pod;
