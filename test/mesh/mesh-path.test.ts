@@ -14,7 +14,7 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '
 import { MeshMetrics, startIngressGateway, startSidecar, StaticConfigSource } from '../../mesh/index.ts';
 import type { IngressGateway, ProxyIdentity, Sidecar } from '../../mesh/index.ts';
 import type { Backend } from './fixtures.ts';
-import { destroyAgents, fromYaml, many, pod, send, service, startBackend, viaProxy, waitFor, within4Sigma } from './fixtures.ts';
+import { destroyAgents, fromYaml, many, pod, send, service, startBackend, waitFor, within4Sigma } from './fixtures.ts';
 
 const NET = '127.250.6';
 const SAMPLES = join(import.meta.dirname, '../../../shared/reference/istio-samples');
