@@ -20,7 +20,8 @@ export function selectsPods(service: Service): boolean {
 }
 
 export async function selectedPods(client: Client, service: Service): Promise<Pod[]> {
-  const pods = (await client.list<Pod>(PODS, { namespace: service.metadata.namespace })).items;
+  const labelSelector = Object.entries(service.spec?.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+  const pods = (await client.list<Pod>(PODS, { namespace: service.metadata.namespace, labelSelector })).items;
   return pods.filter((p) => matchesLabels(p.metadata.labels, service.spec?.selector));
 }
 

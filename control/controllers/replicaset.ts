@@ -4,7 +4,7 @@
 // fullyLabeledReplicas / observedGeneration in status.
 
 import type { Client, Clock, Pod, ReplicaSet, ReplicaSetStatus } from '../api/index.ts';
-import { PODS, REPLICA_SETS, isApiError, matchesLabels, matchesSelector, systemClock } from '../api/index.ts';
+import { PODS, REPLICA_SETS, isApiError, matchesLabels, matchesSelector, selectorToString, systemClock } from '../api/index.ts';
 import type { EventRecorder, ReconcileResult, Reconciler } from '../runtime/index.ts';
 import { createEventRecorder } from '../runtime/index.ts';
 import { generatedName } from './names.ts';
@@ -71,7 +71,8 @@ export function createReplicaSetReconciler(options: ReplicaSetReconcilerOptions)
       const { namespace, name } = splitKey(key);
       const rs = await client.get<ReplicaSet>(REPLICA_SETS, namespace, name);
       if (!rs?.spec) return;
-      const all = (await client.list<Pod>(PODS, { namespace })).items;
+      // Pods the selector matches: the ones we own (ours always carry the template labels) and adoption candidates.
+      const all = (await client.list<Pod>(PODS, { namespace, labelSelector: selectorToString(rs.spec.selector) })).items;
       const owned = await adoptOrphans(rs, all);
       let active = owned.filter(isPodActive);
 
