@@ -161,7 +161,7 @@ function checkTarget(causes: Causes, field: string, v: unknown): void {
       required(causes, `${field}.workloadSelector.matchLabels`, 'Required value: at least one label');
     } else {
       for (const [k, lv] of Object.entries(labels)) {
-        if (typeof lv !== 'string') badValue(causes, `${field}.workloadSelector.matchLabels.${k}`, lv, 'must be a string');
+        if (typeof lv !== 'string') badValue(causes, `${field}.workloadSelector.matchLabels[${k}]`, lv, 'must be a string');
       }
     }
   }
@@ -182,7 +182,7 @@ function checkMatch(causes: Causes, field: string, v: unknown): void {
     else
       for (const [name, m] of Object.entries(v.headers)) {
         if (!HEADER_NAME.test(name)) badValue(causes, `${field}.headers`, name, 'must be a valid header name');
-        checkStringMatch(causes, `${field}.headers.${name}`, m);
+        checkStringMatch(causes, `${field}.headers[${name}]`, m);
       }
   }
   if (v.source !== undefined) {

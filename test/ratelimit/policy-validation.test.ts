@@ -54,7 +54,7 @@ const cases: { name: string; spec: unknown; causes: [field: string, reason: stri
     causes: [
       ['spec.rules[0].match[0].path', 'FieldValueInvalid'],
       ['spec.rules[0].match[0].methods[0]', 'FieldValueInvalid'],
-      ['spec.rules[0].match[0].headers.x-a.regex', 'FieldValueInvalid'],
+      ['spec.rules[0].match[0].headers[x-a].regex', 'FieldValueInvalid'],
       ['spec.rules[0].match[0].source.ipBlocks[0]', 'FieldValueInvalid'],
     ],
   },
