@@ -5,7 +5,7 @@
 // replies that include forwarded data (ExternalName targets) both.
 
 import type { Clock } from '../../control/api/index.ts';
-import { encodeReply } from './dns2-adapter.ts';
+import { encodeReply } from './encoder.ts';
 import type { DnsPlugin, DnsQuery, DnsReply, NextHandler } from './message.ts';
 import { rcodeOf } from './wire.ts';
 

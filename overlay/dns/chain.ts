@@ -12,7 +12,7 @@ import type { Clock } from '../../control/api/index.ts';
 import type { ClusterCatalog } from '../catalog.ts';
 import type { CachePlugin } from './cache.ts';
 import { cachePlugin } from './cache.ts';
-import { encodeReply } from './dns2-adapter.ts';
+import { encodeReply } from './encoder.ts';
 import { forwardPlugin, parseUpstream } from './forward.ts';
 import { guardPacket } from './guard.ts';
 import { kubernetesPlugin } from './kubernetes.ts';
@@ -68,13 +68,12 @@ export function buildDnsChain(options: DnsChainOptions): DnsChain {
       if (guarded.kind === 'reject') return headerOnlyReply(guarded.id, guarded.flags, guarded.rcode);
       const query = guarded.query;
       if (query.edns && query.edns.version > 0) return toWire(query, emptyReply(RCODE.BADVERS));
-      let reply: DnsReply;
       try {
-        reply = await entry(query);
+        return toWire(query, await entry(query));
       } catch {
-        reply = emptyReply(RCODE.SERVFAIL);
+        // A plugin failure or a record that cannot be encoded: the client gets SERVFAIL, the server goes on.
+        return toWire(query, emptyReply(RCODE.SERVFAIL));
       }
-      return toWire(query, reply);
     },
     async close() {
       unsubscribe();

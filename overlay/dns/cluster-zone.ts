@@ -53,7 +53,7 @@ export function buildClusterZone(catalog: ClusterCatalog, options: ClusterZoneOp
   const seen = new Set<string>();
 
   const add = (record: DnsRecord): void => {
-    const identity = `${record.name}|${record.type}|${JSON.stringify(record)}`;
+    const identity = recordIdentity(record);
     if (seen.has(identity)) return;
     seen.add(identity);
     let byType = records.get(record.name);
@@ -144,3 +144,18 @@ export function isInZone(name: string, zone: string): boolean {
   return name === zone || name.endsWith(`.${zone}`);
 }
 
+
+function recordIdentity(record: DnsRecord): string {
+  switch (record.type) {
+    case RR_TYPE.A:
+      return `${record.name}|A|${record.address}`;
+    case RR_TYPE.SRV:
+      return `${record.name}|SRV|${record.port}|${record.target}`;
+    case RR_TYPE.TXT:
+      return `${record.name}|TXT|${record.text}`;
+    case RR_TYPE.SOA:
+      return `${record.name}|SOA`;
+    default:
+      return `${record.name}|${record.type}|${record.target}`;
+  }
+}

@@ -1,16 +1,14 @@
-// The only file that touches dns2. It encodes reply values into wire
-// messages and reads TTLs out of upstream answers. dns2 is not handed raw
-// client packets: the guard validates them first (see guard.ts), and the
-// question is spliced in from the client's own bytes so letter case and any
-// escaped labels survive untouched.
+// The only file that touches dns2: it decodes upstream replies (their TTLs
+// for the cache, their records for ExternalName answers). dns2 never sees a
+// client packet, and an upstream reply only after message-check.ts found it
+// well formed (dns2 trusts header counts and follows compression pointers
+// without a loop check). Replies are encoded by encoder.ts: dns2's encoder
+// measured 200–400 µs per reply.
 
 import { createRequire } from 'node:module';
 import { isWellFormedMessage } from './message-check.ts';
-import type { DnsQuery, DnsRecord, DnsReply } from './message.ts';
+import type { DnsRecord } from './message.ts';
 import { RR_TYPE } from './message.ts';
-
-/** The UDP payload size meshlet advertises in its OPT record (the DNS flag day 2020 value). */
-export const ADVERTISED_UDP_SIZE = 1232;
 
 interface Dns2Resource {
   name: string;
@@ -21,78 +19,17 @@ interface Dns2Resource {
 }
 
 interface Dns2Packet {
-  header: Record<string, number>;
-  questions: { name: string; type: number; class: number }[];
   answers: Dns2Resource[];
   authorities: Dns2Resource[];
   additionals: Dns2Resource[];
-  toBuffer(): Buffer;
 }
 
 interface Dns2PacketModule {
-  new (): Dns2Packet;
   parse(buffer: Buffer): Dns2Packet;
 }
 
 const require = createRequire(import.meta.url);
 const Packet = require('dns2/packet.js') as Dns2PacketModule;
-
-function toDns2(record: DnsRecord): Dns2Resource {
-  const base = { name: record.name, type: record.type, class: 1, ttl: record.ttl };
-  switch (record.type) {
-    case RR_TYPE.A:
-      return { ...base, address: record.address };
-    case RR_TYPE.CNAME:
-    case RR_TYPE.PTR:
-      return { ...base, domain: record.target };
-    case RR_TYPE.NS:
-      return { ...base, ns: record.target };
-    case RR_TYPE.TXT:
-      return { ...base, data: record.text };
-    case RR_TYPE.SRV:
-      return { ...base, priority: record.priority, weight: record.weight, port: record.port, target: record.target };
-    case RR_TYPE.SOA:
-      return {
-        ...base,
-        primary: record.primary,
-        admin: record.admin,
-        serial: record.serial >>> 0,
-        refresh: record.refresh,
-        retry: record.retry,
-        expiration: record.expire,
-        minimum: record.minimum,
-      };
-  }
-}
-
-/** The OPT pseudo-record: class = our UDP size, TTL carries the upper 8 bits of the rcode. */
-function optRecord(rcode: number): Dns2Resource {
-  return { name: '', type: RR_TYPE.OPT, class: ADVERTISED_UDP_SIZE, ttl: ((rcode >> 4) & 0xff) * 0x1000000, rdata: [] };
-}
-
-/** Encodes a complete reply message for `query` (its ID, RD bit and question bytes). */
-export function encodeReply(query: DnsQuery, reply: DnsReply): Buffer {
-  const packet = new Packet();
-  packet.header = {
-    id: query.id,
-    qr: 1,
-    opcode: 0,
-    aa: reply.authoritative ? 1 : 0,
-    tc: 0,
-    rd: query.recursionDesired ? 1 : 0,
-    ra: 1,
-    z: 0,
-    rcode: reply.rcode & 0xf,
-  };
-  // A root-name placeholder question (5 bytes), replaced below by the client's own question bytes.
-  packet.questions = [{ name: '', type: query.type, class: query.class }];
-  packet.answers = reply.answers.map(toDns2);
-  packet.authorities = reply.authority.map(toDns2);
-  packet.additionals = reply.additional.map(toDns2);
-  if (query.edns) packet.additionals.push(optRecord(reply.rcode));
-  const bytes = packet.toBuffer();
-  return Buffer.concat([bytes.subarray(0, 12), query.questionBytes, bytes.subarray(12 + 5)]);
-}
 
 /** Parses an upstream reply with dns2 after the structural check; undefined when it fails. */
 function parseUpstream(wire: Buffer): Dns2Packet | undefined {

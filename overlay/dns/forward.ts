@@ -34,6 +34,8 @@ interface Pending {
 }
 
 const NEGATIVE_TTL = 5;
+/** Queries in flight upstream at once; beyond this, SERVFAIL at once (IDs are 16 bits). */
+const MAX_PENDING = 4096;
 
 export function parseUpstream(text: string): Upstream {
   const bracketed = /^\[(.+)\](?::(\d+))?$/.exec(text);
@@ -118,7 +120,7 @@ export function forwardPlugin(options: ForwardPluginOptions): DnsPlugin {
   return {
     name: 'forward',
     async serve(query: DnsQuery): Promise<DnsReply> {
-      if (closed || options.upstreams.length === 0) return emptyReply(RCODE.SERVFAIL);
+      if (closed || options.upstreams.length === 0 || pending.size >= MAX_PENDING) return emptyReply(RCODE.SERVFAIL);
       for (const upstream of options.upstreams) {
         let wire = await askUdp(query, upstream);
         if (wire && query.transport === 'tcp' && (wire[2]! & 0x02) !== 0) wire = await askTcp(query, upstream);

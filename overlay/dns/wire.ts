@@ -1,7 +1,7 @@
 // Byte-level helpers for messages that need no encoder: re-stamping a cached
 // reply for a new query, header-only error replies, and UDP truncation.
 
-import { ADVERTISED_UDP_SIZE } from './dns2-adapter.ts';
+import { ADVERTISED_UDP_SIZE } from './encoder.ts';
 import type { DnsQuery } from './message.ts';
 
 /** Copies `wire` and stamps it with the query's ID, RD bit and question bytes. */
