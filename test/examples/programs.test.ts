@@ -3,6 +3,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import net from 'node:net';
 import t from 'tap';
+import { waitFor } from '../helpers/wait.ts';
 import { REPO_ROOT, startProgram, type RunningProgram } from './program-process.ts';
 
 const NET = '127.252.2';
@@ -131,19 +132,25 @@ void t.test('redis stand-in runs redis-server on the pod IP', async (t) => {
   t.equal(reply, '+PONG\r\n');
 });
 
-/** redis-server logs "Ready to accept connections" rather than our "listening on" line, so poll the port (bounded). */
+/** redis-server logs "Ready to accept connections" rather than our "listening on" line, so wait for the port. */
 async function startProgramUntilPort(ip: string, port: number): Promise<RunningProgram> {
   const child = spawn(process.execPath, ['examples/redis/server.mjs'], { cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '', POD_IP: ip }, stdio: 'ignore' });
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const open = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, ip, () => { s.destroy(); resolve(true); });
-      s.on('error', () => resolve(false));
-    });
-    if (open) break;
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error('redis stand-in did not listen within 10 s');
-    await new Promise((r) => setTimeout(r, 50));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  try {
+    await waitFor(`redis stand-in listening on ${ip}:${port}`, () => {
+      if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}`);
+      return new Promise<boolean>((resolve) => {
+        const s = net.connect(port, ip, () => { s.destroy(); resolve(true); });
+        s.on('error', () => resolve(false));
+      });
+    }, { timeoutMs: 10_000, intervalMs: 50 });
+  } catch (err) {
+    await stop();
+    throw err;
   }
-  return { output: () => '', stop: async () => { child.kill('SIGTERM'); await exited; } };
+  return { output: () => '', stop };
 }
