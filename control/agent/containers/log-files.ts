@@ -1,11 +1,16 @@
 // Container log files: runDir/logs/<namespace>_<pod>_<uid>/<container>.log holds
 // stdout and stderr of every instance of a container, appended in order. The
-// runtime remembers where each instance starts (byte offset) so `previous`
-// reads the instance before the current one, and samples the file size over
-// time so `sinceSeconds` can skip what was written earlier (to within the
-// sampling interval; lines are not timestamped on disk).
+// runtime remembers where each instance starts so `previous` reads the instance
+// before the current one, and samples the file size over time so `sinceSeconds`
+// can skip what was written earlier (to within the sampling interval; lines are
+// not timestamped on disk).
+//
+// Rotation is copy-and-truncate (the writers hold O_APPEND descriptors the
+// runtime cannot swap): past the size limit the file is copied to
+// `<container>.log.1` and truncated. Offsets kept here are logical (bytes ever
+// written); `truncated` maps them onto the current file.
 
-import { statSync } from 'node:fs';
+import { copyFileSync, statSync, truncateSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -28,8 +33,9 @@ function fileSize(path: string): number {
 }
 
 export interface LogInstance {
+  /** Logical offset of the instance's first byte. */
   start: number;
-  /** Set once the instance exited. */
+  /** Logical end, set once the instance exited. */
   end?: number;
   startedAtMs: number;
 }
@@ -40,11 +46,23 @@ const MAX_SAMPLES = 4096;
 export class ContainerLogBook {
   readonly instances: LogInstance[] = [];
   private readonly samples: { atMs: number; size: number }[] = [];
+  /** Bytes cut from the front of the file by rotation. */
+  private truncated = 0;
 
   constructor(readonly path: string) {}
 
+  /** Bytes ever written (the logical end of the log). */
+  logicalSize(): number {
+    return this.truncated + fileSize(this.path);
+  }
+
+  /** Where a logical offset lies in the current file (0 when it was rotated away). */
+  physical(offset: number): number {
+    return Math.max(0, offset - this.truncated);
+  }
+
   beginInstance(nowMs: number): void {
-    const size = fileSize(this.path);
+    const size = this.logicalSize();
     const last = this.instances[this.instances.length - 1];
     if (last && last.end === undefined) last.end = size;
     this.instances.push({ start: size, startedAtMs: nowMs });
@@ -54,7 +72,7 @@ export class ContainerLogBook {
   endInstance(nowMs: number): void {
     const last = this.instances[this.instances.length - 1];
     if (!last || last.end !== undefined) return;
-    last.end = fileSize(this.path);
+    last.end = this.logicalSize();
     this.sample(nowMs, last.end);
   }
 
@@ -63,14 +81,14 @@ export class ContainerLogBook {
     return last !== undefined && last.end === undefined;
   }
 
-  sample(nowMs: number, size = fileSize(this.path)): void {
+  sample(nowMs: number, size = this.logicalSize()): void {
     const last = this.samples[this.samples.length - 1];
     if (last && last.size === size) return;
     this.samples.push({ atMs: nowMs, size });
     if (this.samples.length > MAX_SAMPLES) this.samples.splice(0, this.samples.length - MAX_SAMPLES);
   }
 
-  /** An offset at or before the first byte written after `cutoffMs`. */
+  /** A logical offset at or before the first byte written after `cutoffMs`. */
   offsetAt(cutoffMs: number, floor: number): number {
     let offset = floor;
     for (const s of this.samples) {
@@ -78,6 +96,17 @@ export class ContainerLogBook {
       offset = Math.max(floor, s.size);
     }
     return offset;
+  }
+
+  /** Copy-and-truncate when the file outgrew `maxBytes`; returns whether it rotated. */
+  rotateIfLarger(maxBytes: number): boolean {
+    const size = fileSize(this.path);
+    if (size <= maxBytes) return false;
+    copyFileSync(this.path, `${this.path}.1`);
+    const copied = fileSize(`${this.path}.1`);
+    truncateSync(this.path, 0);
+    this.truncated += copied;
+    return true;
   }
 }
 
@@ -180,6 +209,8 @@ export async function* readLogFile(path: string, options: ReadLogOptions): Async
     for (;;) {
       const finishedBefore = options.isFinished?.() ?? true;
       const size = (await handle.stat()).size;
+      // Rotated underneath a follower: continue from the start of the new file.
+      if (size < pos && options.end === undefined) pos = 0;
       const limit = options.end !== undefined ? Math.min(options.end, size) : size;
       let grew = false;
       while (pos < limit) {

@@ -11,6 +11,7 @@ import { PodRunner } from './pod-runner.ts';
 import type { ContainerSlot } from './container-slot.ts';
 import type { PodLogOptions, PodLogStreamSource, PodRunSpec, PodRunStatus, PodRuntime, PodRuntimeOptions, RunningPod } from './types.ts';
 
+/** How often log sizes are sampled (sinceSeconds precision) and checked for rotation. */
 const SAMPLE_INTERVAL_MS = 1000;
 const FOLLOW_POLL_MS = 100;
 
@@ -23,10 +24,19 @@ export function createPodRuntime(options: PodRuntimeOptions): PodRuntime {
   let closed = false;
   let sampler: NodeJS.Timeout | undefined;
 
+  const logMaxBytes = options.logMaxBytes ?? 10 * 1024 * 1024;
   const sampleLogs = (): void => {
     const now = Date.now();
     for (const runner of live) {
-      for (const slot of [...runner.initSlots, ...runner.mainSlots]) if (slot.log.running) slot.log.sample(now);
+      for (const slot of [...runner.initSlots, ...runner.mainSlots]) {
+        if (!slot.log.running) continue;
+        try {
+          slot.log.rotateIfLarger(logMaxBytes);
+        } catch {
+          // Rotation is best effort (a full disk must not stop the pod); the next tick retries.
+        }
+        slot.log.sample(now);
+      }
     }
   };
 
@@ -110,21 +120,18 @@ function pickSlot(runner: PodRunner, pod: string, container: string | undefined)
 function runnerLogs(runner: PodRunner, pod: string, options: PodLogOptions): AsyncIterable<string> {
   const slot = pickSlot(runner, pod, options.container);
   const instances = slot.log.instances;
-  let range: { start: number; end?: number };
-  if (options.previous) {
-    const previous = instances[instances.length - 2];
-    if (!previous) throw new PodLogError('MESHLET_LOGS_PREVIOUS_NOT_FOUND', `previous terminated container "${slot.name}" in pod "${pod}" not found`);
-    range = { start: previous.start, ...(previous.end !== undefined ? { end: previous.end } : {}) };
-  } else {
-    const current = instances[instances.length - 1];
-    if (!current) {
-      const waiting = slot.state.waiting?.reason ?? 'ContainerCreating';
-      throw new PodLogError('MESHLET_LOGS_CONTAINER_WAITING', `container "${slot.name}" in pod "${pod}" is waiting to start: ${waiting}`);
-    }
-    range = { start: current.start };
+  const instance = instances[instances.length - (options.previous ? 2 : 1)];
+  if (!instance && options.previous) {
+    throw new PodLogError('MESHLET_LOGS_PREVIOUS_NOT_FOUND', `previous terminated container "${slot.name}" in pod "${pod}" not found`);
   }
+  if (!instance) {
+    const waiting = slot.state.waiting?.reason ?? 'ContainerCreating';
+    throw new PodLogError('MESHLET_LOGS_CONTAINER_WAITING', `container "${slot.name}" in pod "${pod}" is waiting to start: ${waiting}`);
+  }
+  // The end of the previous instance is fixed; the current one is read to the end of the file.
   const read: ReadLogOptions = {
-    ...range,
+    start: slot.log.physical(instance.start),
+    ...(options.previous && instance.end !== undefined ? { end: slot.log.physical(instance.end) } : {}),
     follow: options.follow === true && !options.previous,
     isFinished: () => runner.finished,
     pollMs: FOLLOW_POLL_MS,
@@ -133,7 +140,7 @@ function runnerLogs(runner: PodRunner, pod: string, options: PodLogOptions): Asy
   };
   if (options.sinceSeconds !== undefined) {
     const cutoff = Date.now() - options.sinceSeconds * 1000;
-    read.notBefore = slot.log.offsetAt(cutoff, range.start);
+    read.notBefore = slot.log.physical(slot.log.offsetAt(cutoff, instance.start));
   }
   return readLogFile(slot.log.path, read);
 }

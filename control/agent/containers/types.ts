@@ -120,8 +120,8 @@ export interface PodRuntimeOptions {
   probeTimeScale?: number;
   /** Interval of the default (port) readiness check, starting value and cap. Default 25 ms, capped at 1000 ms. */
   portReadiness?: { intervalMs?: number; maxIntervalMs?: number };
-  /** Node name for kubelet-style event messages. */
-  nodeName?: string;
+  /** A container's log file is rotated (copy + truncate to `<container>.log.1`) past this size. Default 10 MiB (kubelet's containerLogMaxSize). */
+  logMaxBytes?: number;
 }
 
 export interface PodRuntime extends PodLogStreamSource {

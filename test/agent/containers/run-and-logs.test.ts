@@ -1,6 +1,8 @@
 import t from 'tap';
 import { PodLogError } from '../../../control/agent/containers/index.ts';
-import { collect, harness, node, podSpec, startWatched, waitFor } from './helpers.ts';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { collect, harness, node, podSpec, sh, startWatched, waitFor } from './helpers.ts';
 
 t.test('a container runs as a process with its env, and its output is in the logs', async (t) => {
   const h = harness();
@@ -89,4 +91,36 @@ t.test('log errors match kubelet/kubectl wording', async (t) => {
     message: `previous terminated container "a" in pod "${spec.name}" not found`,
   });
   await t.rejects(collect(h.runtime.logs(spec.namespace, 'nope', {})), PodLogError);
+});
+
+t.test('a log file past logMaxBytes is rotated; readers and followers carry on', async (t) => {
+  const h = harness({ logMaxBytes: 2000 });
+  t.teardown(() => h.close());
+  // ~4 KB in 80 lines, then a marker once the test has seen the rotation.
+  const spec = podSpec([
+    {
+      name: 'chatty',
+      ...sh('i=0; while [ $i -lt 80 ]; do echo "line $i ......................................"; i=$((i+1)); done; while [ ! -f "$GO" ]; do sleep 0.02; done; echo done', {
+        GO: join(h.runDir, 'go'),
+      }),
+    },
+  ]);
+  const w = startWatched(h.runtime, spec);
+  let followed = '';
+  const abort = new AbortController();
+  const following = (async () => {
+    for await (const chunk of h.runtime.logs(spec.namespace, spec.name, { follow: true, signal: abort.signal })) followed += chunk;
+  })();
+  const logFile = join(h.runDir, 'logs', `${spec.namespace}_${spec.name}_${spec.uid}`, 'chatty.log');
+  await waitFor('rotated', () => existsSync(`${logFile}.1`), 5000);
+  t.ok(statSync(logFile).size < 2000, 'the live file was truncated');
+  writeFileSync(join(h.runDir, 'go'), '');
+  await waitFor('done followed', () => followed.includes('done\n'));
+  t.match(followed, /^line 0 /, 'the follower saw the start before the rotation');
+  const current = await collect(h.runtime.logs(spec.namespace, spec.name, {}));
+  t.match(current, /done\n$/);
+  t.ok(current.length < 4000, 'reads cover the live file only');
+  abort.abort();
+  await following;
+  await w.pod.stop();
 });
