@@ -14,6 +14,7 @@ import type { ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import type { KubeObject } from '../control/api/objects.ts';
 import { StaticPolicySource, createRateLimitService } from '../mesh/ratelimit/index.ts';
@@ -220,6 +221,7 @@ function printTable(rows: readonly RateLimitBenchRow[]): void {
   console.log(`\nrate-limit check at ${RATE} req/s, ${MEASURE_MS / 1000} s per variant in ${ROUNDS} interleaved rounds, ${CONNECTIONS} keep-alive connections (baseline: ${base.variant})`);
   console.log(row(header));
   for (const l of lines) console.log(row(l));
+  console.log(`load average during the run: ${loadavg().map((n) => n.toFixed(1)).join(' ')} (Redis and tail latencies suffer most on a busy machine)`);
 }
 
 export async function run(): Promise<RateLimitBenchRow[]> {
