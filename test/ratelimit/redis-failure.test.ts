@@ -72,3 +72,56 @@ t.test('kill Redis, observe failure modes, restart Redis on the same port', asyn
   t.equal((await timed(denyReq)).d.allowed, true, 'the deny-mode policy admits again');
   t.equal((await httpGet(server.url, agent)).status, 200);
 });
+
+t.test('kill Redis under concurrent HTTP load: every request still answers, then counting resumes', async (t) => {
+  const host = '127.251.3.5';
+  const redis = await startRedis(host);
+  const redisProcesses = [redis];
+  t.teardown(() => Promise.all(redisProcesses.map((p) => p.kill())));
+  const clock = new ManualClock(Date.UTC(2026, 0, 1, 8, 0, 0));
+  const source = new StaticPolicySource({
+    rateLimitPolicies: [
+      policy('open', { target: { workloadSelector: { matchLabels: { app: 'open' } } }, mode: 'global', rules: [{ name: 'all', limit: { requests: 1_000_000, unit: 'hour' } }] }),
+    ],
+  });
+  const rl = createRateLimitService({ source, clock, redisUrl: redis.url, checkTimeoutMs: 200 });
+  t.teardown(() => rl.close());
+  await rl.ready(5000);
+  const server = await startReplica('127.251.3.6', rl, clock, proxyFor('open'));
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 10 });
+  t.teardown(async () => {
+    agent.destroy();
+    await server.close();
+  });
+
+  const seen = { counted: 0, failOpen: 0, other: 0, slowestMs: 0 };
+  let phase: 'before' | 'down' | 'after' = 'before';
+  const countedIn = { before: 0, down: 0, after: 0 };
+  let stop = false;
+  const worker = async () => {
+    while (!stop) {
+      const started = Date.now();
+      const res = await httpGet(server.url, agent);
+      seen.slowestMs = Math.max(seen.slowestMs, Date.now() - started);
+      if (res.status !== 200) seen.other++;
+      else if (res.headers['x-ratelimit-remaining'] !== undefined) {
+        seen.counted++;
+        countedIn[phase]++;
+      } else seen.failOpen++;
+    }
+  };
+  const load = Promise.all(Array.from({ length: 10 }, worker));
+  await waitFor(() => countedIn.before >= 50, 10_000, 'counted requests before the kill');
+  await redis.kill();
+  phase = 'down';
+  await waitFor(() => seen.failOpen >= 50, 10_000, 'fail-open answers while Redis is down');
+  redisProcesses.push(await startRedis(host, redis.port));
+  phase = 'after';
+  await waitFor(() => countedIn.after >= 50, 10_000, 'counting to resume in the new Redis');
+  stop = true;
+  await load;
+  t.comment(JSON.stringify({ ...seen, countedIn }));
+  t.equal(seen.other, 0, 'no request failed: every answer was 200 (counted or fail-open)');
+  t.ok(seen.slowestMs < 2000, `no request hung (slowest ${seen.slowestMs} ms)`);
+  t.ok(rl.metrics.failureModeCounts().open >= 50);
+});
