@@ -64,6 +64,8 @@ export interface ClusterOptions {
   rateLimitRedis?: string;
   clusterCidr?: string;
   serviceCidr?: string;
+  /** Prefix length of each node's pod subnet; default 24. */
+  nodeSubnetLength?: number;
   /** Extra image map files (user mappings); the built-in examples map is always loaded first. */
   imageMaps?: string[];
   /** Objects to apply once the cluster is up. */
@@ -124,6 +126,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     const overlay = validateOverlayConfig({
       clusterCidr: options.clusterCidr ?? slot?.clusterCidr,
       serviceCidr: serviceCidrText,
+      nodeSubnetLength: options.nodeSubnetLength,
       // Like kube-dns's 10.96.0.10: the tenth address of the service range.
       clusterDnsIp: formatIpv4(parseCidr(serviceCidrText).base + 10),
     });
