@@ -2,7 +2,9 @@
 // serving the same zone (local-data for the same names), same machine, same
 // query mix, each server pinned to one core (taskset) with dnsperf on the
 // other. Prints queries/s and latency for both and the ratio; the target is
-// CoreDNS's published ~17,000 qps per core for cluster names.
+// CoreDNS's published ~17,000 qps per core for cluster names. A second
+// meshlet row runs with the response cache off: every query walks the
+// kubernetes plugin and the encoder (what happens right after a catalog change).
 //
 // Run alone: node --import=tsx bench/dns-perf.ts
 // (With MESHLET_DNS_BENCH_SERVE=1 this file is the meshlet DNS child process.)
@@ -203,14 +205,15 @@ async function serveChild(): Promise<void> {
   const zone = benchZone();
   catalog.replaceAll('Service', zone.services);
   catalog.replaceAll('Endpoints', zone.endpoints);
-  const server = await startDnsServer({ host: HOST, port: Number(process.env['MESHLET_DNS_BENCH_PORT'] ?? 0), catalog, upstreams: [] });
+  const cacheEntries = process.env['MESHLET_DNS_BENCH_NOCACHE'] === '1' ? 0 : undefined;
+  const server = await startDnsServer({ host: HOST, port: 0, catalog, upstreams: [], cacheEntries });
   process.stdout.write(`meshlet-dns-port ${server.port}\n`);
   const stop = () => void server.close().then(() => process.exit(0));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
 }
 
-export async function run(): Promise<{ meshlet: PerfResult; unbound: PerfResult; ratio: number }> {
+export async function run(): Promise<{ meshlet: PerfResult; uncached: PerfResult; unbound: PerfResult; ratio: number }> {
   requireTools();
   const dir = await mkdtemp(path.join(tmpdir(), 'meshlet-dns-bench-'));
   const children: ChildProcess[] = [];
@@ -219,10 +222,15 @@ export async function run(): Promise<{ meshlet: PerfResult; unbound: PerfResult;
     await writeFile(queriesFile, queryMix());
 
     const self = fileURLToPath(import.meta.url);
-    const [nodeCmd, nodeArgs] = pinned(0, process.execPath, ['--import=tsx', self]);
-    const meshletChild = spawn(nodeCmd, nodeArgs, { env: { ...process.env, MESHLET_DNS_BENCH_SERVE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(meshletChild);
-    const meshletPort = Number(await waitForLine(meshletChild, /meshlet-dns-port (\d+)/, 'meshlet DNS'));
+    const startMeshlet = async (noCache: boolean): Promise<number> => {
+      const [nodeCmd, nodeArgs] = pinned(0, process.execPath, ['--import=tsx', self]);
+      const env = { ...process.env, MESHLET_DNS_BENCH_SERVE: '1', MESHLET_DNS_BENCH_NOCACHE: noCache ? '1' : '0' };
+      const child = spawn(nodeCmd, nodeArgs, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      children.push(child);
+      return Number(await waitForLine(child, /meshlet-dns-port (\d+)/, 'meshlet DNS'));
+    };
+    const meshletPort = await startMeshlet(false);
+    const uncachedPort = await startMeshlet(true);
 
     const unboundPort = await freePort();
     const confFile = path.join(dir, 'unbound.conf');
@@ -237,10 +245,11 @@ export async function run(): Promise<{ meshlet: PerfResult; unbound: PerfResult;
     // Warm both (first-query JIT for meshlet, cache fill for both), then measure.
     const warm = path.join(dir, 'warm.txt');
     await writeFile(warm, queryMix(2000));
-    for (const port of [meshletPort, unboundPort]) {
+    for (const port of [meshletPort, uncachedPort, unboundPort]) {
       spawnSync('dnsperf', ['-s', HOST, '-p', String(port), '-d', warm, '-n', '2', '-q', '20']);
     }
     const meshlet = await runDnsperf(meshletPort, queriesFile);
+    const uncached = await runDnsperf(uncachedPort, queriesFile);
     const unbound = await runDnsperf(unboundPort, queriesFile);
     const ratio = meshlet.qps / unbound.qps;
 
@@ -252,11 +261,12 @@ export async function run(): Promise<{ meshlet: PerfResult; unbound: PerfResult;
       '| server           |    qps   | avg ms    | max ms   | lost   | ratio |',
       '|------------------|----------|-----------|----------|--------|-------|',
       row('meshlet (Node)', meshlet),
+      row('meshlet, no cache', uncached),
       row('unbound 1 thread', unbound),
       `target ≥ ${TARGET_QPS} qps per core (CoreDNS): ${meshlet.qps >= TARGET_QPS ? 'met' : 'NOT met'} (${meshlet.qps.toFixed(0)} qps, ${(meshlet.qps / TARGET_QPS).toFixed(2)}× target)`,
     ];
     process.stdout.write(lines.join('\n') + '\n');
-    return { meshlet, unbound, ratio };
+    return { meshlet, uncached, unbound, ratio };
   } finally {
     for (const child of children) await stopChild(child);
     await rm(dir, { recursive: true, force: true });

@@ -11,7 +11,7 @@ import { rcodeOf } from './wire.ts';
 
 export interface CachePluginOptions {
   clock: Clock;
-  /** Entries per kind (zone / forwarded); default 10 000. */
+  /** Entries per kind (zone / forwarded); default 10 000; 0 turns the cache off. */
   maxEntries?: number;
   /** Upper bound for forwarded entries, seconds; default 300. */
   maxForwardTtl?: number;
@@ -71,7 +71,7 @@ export function cachePlugin(options: CachePluginOptions): CachePlugin {
       const startedAt = generation;
       const reply = await next(query);
       const ttl = reply.cacheTtl ?? 0;
-      if (!cacheable || ttl <= 0 || (reply.authoritative && startedAt !== generation)) return reply;
+      if (!cacheable || ttl <= 0 || maxEntries === 0 || (reply.authoritative && startedAt !== generation)) return reply;
       const wire = reply.wire ?? encodeReply(query, reply);
       const expiresAt = reply.cacheUntilChange ? Infinity : clock.now() + Math.min(ttl, maxForwardTtl) * 1000;
       // Anything built from catalog data goes where a catalog change drops it.

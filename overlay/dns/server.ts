@@ -23,6 +23,8 @@ export interface DnsServerOptions {
   clock?: Clock;
   /** TTL of cluster records, seconds; default 5. */
   ttl?: number;
+  /** Response cache entries; 0 turns the cache off. Default 10 000. */
+  cacheEntries?: number;
 }
 
 export interface DnsServer {
@@ -46,6 +48,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
     clock: options.clock ?? systemClock,
     serverHost: options.host,
     ttl: options.ttl,
+    cacheEntries: options.cacheEntries,
   });
   let listeners;
   try {
