@@ -47,6 +47,11 @@ if (missing) {
     const spans = await page.$$eval('.waterfall [data-span-id]', (els) => els.map((el) => el.getAttribute('data-span-id')));
     t.same(spans, ['a000000000000001', 'a000000000000002', 'a000000000000003', 'a000000000000004', 'a000000000000005'], 'parents before children');
     t.match(await page.locator('#trace-detail').textContent(), /ratings\.default\.svc\.cluster\.local:9080\/\*/);
+    const attributes = page.locator('[data-attributes-for="a000000000000005"]');
+    t.notOk(await attributes.isVisible(), 'attributes start folded');
+    await page.click('[data-span-id="a000000000000005"]');
+    await attributes.waitFor({ state: 'visible', timeout: 5000 });
+    t.match(await attributes.textContent(), /http\.response\.status_code200/);
     t.match(await page.locator('[data-trace-id="0af7651916cd43dd8448eb211c80319c"]').getAttribute('class'), /error/);
   });
 

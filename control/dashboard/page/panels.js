@@ -126,17 +126,30 @@ export function renderWaterfall(container, traceId, spans) {
   const end = Math.max(...spans.map((s) => s.startMs + s.durationMs));
   const total = Math.max(end - start, 0.001);
   const depth = spanDepths(spans);
-  const rows = treeOrder(spans).map((span) => {
+  const rows = treeOrder(spans).flatMap((span) => {
     const left = ((span.startMs - start) / total) * 100;
     const width = Math.max((span.durationMs / total) * 100, 0.4);
-    const attrs = Object.entries(span.attributes ?? {}).map(([k, v]) => `${k}=${v}`).join('\n');
-    return h('div', { class: `span-row status-${span.status}`, 'data-span-id': span.spanId, title: attrs },
-      h('div', { class: 'span-label', style: `padding-left:${(depth.get(span.spanId) ?? 0) * 14}px` },
-        h('span', { class: 'span-name', text: span.name }),
-        h('span', { class: 'span-service muted', text: ` ${span.service} · ${span.kind}` })),
-      h('div', { class: 'span-track' },
-        h('div', { class: 'span-bar', style: `left:${left.toFixed(2)}%;width:${width.toFixed(2)}%` })),
-      h('span', { class: 'span-duration', text: formatMs(span.durationMs) }));
+    const attributes = Object.entries(span.attributes ?? {}).sort(([a], [b]) => a.localeCompare(b));
+    const details = h('div', { class: 'span-attributes', hidden: true, 'data-attributes-for': span.spanId },
+      h('table', { class: 'attributes' }, [
+        ['span id', span.spanId], ['parent', span.parentSpanId ?? '—'], ['service', span.service], ['kind', span.kind], ['status', span.status],
+        ...attributes,
+      ].map(([k, v]) => h('tr', {}, h('th', { text: k }), h('td', { text: String(v) })))));
+    const row = h('div', {
+      class: `span-row status-${span.status}`,
+      'data-span-id': span.spanId,
+      tabindex: 0,
+      title: 'click for attributes',
+      onclick: () => { details.hidden = !details.hidden; },
+      onkeydown: (event) => { if (event.key === 'Enter') details.hidden = !details.hidden; },
+    },
+    h('div', { class: 'span-label', style: `padding-left:${(depth.get(span.spanId) ?? 0) * 14}px` },
+      h('span', { class: 'span-name', text: span.name }),
+      h('span', { class: 'span-service muted', text: ` ${span.service} · ${span.kind}` })),
+    h('div', { class: 'span-track' },
+      h('div', { class: 'span-bar', style: `left:${left.toFixed(2)}%;width:${width.toFixed(2)}%` })),
+    h('span', { class: 'span-duration', text: formatMs(span.durationMs) }));
+    return [row, details];
   });
   replaceChildren(container,
     h('h3', {}, h('span', { text: 'Trace ' }), h('code', { class: 'trace-id', text: traceId }),
