@@ -12,6 +12,8 @@ import { selectedPods, selectsPods } from './endpoints.ts';
 import { splitKey } from './keys.ts';
 import { canonicalJson, generatedName } from './names.ts';
 import { controllerRef } from './owner-refs.ts';
+import { clientPodLister } from './pod-lister.ts';
+import type { PodLister } from './pod-lister.ts';
 
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 export const SLICE_MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';
@@ -42,8 +44,9 @@ function sliceEndpoints(backends: readonly ServiceBackend[], publishNotReady: bo
   });
 }
 
-export function createEndpointSliceReconciler(options: { client: Client }): Reconciler {
+export function createEndpointSliceReconciler(options: { client: Client; pods?: PodLister }): Reconciler {
   const { client } = options;
+  const pods = options.pods ?? clientPodLister(client);
 
   async function deleteSlice(slice: EndpointSlice): Promise<void> {
     try {
@@ -66,7 +69,7 @@ export function createEndpointSliceReconciler(options: { client: Client }): Reco
         return;
       }
       const publishNotReady = service.spec?.publishNotReadyAddresses === true;
-      let groups = groupByPorts(serviceBackends(service, await selectedPods(client, service)));
+      let groups = groupByPorts(serviceBackends(service, await selectedPods(pods, service)));
       // A Service with no backends still gets one (empty) slice, as on Kubernetes.
       if (groups.length === 0) groups = [{ ports: [], backends: [] }];
       const labels = {

@@ -4,11 +4,13 @@
 // without a selector keep whatever Endpoints the user wrote.
 
 import type { Client, EndpointSubset, Endpoints, Pod, Service } from '../api/index.ts';
-import { ENDPOINTS, PODS, SERVICES, isApiError, matchesLabels } from '../api/index.ts';
+import { ENDPOINTS, SERVICES, isApiError, matchesLabels } from '../api/index.ts';
 import type { Reconciler } from '../runtime/index.ts';
 import { groupByPorts, serviceBackends } from './endpoint-addresses.ts';
 import { splitKey } from './keys.ts';
 import { canonicalJson } from './names.ts';
+import { clientPodLister } from './pod-lister.ts';
+import type { PodLister } from './pod-lister.ts';
 
 /** Marks Endpoints this controller owns, so a user's selector-less Endpoints are never touched. */
 export const ENDPOINTS_MANAGED_BY_LABEL = 'endpoints.kubernetes.io/managed-by';
@@ -19,10 +21,9 @@ export function selectsPods(service: Service): boolean {
   return service.spec?.type !== 'ExternalName' && Object.keys(service.spec?.selector ?? {}).length > 0;
 }
 
-export async function selectedPods(client: Client, service: Service): Promise<Pod[]> {
-  const labelSelector = Object.entries(service.spec?.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
-  const pods = (await client.list<Pod>(PODS, { namespace: service.metadata.namespace, labelSelector })).items;
-  return pods.filter((p) => matchesLabels(p.metadata.labels, service.spec?.selector));
+export async function selectedPods(pods: PodLister, service: Service): Promise<Pod[]> {
+  const selected = await pods(service.metadata.namespace, { matchLabels: service.spec?.selector ?? {} });
+  return selected.filter((p) => matchesLabels(p.metadata.labels, service.spec?.selector));
 }
 
 export function buildSubsets(service: Service, pods: readonly Pod[]): EndpointSubset[] {
@@ -47,8 +48,9 @@ export function endpointsLabels(service: Service): Record<string, string> {
   };
 }
 
-export function createEndpointsReconciler(options: { client: Client }): Reconciler {
+export function createEndpointsReconciler(options: { client: Client; pods?: PodLister }): Reconciler {
   const { client } = options;
+  const pods = options.pods ?? clientPodLister(client);
   return {
     name: 'endpoints',
     async reconcile(key) {
@@ -66,7 +68,7 @@ export function createEndpointsReconciler(options: { client: Client }): Reconcil
         return;
       }
       if (service.metadata.deletionTimestamp) return;
-      const subsets = buildSubsets(service, await selectedPods(client, service));
+      const subsets = buildSubsets(service, await selectedPods(pods, service));
       const labels = endpointsLabels(service);
       if (existing) {
         if (canonicalJson(existing.subsets ?? []) === canonicalJson(subsets) && canonicalJson(existing.metadata.labels ?? {}) === canonicalJson(labels)) return;

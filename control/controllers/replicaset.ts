@@ -4,13 +4,16 @@
 // fullyLabeledReplicas / observedGeneration in status.
 
 import type { Client, Clock, Pod, ReplicaSet, ReplicaSetStatus } from '../api/index.ts';
-import { PODS, REPLICA_SETS, isApiError, matchesLabels, matchesSelector, selectorToString, systemClock } from '../api/index.ts';
+import { PODS, REPLICA_SETS, isApiError, matchesLabels, matchesSelector, systemClock } from '../api/index.ts';
 import type { EventRecorder, ReconcileResult, Reconciler } from '../runtime/index.ts';
 import { createEventRecorder } from '../runtime/index.ts';
 import { generatedName } from './names.ts';
 import { controllerOf, controllerRef, isBeingDeleted, isControlledBy, withControllerRef } from './owner-refs.ts';
 import { compareForDeletion, isPodActive, isPodReady, podAvailability } from './pod-state.ts';
 import { splitKey } from './keys.ts';
+import type { Expectations } from './expectations.ts';
+import { clientPodLister } from './pod-lister.ts';
+import type { PodLister } from './pod-lister.ts';
 
 /** At most this many pods are created or deleted per reconcile; the rest follow on the next pass. */
 const BURST = 500;
@@ -19,12 +22,17 @@ export interface ReplicaSetReconcilerOptions {
   client: Client;
   clock?: Clock;
   recorder?: EventRecorder;
+  /** Where pods are read from; default the Client. A cache-backed lister needs `expectations`. */
+  pods?: PodLister;
+  expectations?: Expectations;
 }
 
 export function createReplicaSetReconciler(options: ReplicaSetReconcilerOptions): Reconciler {
   const { client } = options;
   const clock = options.clock ?? systemClock;
   const recorder = options.recorder ?? createEventRecorder(client, 'replicaset-controller', undefined, clock);
+  const listPods = options.pods ?? clientPodLister(client);
+  const expectations = options.expectations;
 
   async function adoptOrphans(rs: ReplicaSet, pods: Pod[]): Promise<Pod[]> {
     const out: Pod[] = [];
@@ -72,7 +80,8 @@ export function createReplicaSetReconciler(options: ReplicaSetReconcilerOptions)
       const rs = await client.get<ReplicaSet>(REPLICA_SETS, namespace, name);
       if (!rs?.spec) return;
       // Pods the selector matches: the ones we own (ours always carry the template labels) and adoption candidates.
-      const all = (await client.list<Pod>(PODS, { namespace, labelSelector: selectorToString(rs.spec.selector) })).items;
+      const listed = await listPods(namespace, rs.spec.selector);
+      const all = expectations ? expectations.apply(key, listed) : listed;
       const owned = await adoptOrphans(rs, all);
       let active = owned.filter(isPodActive);
 
@@ -81,7 +90,13 @@ export function createReplicaSetReconciler(options: ReplicaSetReconcilerOptions)
         const diff = active.length - desired;
         if (diff < 0) {
           const count = Math.min(-diff, BURST);
-          const created = await Promise.all(Array.from({ length: count }, () => createPod(rs)));
+          const created = await Promise.all(
+            Array.from({ length: count }, async () => {
+              const pod = await createPod(rs);
+              expectations?.expectCreate(key, pod);
+              return pod;
+            }),
+          );
           for (const pod of created) recorder.record(rs, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`);
           active = [...active, ...created];
         } else if (diff > 0) {
@@ -90,6 +105,7 @@ export function createReplicaSetReconciler(options: ReplicaSetReconcilerOptions)
             victims.map(async (pod) => {
               try {
                 await client.delete(PODS, namespace, pod.metadata.name);
+                expectations?.expectDelete(key, pod);
                 recorder.record(rs, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`);
               } catch (err) {
                 if (!isApiError(err, 'NotFound')) throw err;

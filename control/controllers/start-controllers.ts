@@ -22,6 +22,8 @@ import { controllerOf } from './owner-refs.ts';
 import { createReplicaSetReconciler } from './replicaset.ts';
 import { createServiceAccountReconciler } from './service-account.ts';
 import { DependencyGraph } from './dependency-graph.ts';
+import { Expectations } from './expectations.ts';
+import { informerPodLister } from './pod-lister.ts';
 
 export interface StartControllersOptions {
   client: Client;
@@ -62,12 +64,15 @@ export async function startControllers(options: StartControllersOptions): Promis
     return c;
   };
 
-  const replicaSets = make(createReplicaSetReconciler({ client, clock }), WORKERS.replicaset);
+  const podInformer = informers.for<Pod>(PODS);
+  const pods = informerPodLister(podInformer);
+  const rsExpectations = new Expectations(clock);
+  const replicaSets = make(createReplicaSetReconciler({ client, clock, pods, expectations: rsExpectations }), WORKERS.replicaset);
   const deployments = make(createDeploymentReconciler({ client, clock }), WORKERS.deployment);
   // Not counted by idle(): it only sleeps until progress deadlines (default 600 s) pass.
   const progressDeadlines = new Controller(createDeploymentProgressReconciler({ client, clock }), { workers: 1, ...(clock ? { clock } : {}), ...(onError ? { onError } : {}) });
-  const endpoints = make(createEndpointsReconciler({ client }), WORKERS.endpoints);
-  const slices = make(createEndpointSliceReconciler({ client }), WORKERS.endpointslice);
+  const endpoints = make(createEndpointsReconciler({ client, pods }), WORKERS.endpoints);
+  const slices = make(createEndpointSliceReconciler({ client, pods }), WORKERS.endpointslice);
   const gc = make(createGarbageCollector({ client, types: GC_TYPES }), WORKERS.gc);
   const namespaces = make(createNamespaceReconciler({ client }), WORKERS.namespace);
   const serviceAccounts = make(createServiceAccountReconciler({ client }), WORKERS.serviceaccount);
@@ -80,6 +85,18 @@ export async function startControllers(options: StartControllersOptions): Promis
 
   // ReplicaSets: their own changes, and changes to pods they control or could adopt.
   onChange<ReplicaSet>(informers, REPLICA_SETS, (rs) => replicaSets.enqueue(objectKeyOf(rs)));
+  podInformer.addHandlers({
+    onAdd: (pod) => observeRsPod(pod, false),
+    onUpdate: (_old, pod) => observeRsPod(pod, false),
+    onDelete: (pod) => observeRsPod(pod, true),
+  });
+  function observeRsPod(pod: Pod, deleted: boolean): void {
+    const ref = controllerOf(pod.metadata);
+    if (ref?.kind !== 'ReplicaSet') return;
+    const key = joinKey(pod.metadata.namespace, ref.name);
+    if (deleted) rsExpectations.observeDelete(key, pod);
+    else rsExpectations.observeAdd(key, pod);
+  }
   onChange<Pod>(informers, PODS, (pod, old) => {
     const ns = pod.metadata.namespace;
     const ref = controllerOf(pod.metadata);
