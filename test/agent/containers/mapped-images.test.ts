@@ -30,7 +30,7 @@ t.test('a Bookinfo image without a command runs its mapped program and serves on
   const res = await getJson(`http://${podIp}:9080/details/0`);
   t.equal(res.status, 200);
   t.match(res.body, { author: 'William Shakespeare' });
-  t.match(await collect(h.runtime.logs(spec.namespace, spec.name, {})), /listening/);
+  await waitFor('the program logged', async () => /listening/.test(await collect(h.runtime.logs(spec.namespace, spec.name, {}))));
 });
 
 t.test('two pods listen on the same port on their own pod IPs', async (t) => {

@@ -30,12 +30,14 @@ t.test('Always: a crash restarts the pod as a unit after exact backoff, counting
   t.equal(clock.pendingTimers(), 1, 'the restart timer has not fired before the backoff elapsed');
   t.ok(w.latest().containerStatuses[0]!.state.waiting);
   clock.advance(1);
-  await waitFor('restarted once', () => w.latest().containerStatuses.every((c) => c.restartCount === 1 && c.state.running));
+  // The crasher may crash again before a poll sees it running: wait on the counts, not on a state.
+  await waitFor('restarted once', () => w.latest().containerStatuses.every((c) => c.restartCount === 1));
 
   await waitFor('second backoff', () => w.latest().containerStatuses[0]!.state.waiting?.reason === 'CrashLoopBackOff');
   t.match(w.latest().containerStatuses[0]!.state.waiting?.message, /^back-off 2s /, 'the delay doubles');
   clock.advance(2000);
-  await waitFor('restarted twice', () => w.latest().containerStatuses.every((c) => c.restartCount === 2 && c.state.running));
+  await waitFor('restarted twice', () => w.latest().containerStatuses.every((c) => c.restartCount === 2));
+  await waitFor('each container started three times', () => w.events().filter((e) => e.reason === 'Started').length === 6);
 
   t.equal(await collect(h.runtime.logs(spec.namespace, spec.name, { container: 'crasher', previous: true })), 'run\n');
 });
