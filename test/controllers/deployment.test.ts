@@ -1,6 +1,6 @@
 import t from 'tap';
 import type { Deployment, ReplicaSet } from '../../control/api/index.ts';
-import { DEPLOYMENTS, ManualClock, REPLICA_SETS } from '../../control/api/index.ts';
+import { DEPLOYMENTS, ManualClock, PODS, REPLICA_SETS } from '../../control/api/index.ts';
 import { POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION, createDeploymentProgressReconciler, createDeploymentReconciler, createReplicaSetReconciler, podTemplateHash } from '../../control/controllers/index.ts';
 import type { TestCluster } from './cluster.ts';
 import { deploymentManifest, listPods, markPodRunning, newCluster } from './cluster.ts';
@@ -197,4 +197,49 @@ t.test('no progress for progressDeadlineSeconds → Progressing=False ProgressDe
   t.match(rolloutStatus(d), { done: false, message: 'deployment "stuck" exceeded its progress deadline' });
   await deployments.reconcile('default/stuck');
   t.match((await cluster.client.get<Deployment>(DEPLOYMENTS, 'default', 'stuck'))!.status?.conditions?.find((c) => c.type === 'Progressing'), { reason: 'ProgressDeadlineExceeded' }, 'a reconcile without progress keeps the verdict');
+});
+
+t.test('rolling back to an earlier template reuses its ReplicaSet under a new revision', async (t) => {
+  const cluster = await newCluster();
+  t.teardown(cluster.close);
+  const h = harness(cluster);
+  await cluster.client.create(DEPLOYMENTS, deploymentManifest('web', { replicas: 2 }));
+  await h.settle('web');
+  const first = (await h.replicaSets())[0]!.metadata.name;
+  const setImage = async (image: string) => {
+    const d = await h.deployment('web');
+    d.spec!.template.spec.containers[0]!.image = image;
+    await cluster.client.update(DEPLOYMENTS, d);
+    await h.settle('web');
+  };
+  await setImage('example/app:2');
+  await setImage('example/app:1');
+  const all = await h.replicaSets();
+  t.equal(all.length, 2, 'no third ReplicaSet');
+  const back = all.find((rs) => rs.metadata.name === first)!;
+  t.equal(back.spec!.replicas, 2);
+  t.equal(back.metadata.annotations?.[REVISION_ANNOTATION], '3');
+  t.ok(rolloutStatus(await h.deployment('web')).done);
+});
+
+t.test('minReadySeconds: ready pods count as available only after the wait', async (t) => {
+  const cluster = await newCluster();
+  t.teardown(cluster.close);
+  const clock = new ManualClock(Date.now());
+  const replicaSets = createReplicaSetReconciler({ client: cluster.client, clock, recorder: noEvents });
+  await cluster.client.create(REPLICA_SETS, {
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: { name: 'slow', namespace: 'default' },
+    spec: { replicas: 1, minReadySeconds: 30, selector: { matchLabels: { app: 'slow' } }, template: { metadata: { labels: { app: 'slow' } }, spec: { containers: [{ name: 'c', image: 'x' }] } } },
+  });
+  await replicaSets.reconcile('default/slow');
+  const [pod] = await listPods(cluster.client);
+  await cluster.client.updateStatus(PODS, { ...pod!, status: { phase: 'Running', podIP: '127.244.9.9', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: new Date(clock.now()).toISOString() }] } });
+  const result = await replicaSets.reconcile('default/slow');
+  t.match((await cluster.client.get<ReplicaSet>(REPLICA_SETS, 'default', 'slow'))!.status, { readyReplicas: 1, availableReplicas: 0 });
+  t.ok(result && result.requeueAfterMs! > 29_000 && result.requeueAfterMs! <= 30_001, 'comes back when the pod becomes available');
+  clock.advance(30_001);
+  await replicaSets.reconcile('default/slow');
+  t.match((await cluster.client.get<ReplicaSet>(REPLICA_SETS, 'default', 'slow'))!.status, { readyReplicas: 1, availableReplicas: 1 });
 });
