@@ -82,6 +82,30 @@ export class PodIpAllocator {
     });
   }
 
+  /**
+   * Releases every IP whose pod is not in `livePodKeys` (garbage collection
+   * after an agent restart: pods deleted while it was down). Returns the freed IPs.
+   */
+  retainOnly(livePodKeys: Iterable<string>): Promise<string[]> {
+    const live = new Set(livePodKeys);
+    return this.serial(async () => {
+      this.inUse = undefined;
+      const view = await this.view();
+      const freed: string[] = [];
+      for (const [ip, owner] of [...view]) {
+        if (live.has(owner)) continue;
+        try {
+          await this.store.delete(this.prefix + formatIpv4(ip));
+        } catch (err) {
+          if (!isStoreError(err, 'NotFound')) throw err;
+        }
+        view.delete(ip);
+        freed.push(formatIpv4(ip));
+      }
+      return freed;
+    });
+  }
+
   /** The current allocations, podKey → IP. */
   async allocations(): Promise<Map<string, string>> {
     return this.serial(async () => new Map([...(await this.view())].map(([ip, pod]) => [pod, formatIpv4(ip)])));

@@ -25,15 +25,21 @@ const ndots = Number(env.MESHLET_DNS_NDOTS || (/ndots:(\d+)/.exec(env.RES_OPTION
 // ---- 1. name resolution -------------------------------------------------
 
 const originalLookup = dns.lookup;
+// Created on first use: a c-ares channel costs ~10 ms, which apps that never resolve should not pay at start.
 let resolver;
-if (dnsServer) {
-  resolver = new dns.Resolver({ timeout: 1500, tries: 2 });
-  try {
-    resolver.setServers([dnsServer]);
-    if (podIp) resolver.setLocalAddress(podIp);
-  } catch {
-    resolver = undefined;
+let resolverTried = false;
+function clusterResolver() {
+  if (!resolverTried && dnsServer) {
+    resolverTried = true;
+    try {
+      resolver = new dns.Resolver({ timeout: 1500, tries: 2 });
+      resolver.setServers([dnsServer]);
+      if (podIp) resolver.setLocalAddress(podIp);
+    } catch {
+      resolver = undefined;
+    }
   }
+  return resolver;
 }
 
 function candidateNames(hostname) {
@@ -44,6 +50,7 @@ function candidateNames(hostname) {
 }
 
 function resolveOne(name, depth, callback) {
+  const resolver = clusterResolver();
   resolver.resolve4(name, (err, addresses) => {
     if (!err && addresses.length > 0) return callback(null, addresses);
     if (err && err.code === 'ENODATA' && depth < 4) {
@@ -87,7 +94,7 @@ function lookup(hostname, options, callback) {
     reply(podIp);
     return {};
   }
-  if (!resolver || typeof hostname !== 'string' || hostname === '' || net.isIP(hostname) || wantsIpv6Only(options)) {
+  if (!dnsServer || !clusterResolver() || typeof hostname !== 'string' || hostname === '' || net.isIP(hostname) || wantsIpv6Only(options)) {
     return originalLookup.call(dns, hostname, options, callback);
   }
   clusterResolve(hostname.toLowerCase(), (err, addresses) => {
@@ -206,7 +213,7 @@ http.get = function get(...args) {
 // ---- fetch: http: URLs ride on http.request (proxy + cluster DNS) -------
 
 const originalFetch = globalThis.fetch;
-if (typeof originalFetch === 'function' && (proxy || resolver)) {
+if (typeof originalFetch === 'function' && (proxy || dnsServer)) {
   const { Readable } = require('node:stream');
   const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 

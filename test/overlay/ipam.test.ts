@@ -142,6 +142,16 @@ t.test('pod IPs: an agent restart never hands out a duplicate', async (t) => {
   t.not(fromStale, fromAfter, 'create-if-absent in the store prevents a duplicate even with a stale view');
 });
 
+t.test('pod IPs: retainOnly frees the IPs of pods deleted while the agent was down', async (t) => {
+  const store = new TestStore();
+  const before = new PodIpAllocator({ store, subnet: '127.244.6.0/24' });
+  for (const pod of ['a', 'b', 'c']) await before.allocate(pod);
+  const after = new PodIpAllocator({ store, subnet: '127.244.6.0/24' });
+  t.same(await after.retainOnly(['a', 'c']), ['127.244.6.3']);
+  t.same([...(await after.allocations()).keys()].sort(), ['a', 'c']);
+  t.notOk(store.keys().includes('/meshlet/ipam/127.244.6.0-24/127.244.6.3'));
+});
+
 t.test('pod IPs: exhaustion is a typed error naming the subnet', async (t) => {
   const store = new TestStore();
   const ipam = new PodIpAllocator({ store, subnet: '127.244.5.0/29' });
