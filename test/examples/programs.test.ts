@@ -154,3 +154,35 @@ async function startProgramUntilPort(ip: string, port: number): Promise<RunningP
   }
   return { output: () => '', stop };
 }
+
+function runEntrypoint(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, ['examples/exec/entrypoint.mjs', ...args], { cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
+  const done = new Promise<{ code: number | null; stdout: string }>((resolve) => child.once('exit', (code) => resolve({ code, stdout })));
+  return { done, stdout: () => stdout, kill: (signal: NodeJS.Signals) => child.kill(signal) };
+}
+
+void t.test('the exec entrypoint runs the image args like curl and shell images do', async (t) => {
+  const table: { args: string[]; env?: Record<string, string>; code: number; stdout: string | RegExp; why: string }[] = [
+    { args: ['-s', `http://${NET}.4:5000/hello`], env: { ENTRYPOINT_PREPEND: 'curl' }, code: 0, stdout: /^Hello version: v2/, why: 'curl options get `curl` in front' },
+    { args: ['curl', '-s', `http://${NET}.4:5000/hello`], env: { ENTRYPOINT_PREPEND: 'curl' }, code: 0, stdout: /^Hello version: v2/, why: 'an explicit curl runs as given' },
+    { args: ['sh', '-c', 'echo hi; exit 3'], code: 3, stdout: 'hi\n', why: 'exit codes pass through' },
+    { args: [], code: 2, stdout: '', why: 'nothing to run' },
+    { args: ['no-such-program-here'], code: 127, stdout: '', why: 'a missing program is 127, as in a shell' },
+  ];
+  for (const row of table) {
+    const { code, stdout } = await runEntrypoint(row.args, row.env).done;
+    t.equal(code, row.code, `${row.why}: exit code`);
+    t.match(stdout, row.stdout, `${row.why}: output`);
+  }
+});
+
+void t.test('the exec entrypoint forwards SIGTERM to its program', async (t) => {
+  const run = runEntrypoint(['sh', '-c', 'trap "echo stopping; exit 0" TERM; echo ready; while :; do sleep 0.05; done']);
+  await waitFor('the shell to install its TERM trap', () => run.stdout().includes('ready'), { timeoutMs: 5000 });
+  run.kill('SIGTERM');
+  const result = await run.done;
+  t.equal(result.code, 0);
+  t.equal(result.stdout, 'ready\nstopping\n');
+});
