@@ -11,6 +11,8 @@ export class UpstreamError extends Error {
     super(message, cause === undefined ? undefined : { cause });
     this.name = 'UpstreamError';
     this.code = code;
+    /** True when a reused keep-alive connection was reset before any response (safe to retry). */
+    this.staleSocket = false;
   }
 }
 
@@ -40,8 +42,21 @@ function bypassesProxy(host, env) {
  * @returns {Promise<{ status: number, headers: import('node:http').IncomingHttpHeaders, body: string }>}
  *   rejects with UpstreamError code ETIMEDOUT | ECONNECT.
  */
-export function httpRequest(target, options = {}) {
-  const { method = 'GET', headers = {}, body, timeoutMs = 10_000, env = process.env } = options;
+export async function httpRequest(target, options = {}) {
+  const deadline = Date.now() + (options.timeoutMs ?? 10_000);
+  try {
+    return await attempt(target, options, deadline);
+  } catch (err) {
+    // A kept-alive connection the peer closed while idle fails on reuse; Node's documented
+    // remedy is to retry once on a fresh connection. Anything else is the caller's to handle.
+    if (!(err instanceof UpstreamError) || !err.staleSocket || Date.now() >= deadline) throw err;
+    return attempt(target, options, deadline);
+  }
+}
+
+function attempt(target, options, deadline) {
+  const { method = 'GET', headers = {}, body, env = process.env } = options;
+  const timeoutMs = Math.max(1, deadline - Date.now());
   const url = new URL(target);
   const proxy = bypassesProxy(url.hostname, env) ? undefined : proxyFromEnv(env);
   const port = Number(url.port || 80);
@@ -65,8 +80,14 @@ export function httpRequest(target, options = {}) {
       req.destroy();
       reject(err);
     });
-    const connectError = (err) => new UpstreamError('ECONNECT', `examples/http: ${method} ${target}: ${err.message}`, err);
+    const connectError = (err) => {
+      const error = new UpstreamError('ECONNECT', `examples/http: ${method} ${target}: ${err.message}`, err);
+      error.staleSocket = req.reusedSocket && !gotResponse && err.code === 'ECONNRESET';
+      return error;
+    };
+    let gotResponse = false;
     const req = http.request(requestOptions, (res) => {
+      gotResponse = true;
       const chunks = [];
       res.on('data', (chunk) => chunks.push(chunk));
       res.on('end', () => settle(() => {
