@@ -94,9 +94,47 @@ export function kubernetesPlugin(options: KubernetesPluginOptions): DnsPlugin & 
         const ptr = z.records.get(query.name)?.get(RR_TYPE.PTR);
         if (ptr) return Promise.resolve({ rcode: RCODE.NOERROR, authoritative: true, answers: ptr, authority: [], additional: [], cacheTtl: ttl, cacheUntilChange: true });
       }
+      if (query.name === LOOPBACK_REVERSE || query.name.endsWith(`.${LOOPBACK_REVERSE}`)) return Promise.resolve(loopbackReverse(query, z.zone, ttl));
       return next(query);
     },
   };
+}
+
+/**
+ * 127.in-addr.arpa is served locally (RFC 6303): every pod and Service
+ * address lives there, so an unknown one gets NXDOMAIN here instead of
+ * leaking to the upstream resolvers.
+ */
+const LOOPBACK_REVERSE = '127.in-addr.arpa';
+
+function loopbackReverse(query: DnsQuery, zone: string, ttl: number): DnsReply {
+  const soa: DnsRecord = {
+    name: LOOPBACK_REVERSE,
+    type: RR_TYPE.SOA,
+    ttl,
+    primary: `ns.dns.${zone}`,
+    admin: `hostmaster.${zone}`,
+    serial: 1,
+    refresh: 7200,
+    retry: 1800,
+    expire: 86400,
+    minimum: ttl,
+  };
+  const reply: DnsReply = { rcode: RCODE.NOERROR, authoritative: true, answers: [], authority: [], additional: [], cacheTtl: ttl, cacheUntilChange: true };
+  if (query.name === `1.0.0.${LOOPBACK_REVERSE}`) {
+    if (query.type === RR_TYPE.PTR || query.type === RR_TYPE.ANY) reply.answers.push({ name: query.name, type: RR_TYPE.PTR, ttl, target: 'localhost' });
+    else reply.authority.push(soa);
+    return reply;
+  }
+  if (query.name === LOOPBACK_REVERSE && query.type === RR_TYPE.SOA) {
+    reply.answers.push(soa);
+    return reply;
+  }
+  // Names with fewer than four octets are empty non-terminals (NODATA); full addresses nobody holds do not exist.
+  const octets = query.name.split('.').length - 2;
+  if (octets >= 4) reply.rcode = RCODE.NXDOMAIN;
+  reply.authority.push(soa);
+  return reply;
 }
 
 /** SRV answers carry the A records of their targets in the additional section. */

@@ -144,7 +144,17 @@ t.test('answers follow the catalog: service created, endpoint unready, service d
 
   catalog.remove('Service', 'default', 'cart');
   t.equal((await dig(s, [name])).status, 'NXDOMAIN', 'service deleted');
-  t.equal((await dig(s, ['-x', '127.96.0.30'])).status, 'NXDOMAIN', 'its PTR went too (forwarded, upstream says NXDOMAIN)');
+  t.equal((await dig(s, ['-x', '127.96.0.30'])).status, 'NXDOMAIN', 'its PTR went too');
+});
+
+t.test('127.in-addr.arpa is answered locally, never forwarded', async (t) => {
+  const asked = upstream.queries.length;
+  const unknown = await dig(s, ['-x', '127.96.0.99']);
+  t.equal(unknown.status, 'NXDOMAIN');
+  t.ok(unknown.flags.includes('aa'));
+  t.match(unknown.authority[0], /^127\.in-addr\.arpa\. 5 IN SOA /);
+  t.same(await digShort(s, ['-x', '127.0.0.1']), ['localhost.']);
+  t.equal(upstream.queries.length, asked, 'the upstream saw none of it');
 });
 
 t.test('forwarding: upstream silence becomes SERVFAIL after the timeout', async (t) => {
