@@ -18,12 +18,33 @@ export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
 export const DESIRED_REPLICAS_ANNOTATION = 'deployment.kubernetes.io/desired-replicas';
 export const MAX_REPLICAS_ANNOTATION = 'deployment.kubernetes.io/max-replicas';
 
-/** A stable hash of the pod template (the `pod-template-hash` label it carries is left out). */
+/**
+ * A stable hash of the pod template (the `pod-template-hash` label it carries
+ * is left out). Nulls and empty objects/lists are dropped first: clients
+ * written in Go send `creationTimestamp: null` and `resources: {}` in
+ * templates (`kubectl rollout undo` does), and Kubernetes, hashing Go
+ * structs, treats them as absent.
+ */
 export function podTemplateHash(template: PodTemplateSpec): string {
   const labels = { ...(template.metadata?.labels ?? {}) };
   delete labels[POD_TEMPLATE_HASH_LABEL];
-  const normalized = { ...template, metadata: { ...(template.metadata ?? {}), labels } };
-  return safeEncode(String(fnv32a(canonicalJson(normalized))));
+  const normalized = withoutEmpty({ ...template, metadata: { ...(template.metadata ?? {}), labels } });
+  return safeEncode(String(fnv32a(canonicalJson(normalized ?? {}))));
+}
+
+function withoutEmpty(value: unknown): unknown {
+  if (value === null || value === undefined) return undefined;
+  if (Array.isArray(value)) {
+    const items = value.map(withoutEmpty).filter((v) => v !== undefined);
+    return items.length ? items : undefined;
+  }
+  if (typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .map(([k, v]) => [k, withoutEmpty(v)] as const)
+      .filter(([, v]) => v !== undefined);
+    return entries.length ? Object.fromEntries(entries) : undefined;
+  }
+  return value;
 }
 
 export function revisionOf(rs: ReplicaSet): number {
@@ -159,8 +180,17 @@ export function createDeploymentReconciler(options: DeploymentReconcilerOptions)
       if (!progress && newRs && !paused && (moved.scaled || !hasProgressing)) {
         progress = { reason: REASON_RS_UPDATED, message: `ReplicaSet "${newRs.metadata.name}" is progressing.` };
       }
-      const status = computeDeploymentStatus(d, newRs, all, new Date(clock.now()).toISOString(), progress);
-      if (!sameDeploymentStatus(d.status, status)) await client.updateStatus(DEPLOYMENTS, { ...d, status });
+      // The Deployment carries its current revision too (`kubectl rollout undo` patches it).
+      let current = d;
+      const revision = newRs ? String(revisionOf(newRs)) : undefined;
+      if (revision && d.metadata.annotations?.[REVISION_ANNOTATION] !== revision) {
+        current = await client.update<Deployment>(DEPLOYMENTS, {
+          ...d,
+          metadata: { ...d.metadata, annotations: { ...(d.metadata.annotations ?? {}), [REVISION_ANNOTATION]: revision } },
+        });
+      }
+      const status = computeDeploymentStatus(current, newRs, all, new Date(clock.now()).toISOString(), progress);
+      if (!sameDeploymentStatus(current.status, status)) await client.updateStatus(DEPLOYMENTS, { ...current, status });
     },
   };
 }

@@ -243,3 +243,12 @@ t.test('minReadySeconds: ready pods count as available only after the wait', asy
   await replicaSets.reconcile('default/slow');
   t.match((await cluster.client.get<ReplicaSet>(REPLICA_SETS, 'default', 'slow'))!.status, { readyReplicas: 1, availableReplicas: 1 });
 });
+
+t.test('podTemplateHash ignores the hash label, key order, nulls and empty values', async (t) => {
+  const base = { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'x:1' }] } };
+  const h = podTemplateHash(base);
+  t.match(h, /^[bcdfghjklmnpqrstvwxz2456789]{1,10}$/);
+  const fromGo = { metadata: { creationTimestamp: null, labels: { app: 'web', [POD_TEMPLATE_HASH_LABEL]: 'zzz' } }, spec: { containers: [{ image: 'x:1', name: 'c', resources: {} }] } };
+  t.equal(podTemplateHash(fromGo as never), h);
+  t.not(podTemplateHash({ ...base, spec: { containers: [{ name: 'c', image: 'x:2' }] } }), h, 'a real change changes the hash');
+});
