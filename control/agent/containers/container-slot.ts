@@ -47,6 +47,8 @@ export class ContainerSlot {
   completed = false;
   /** Exit code of the latest instance, when it exited. */
   lastExitCode: number | undefined;
+  /** The latest instance was killed because a liveness or startup probe failed. */
+  probeKilled = false;
   onExit: (slot: ContainerSlot, exit: ProcessExit) => void = () => {};
   private containerID: string | undefined;
   private proc: ContainerProcess | undefined;
@@ -124,6 +126,7 @@ export class ContainerSlot {
     this.proc = proc;
     this.everRan = true;
     this.completed = false;
+    this.probeKilled = false;
     this.containerID = `meshlet://${proc.pid}`;
     this.startedAt = new Date(this.ctx.now()).toISOString();
     this.state = { running: { startedAt: this.startedAt } };
@@ -201,6 +204,7 @@ export class ContainerSlot {
 
   private killForProbe(probe: 'liveness' | 'startup'): void {
     if (!this.proc) return;
+    this.probeKilled = true;
     this.normal('Killing', `Container ${this.name} failed ${probe} probe, will be restarted`);
     void this.kill(this.ctx.gracePeriodSeconds, false);
   }

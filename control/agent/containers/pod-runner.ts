@@ -161,7 +161,9 @@ export class PodRunner implements RunningPod {
       return;
     }
     const policy = this.spec.restartPolicy;
-    if (exit.exitCode === 0 && policy !== 'Always') {
+    // kubelet restarts a container killed for a failed probe even when it exited 0 (Never excepted).
+    const succeeded = exit.exitCode === 0 && !(slot.probeKilled && policy === 'OnFailure');
+    if (succeeded && policy !== 'Always') {
       slot.completed = true;
       this.maybeComplete();
       return;

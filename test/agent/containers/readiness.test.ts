@@ -1,7 +1,7 @@
 import t from 'tap';
 import { connect } from 'node:net';
 import { ManualClock } from '../../../control/api/index.ts';
-import { harness, node, podSpec, startWatched, waitFor } from './helpers.ts';
+import { harness, node, podSpec, sh, startWatched, waitFor } from './helpers.ts';
 
 const server = (body: string): string => `
 const ip = process.env.POD_IP;
@@ -142,4 +142,18 @@ t.test('an exec readinessProbe runs in the container environment', async (t) => 
   await waitFor('running', () => w.latest().containerStatuses[0]!.state.running);
   t.equal(w.latest().ready, false);
   await waitFor('ready', () => w.latest().ready);
+});
+
+t.test('under OnFailure a container killed for liveness is restarted even if it exits 0', async (t) => {
+  const clock = new ManualClock(0);
+  const h = harness({ probeTimeScale: 0.01, clock });
+  t.teardown(() => h.close());
+  const spec = podSpec(
+    [{ name: 'polite', ...sh(`trap 'exit 0' TERM; sleep 100 & wait`, {}, { livenessProbe: { tcpSocket: { port: 9 }, failureThreshold: 1 } }) }],
+    { podIp: '127.253.2.8', restartPolicy: 'OnFailure' },
+  );
+  const w = startWatched(h.runtime, spec);
+  await waitFor('backoff after the liveness kill', () => w.latest().containerStatuses[0]!.state.waiting?.reason === 'CrashLoopBackOff');
+  t.equal(w.latest().containerStatuses[0]!.lastState?.terminated?.exitCode, 0);
+  t.equal(w.latest().phase, 'Running', 'not Succeeded');
 });
