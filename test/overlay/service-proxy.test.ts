@@ -130,5 +130,5 @@ t.test('a dead endpoint is skipped for the next ready one; listen errors are rep
   const proxy = await startServiceProxy({ catalog, onError: (err) => errors.push(err.message) });
   t.teardown(() => proxy.close());
   for (let i = 0; i < 4; i++) t.equal(await ask(vip, vipPort), '127.201.9.12', `connection ${i} reaches the live endpoint`);
-  t.match(errors.join('\n'), /overlay\/serviceproxy: cannot listen on 127\.96\.9\.3:\d+ for service default\/taken: .*EADDRINUSE/);
+  t.match(errors.join('\n'), /overlay\/serviceproxy: cannot listen on 127\.202\.9\.3:\d+ for service default\/taken: .*EADDRINUSE/);
 });
