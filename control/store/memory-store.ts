@@ -1,6 +1,6 @@
 // The embedded store: etcd's semantics in process memory. With a Journal (the
 // file backend) every change is recorded before it is acknowledged, and
-// watchers only see changes that are durable.
+// readers and watchers only see changes that are durable.
 //
 // Contract details beyond control/api/store.ts:
 // - A fresh store is at revision 1 (as etcd); the first write gets revision 2.
@@ -47,6 +47,8 @@ export class MemoryStore implements Store {
   private revision = 1;
   /** Written but not yet durable, in revision order (journal mode only). */
   private unpublished: EntryEvent[] = [];
+  /** The newest journal append not yet known durable (journal mode only). */
+  private lastAppend: Promise<void> | undefined;
   private failure: StoreError | undefined;
   private closed = false;
 
@@ -82,7 +84,7 @@ export class MemoryStore implements Store {
   async get<T = unknown>(key: string): Promise<KeyValue<T> | undefined> {
     this.assertOpen();
     const entry = this.entries.get(key);
-    return entry ? toKeyValue<T>(entry) : undefined;
+    return this.whenDurable(entry ? toKeyValue<T>(entry) : undefined);
   }
 
   async range<T = unknown>(prefix: string, options: RangeOptions = {}): Promise<RangeResult<T>> {
@@ -91,12 +93,12 @@ export class MemoryStore implements Store {
     const count = to - from;
     const limit = options.limit && options.limit > 0 ? options.limit : count;
     const keys = this.index.slice(from, from + Math.min(limit, count));
-    return {
+    return this.whenDurable({
       kvs: keys.map((k) => toKeyValue<T>(this.entries.get(k) as Entry)),
       revision: this.revision,
       more: count > keys.length,
       count,
-    };
+    });
   }
 
   async create<T = unknown>(key: string, value: T, options: Pick<WriteOptions, 'lease'> = {}): Promise<KeyValue<T>> {
@@ -153,7 +155,7 @@ export class MemoryStore implements Store {
 
   async currentRevision(): Promise<number> {
     this.assertOpen();
-    return this.revision;
+    return this.whenDurable(this.revision);
   }
 
   async compact(revision: number): Promise<void> {
@@ -266,14 +268,32 @@ export class MemoryStore implements Store {
     if (n > 0) this.unpublished = this.unpublished.slice(n);
   }
 
-  private async durable(record: JournalRecord): Promise<void> {
-    try {
-      await (this.journal as Journal).append(record);
-    } catch (err) {
-      const failure = new StoreError('Unavailable', 'journal write failed; the store is now read-only-failed', undefined, { cause: err });
+  /** Appends synchronously (the log's order is the order of the calls); resolves once durable. */
+  private durable(record: JournalRecord): Promise<void> {
+    const written = (this.journal as Journal).append(record).catch((err: unknown) => {
+      const failure = new StoreError('Unavailable', 'journal write failed; the store has stopped', undefined, { cause: err });
       this.fail(failure);
       throw failure;
-    }
+    });
+    this.lastAppend = written;
+    written.then(
+      () => {
+        if (this.lastAppend === written) this.lastAppend = undefined;
+      },
+      () => undefined,
+    );
+    return written;
+  }
+
+  /**
+   * A read returns state as of the call, but only once that state is durable:
+   * no reader may see a write a crash could still undo. Durability is in log
+   * order, so waiting for the newest append covers everything the read saw.
+   */
+  private async whenDurable<R>(result: R): Promise<R> {
+    const barrier = this.lastAppend;
+    if (barrier) await barrier;
+    return result;
   }
 
   private expireLease(id: string, keys: string[]): void {

@@ -65,3 +65,50 @@ void t.test('openStore picks the backend', async (t) => {
   );
   t.equal((bad as { code?: string } | undefined)?.code, 'MESHLET_STORE_BAD_URL');
 });
+
+void t.test('with a journal, nothing is acknowledged, read or watched before it is durable', async (t) => {
+  const pending: (() => void)[] = [];
+  const journal = { append: () => new Promise<void>((resolve) => pending.push(resolve)) };
+  const store = new MemoryStore({}, { journal });
+  const events: number[] = [];
+  store.watch('/', { afterRevision: 1 }, (e) => events.push(e.revision));
+  const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+  let acked = false;
+  const write = store.create('/a', 1).then(() => (acked = true));
+  let read: unknown = 'pending';
+  const get = store.get('/a').then((kv) => (read = kv?.value));
+  let listed: unknown = 'pending';
+  const list = store.range('/').then((r) => (listed = r.kvs.length));
+  await settle();
+  t.same({ acked, read, listed, events }, { acked: false, read: 'pending', listed: 'pending', events: [] }, 'all held back');
+
+  (pending.shift() as () => void)();
+  await Promise.all([write, get, list]);
+  await settle();
+  t.same({ acked, read, listed, events }, { acked: true, read: 1, listed: 1, events: [2] }, 'all released once durable');
+
+  let fresh: unknown = 'pending';
+  void store.get('/nothing-pending').then((kv) => (fresh = kv));
+  await settle();
+  t.equal(fresh, undefined, 'reads do not wait when nothing is pending');
+  await store.close();
+});
+
+void t.test('a failed journal write stops the store with Unavailable', async (t) => {
+  const store = new MemoryStore({}, { journal: { append: () => Promise.reject(new Error('disk full')) } });
+  const errors: string[] = [];
+  store.watch('/', {}, () => {}, (err) => errors.push(err.kind));
+  const err = await store.create('/a', 1).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  t.ok(isStoreError(err, 'Unavailable'), 'the write fails');
+  const later = await store.get('/a').then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  t.ok(isStoreError(later, 'Unavailable'), 'and so does everything after it');
+  await new Promise((resolve) => setImmediate(resolve));
+  t.same(errors, ['Unavailable'], 'watchers are told');
+});
