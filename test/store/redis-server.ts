@@ -38,6 +38,10 @@ export async function startRedisServer(options: { persistent?: boolean } = {}): 
   const launch = async (): Promise<void> => {
     const proc = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
+    // If the test process dies without close() (uncaught error), take the server with it.
+    const reap = () => proc.kill('SIGKILL');
+    process.once('exit', reap);
+    proc.once('exit', () => process.off('exit', reap));
     let output = '';
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
