@@ -2,6 +2,7 @@
 // into the waiting reason kubelet would show when it cannot be run.
 //
 //   command given      → command[0] (PATH lookup, or relative to the working dir) with command[1..] + args
+//                        ($(VAR) references in command and args expanded from the container env)
 //   image mapped       → the mapped program (.mjs/.js/.cjs under this Node.js) with args ?? the image's args
 //   neither            → waiting ImageNotMapped (no retry: nothing changes until the map does)
 
@@ -63,6 +64,40 @@ export function findExecutable(name: string, pathVar: string, cwd: string): stri
   return undefined;
 }
 
+/**
+ * Kubernetes' `$(VAR)` expansion in command and args: a defined VAR is
+ * replaced, an undefined one is left as written, `$$` is an escaped `$`.
+ */
+export function expandVariables(text: string, env: Record<string, string>): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c !== '$' || i + 1 >= text.length) {
+      out += c;
+      continue;
+    }
+    const next = text[i + 1];
+    if (next === '$') {
+      out += '$';
+      i++;
+      continue;
+    }
+    if (next === '(') {
+      const close = text.indexOf(')', i + 2);
+      if (close > i + 2) {
+        const name = text.slice(i + 2, close);
+        if (Object.prototype.hasOwnProperty.call(env, name)) {
+          out += env[name];
+          i = close;
+          continue;
+        }
+      }
+    }
+    out += c;
+  }
+  return out;
+}
+
 function runError(message: string): UnresolvedCommand {
   return { ok: false, reason: 'RunContainerError', message };
 }
@@ -90,11 +125,13 @@ export function resolveContainerCommand(spec: ContainerRunSpec, imageMap: ImageM
     return runError(`failed to start container: meshlet runtime: chdir to cwd ("${cwd}") set in config.json failed: no such file or directory`);
   }
 
+  const expand = (list: string[] | undefined): string[] | undefined => list?.map((a) => expandVariables(a, spec.env));
+  const specArgs = expand(spec.args);
   if (spec.command && spec.command.length > 0) {
-    const [name, ...rest] = spec.command as [string, ...string[]];
+    const [name, ...rest] = expand(spec.command) as [string, ...string[]];
     const file = findExecutable(name, env.PATH ?? DEFAULT_PATH, cwd);
     if (!file) return runError(notFoundMessage(name));
-    return { ok: true, file, args: [...rest, ...(spec.args ?? [])], env, cwd, ...(mapped ? { image: mapped } : {}) };
+    return { ok: true, file, args: [...rest, ...(specArgs ?? [])], env, cwd, ...(mapped ? { image: mapped } : {}) };
   }
 
   if (!mapped) {
@@ -111,7 +148,7 @@ export function resolveContainerCommand(spec: ContainerRunSpec, imageMap: ImageM
     };
   }
 
-  const args = spec.args ?? mapped.args ?? [];
+  const args = specArgs ?? mapped.args ?? [];
   if (NODE_EXTENSIONS.has(extname(mapped.program))) {
     try {
       if (!statSync(mapped.program).isFile()) throw new Error('not a file');

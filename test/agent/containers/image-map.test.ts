@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { builtinImageMapFile, canonicalImage, ContainerRuntimeError, imageMapFromEntries, loadImageMap } from '../../../control/agent/containers/index.ts';
 import { REPO_ROOT } from '../../../control/agent/containers/image-map.ts';
-import { resolveContainerCommand } from '../../../control/agent/containers/command-resolution.ts';
+import { expandVariables, resolveContainerCommand } from '../../../control/agent/containers/command-resolution.ts';
 import { tempRunDir } from './helpers.ts';
 
 t.test('canonicalImage drops tag, digest and Docker Hub prefixes', async (t) => {
@@ -132,4 +132,22 @@ t.test('resolveContainerCommand follows command, image map and error rules', asy
 
   const badDir = resolveContainerCommand({ name: 'c', command: ['sh'], workingDir: join(dir, 'nope'), env }, map);
   t.match(!badDir.ok && badDir.message, /chdir to cwd/);
+});
+
+t.test('$(VAR) references in command and args expand from the container env', async (t) => {
+  const env = { PORT: '9080', NAME: 'web' };
+  const cases: [string, string][] = [
+    ['--port=$(PORT)', '--port=9080'],
+    ['$(NAME)-$(PORT)', 'web-9080'],
+    ['$(UNDEFINED)', '$(UNDEFINED)'],
+    ['$$(PORT)', '$(PORT)'],
+    ['$$', '$'],
+    ['cost: $5', 'cost: $5'],
+    ['$(PORT', '$(PORT'],
+    ['$()', '$()'],
+    ['tail$', 'tail$'],
+  ];
+  for (const [input, want] of cases) t.equal(expandVariables(input, env), want, input);
+  const resolved = resolveContainerCommand({ name: 'c', command: ['/bin/echo', '$(NAME)'], args: ['--port=$(PORT)'], env }, imageMapFromEntries({}));
+  t.same(resolved.ok && resolved.args, ['web', '--port=9080']);
 });
