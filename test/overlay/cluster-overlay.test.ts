@@ -119,6 +119,7 @@ t.test('dig against the running cluster as objects change', async (t) => {
   t.same(await digShort(dns, ['+tcp', name]), [clusterIp], 'over TCP too');
   t.same(await digShort(dns, ['-x', clusterIp]), [`${name}.`], 'PTR');
   t.same(await digShort(dns, [`_http._tcp.${name}`, 'SRV']), [`0 100 8080 ${name}.`], 'SRV');
+  t.same(await digShort(dns, ['+search', '+domain=apps.svc.cluster.local', '+ndots=5', 'backend']), [clusterIp], 'short name through the search path');
 
   // A selector-less headless service with hand-written Endpoints: created, endpoint unready, deleted.
   const db = 'db.apps.svc.cluster.local';

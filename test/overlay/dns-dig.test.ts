@@ -1,8 +1,11 @@
 // The cluster DNS queried with the real `dig`, every record form of the
 // Kubernetes DNS spec 1.1.0, over UDP and TCP, as the catalog changes.
 
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import t from 'tap';
-import { MutableCatalog } from '../../overlay/index.ts';
+import { MutableCatalog, podNetworkEnv } from '../../overlay/index.ts';
 import { startDnsServer } from '../../overlay/dns/index.ts';
 import type { DnsServer } from '../../overlay/dns/index.ts';
 import { dig, digShort, requireDig } from './helpers/dig.ts';
@@ -90,11 +93,17 @@ t.test('NXDOMAIN and NODATA carry the SOA in the authority section', async (t) =
   }
 });
 
-t.test('search path: short names through +search with each search domain', async (t) => {
-  const search = [`default.svc.${Z}`, `svc.${Z}`, Z];
+t.test('search path: short names through +search with each domain of the pod resolv.conf', async (t) => {
+  const runDir = await mkdtemp(path.join(os.tmpdir(), 'meshlet-dig-'));
+  t.teardown(() => rm(runDir, { recursive: true, force: true }));
+  const { resolvConfPath } = await podNetworkEnv({ pod: pod('client', '127.244.1.9'), podIp: '127.244.1.9', dns: s, runDir });
+  const resolvConf = await readFile(resolvConfPath, 'utf8');
+  const search = /^search (.*)$/m.exec(resolvConf)![1]!.split(' ');
+  const ndots = /ndots:(\d+)/.exec(resolvConf)![1]!;
+  t.same(search, [`default.svc.${Z}`, `svc.${Z}`, Z]);
   const names = ['backend', 'backend.default', 'backend.default.svc'];
   for (let i = 0; i < names.length; i++) {
-    const got = await digShort(s, ['+search', `+domain=${search[i]}`, '+ndots=5', names[i]!]);
+    const got = await digShort(s, ['+search', `+domain=${search[i]}`, `+ndots=${ndots}`, names[i]!]);
     t.same(got, ['127.96.0.20'], `${names[i]} with search ${search[i]}`);
   }
 });

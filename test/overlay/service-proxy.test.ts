@@ -1,6 +1,8 @@
 import net from 'node:net';
 import t from 'tap';
+import { ManualClock } from '../../control/api/index.ts';
 import { MutableCatalog, startServiceProxy } from '../../overlay/index.ts';
+import { BackendPicker } from '../../overlay/serviceproxy/index.ts';
 import { endpoints, service } from './helpers/fixtures.ts';
 
 /** TCP servers on several pod IPs sharing one port; each answers with its IP and closes. */
@@ -53,6 +55,23 @@ async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, de
     await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+t.test('BackendPicker: round robin, and ClientIP affinity that expires (ManualClock)', (t) => {
+  const clock = new ManualClock(0);
+  const picker = new BackendPicker(clock);
+  const backends = [{ ip: 'a', port: 1 }, { ip: 'b', port: 1 }, { ip: 'c', port: 1 }];
+  t.same([0, 1, 2, 3].map(() => picker.pick(backends, 'x', undefined)?.ip), ['a', 'b', 'c', 'a'], 'round robin without affinity');
+  const sticky = new BackendPicker(clock);
+  const first = sticky.pick(backends, '10.0.0.1', 60)!.ip;
+  clock.advance(59_000);
+  t.equal(sticky.pick(backends, '10.0.0.1', 60)!.ip, first, 'same endpoint within the timeout');
+  clock.advance(59_000);
+  t.equal(sticky.pick(backends, '10.0.0.1', 60)!.ip, first, 'each use refreshes the timeout');
+  clock.advance(60_001);
+  t.not(sticky.pick(backends, '10.0.0.1', 60)!.ip, first, 'after the timeout, round robin again');
+  t.equal(sticky.pick([], '10.0.0.1', 60), undefined, 'no backends: undefined');
+  t.end();
+});
 
 t.test('round robin, endpoint changes, ClientIP affinity, NodePort, service removal', async (t) => {
   const ips = ['127.201.9.2', '127.201.9.3', '127.201.9.4'];
