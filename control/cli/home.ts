@@ -14,6 +14,8 @@ export interface ClusterStateFile {
   caData: string;
   kubeconfig: string;
   ingress: string;
+  /** Set when Bookinfo was applied at start. */
+  productPage?: string;
   dashboard: string;
   dns: { host: string; port: number };
   nodes: { name: string; podCidr: string; address: string }[];

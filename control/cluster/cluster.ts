@@ -212,8 +212,10 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     const sharedCounter = options.rateLimitRedis ? undefined : new InProcessCounter(clock);
     const newRateLimiter = () =>
       createRateLimitService({ source: policySource, clock, redisUrl: options.rateLimitRedis, counter: sharedCounter });
+    const limiters: ReturnType<typeof newRateLimiter>[] = [];
 
     const gatewayLimiter = newRateLimiter();
+    limiters.push(gatewayLimiter);
     closers.push(() => gatewayLimiter.close());
     const gateway = await startIngressGateway({
       host: '127.0.0.1',
@@ -235,6 +237,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
       const lease = await subnets.acquire(nodeName);
       const podIps = new PodIpAllocator({ store, subnet: lease.subnet });
       const limiter = newRateLimiter();
+      limiters.push(limiter);
       closers.push(() => limiter.close());
       const agent = new NodeAgent({
         client: registry,
@@ -276,6 +279,9 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
       closers.push(() => agent.stop());
       nodes.push({ name: nodeName, podCidr: lease.subnet, address: lease.gateway });
     }
+
+    // With Redis, wait for the connections so the first checks count instead of failing open.
+    if (options.rateLimitRedis) await Promise.all(limiters.map((l) => l.ready()));
 
     const dashboard = await startDashboard({
       host: '127.0.0.1',

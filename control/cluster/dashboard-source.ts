@@ -32,7 +32,13 @@ export function createDashboardSource(options: { state: ClusterState; spans: Spa
     graph() {
       const nodes = new Map<string, GraphNode>();
       const edges: GraphEdge[] = [];
-      for (const e of metrics.edges({ reporter: 'destination' })) {
+      // Proxies that send know both ends (source-reported edges); traffic from outside the
+      // mesh is only seen by the receiving sidecar, whose source is then unknown.
+      const reported = metrics.edges({ reporter: 'source' });
+      const fromOutside = metrics
+        .edges({ reporter: 'destination' })
+        .filter((e) => !e.source.workload || e.source.workload === 'unknown');
+      for (const e of [...reported, ...fromOutside]) {
         const source = e.source.workload && e.source.workload !== 'unknown' ? `${e.source.namespace}/${e.source.workload}` : 'unknown';
         const target = `${e.destination.namespace}/${e.destination.workload}`;
         if (!nodes.has(source)) {

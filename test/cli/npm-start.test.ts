@@ -43,10 +43,11 @@ t.test('npm start serves Bookinfo through the printed ingress URL', async (t) =>
     rmSync(home, { recursive: true, force: true });
   });
 
-  const productUrl = await waitFor('the ingress URL on stdout', () => stdout.match(/ingress: +(http:\/\/127\.0\.0\.1:\d+\/productpage)/)?.[1], { timeoutMs: 60_000 }).catch((err: Error) => {
+  const productUrl = await waitFor('the ingress URL on stdout', () => stdout.match(/product page: +(http:\/\/127\.0\.0\.1:\d+\/productpage)/)?.[1], { timeoutMs: 60_000 }).catch((err: Error) => {
     throw new Error(`${err.message}\nstdout:\n${stdout}\nstderr:\n${stderr}`);
   });
   t.match(stdout, /dashboard: +http:\/\/127\.0\.0\.1:\d+/, 'dashboard URL printed');
+  t.match(stdout, /ingress: +http:\/\/127\.0\.0\.1:\d+\n/, 'ingress URL printed');
 
   const page = await waitFor('the product page with details and reviews', async () => {
     const res = await get(productUrl);

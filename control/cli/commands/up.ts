@@ -91,6 +91,8 @@ export async function upCommand(argv: string[]): Promise<number> {
   if (manifests.length) {
     const results = await cluster.apply(manifests.map((m) => m.object));
     printApplyResults(results);
+    // Bookinfo (npm start): point straight at the page to open.
+    if (results.some((r) => r.ref === 'service/productpage' && r.action !== 'failed')) state.productPage = `${cluster.ingressUrl}/productpage`;
   }
   writeState(home, state);
   printUrls(state);
@@ -102,7 +104,8 @@ export async function upCommand(argv: string[]): Promise<number> {
 export function printUrls(state: ClusterStateFile): void {
   const lines = [
     `meshlet: cluster is up (${state.nodes.length} node${state.nodes.length === 1 ? '' : 's'}, home ${state.home})`,
-    `  ingress:    ${state.ingress}/productpage`,
+    `  ingress:    ${state.ingress}`,
+    ...(state.productPage ? [`  product page: ${state.productPage}`] : []),
     `  dashboard:  ${state.dashboard}`,
     `  API server: ${state.apiServer}   (kubectl --kubeconfig ${state.kubeconfig} get pods)`,
     `  DNS:        ${state.dns.host}:${state.dns.port}   (dig @${state.dns.host} -p ${state.dns.port} productpage.default.svc.cluster.local)`,
