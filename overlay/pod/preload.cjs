@@ -4,7 +4,8 @@
 //  1. dns.lookup / dns.promises.lookup resolve names through the cluster DNS
 //     (MESHLET_DNS=host:port) with the pod's search path and ndots, falling
 //     back to the original lookup; `localhost` resolves to the pod IP.
-//  2. server.listen() with no host, 0.0.0.0, :: or localhost binds POD_IP.
+//  2. server.listen() with no host, 0.0.0.0, :: or localhost binds POD_IP;
+//     so does dgram socket.bind(port) for a non-zero port (a UDP server).
 //  3. http.request / http.get to hosts not in NO_PROXY go through HTTP_PROXY
 //     as absolute-URI requests (the sidecar sees the original Host); global
 //     fetch of http: URLs is carried by the same http.request path.
@@ -138,6 +139,29 @@ net.Server.prototype.listen = function listen(...args) {
     }
   }
   return originalListen.apply(this, args);
+};
+
+const dgram = require('node:dgram');
+const originalBind = dgram.Socket.prototype.bind;
+
+// Only servers (a fixed port) move to the pod IP: the implicit bind before a
+// client's first send uses port 0 and must stay routable to any destination.
+dgram.Socket.prototype.bind = function bind(...args) {
+  if (podIp) {
+    const first = args[0];
+    if (first !== null && typeof first === 'object' && typeof first !== 'function') {
+      if (first.port && Number(first.port) !== 0 && (first.address === undefined || WILDCARD_HOSTS.has(String(first.address).toLowerCase()))) {
+        args[0] = { ...first, address: podIp };
+      }
+    } else if ((typeof first === 'number' || (typeof first === 'string' && /^\d+$/.test(first))) && Number(first) !== 0) {
+      if (typeof args[1] === 'string') {
+        if (WILDCARD_HOSTS.has(args[1].toLowerCase())) args[1] = podIp;
+      } else {
+        args.splice(1, 0, podIp);
+      }
+    }
+  }
+  return originalBind.apply(this, args);
 };
 
 // ---- 3. outbound HTTP through the sidecar -------------------------------

@@ -38,7 +38,12 @@ const get = (url) => new Promise((resolve, reject) => http.get(url, (res) => { l
     const wild = http.createServer().listen(0, '0.0.0.0', () => {
       out.listenWildcard = wild.address().address;
       wild.close();
-      console.log(JSON.stringify(out));
+      const udp = require('dgram').createSocket('udp4');
+      udp.bind(5300, () => {
+        out.udpBind = udp.address().address;
+        udp.close();
+        console.log(JSON.stringify(out));
+      });
     });
   });
 })().catch((err) => { console.log(JSON.stringify({ error: String(err && err.stack || err) })); process.exitCode = 1; });
@@ -142,6 +147,7 @@ t.test('two unmodified Node apps reach each other by Service name', async (t) =>
   t.equal(result['fetch'], '200 hello from backend-0 host=backend:8080', 'fetch by Service name too');
   t.equal(result['listenLocalhost'], clientIp);
   t.equal(result['listenWildcard'], clientIp);
+  t.equal(result['udpBind'], clientIp, 'a UDP server bind(5300) lands on the pod IP too');
 });
 
 t.test('with a sidecar: http.get and fetch go to HTTP_PROXY in absolute form with the original Host', async (t) => {
