@@ -23,6 +23,7 @@ export type { GarbageCollectorOptions } from './garbage-collector.ts';
 export { createGarbageCollector, gcKey, parseGcKey, GC_TYPES, FOREGROUND_FINALIZER, ORPHAN_FINALIZER } from './garbage-collector.ts';
 export type { NamespaceReconcilerOptions } from './namespace.ts';
 export { createNamespaceReconciler, NAMESPACE_FINALIZER } from './namespace.ts';
+export { createPodGcReconciler } from './pod-gc.ts';
 export { createServiceAccountReconciler, DEFAULT_SERVICE_ACCOUNT } from './service-account.ts';
 export type { Job, JobSpec, JobStatus, JobCondition, JobReconcilerOptions } from './job.ts';
 export { createJobReconciler, isJobFinished, JOB_NAME_LABEL, CONTROLLER_UID_LABEL } from './job.ts';

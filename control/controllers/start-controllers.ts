@@ -4,7 +4,7 @@
 
 import type { Client, Clock, Deployment, KubeObject, Pod, ReplicaSet, ResourceType, Service } from '../api/index.ts';
 import {
-  DEPLOYMENTS, ENDPOINTS, ENDPOINT_SLICES, JOBS, NAMESPACES, PODS, REPLICA_SETS, SERVICES, SERVICE_ACCOUNTS,
+  DEPLOYMENTS, ENDPOINTS, ENDPOINT_SLICES, JOBS, NAMESPACES, NODES, PODS, REPLICA_SETS, SERVICES, SERVICE_ACCOUNTS,
   matchesLabels, matchesSelector, objectKeyOf,
 } from '../api/index.ts';
 import { Controller } from '../runtime/index.ts';
@@ -18,6 +18,7 @@ import { InformerSet } from './informer-set.ts';
 import { createJobReconciler } from './job.ts';
 import { joinKey } from './keys.ts';
 import { createNamespaceReconciler } from './namespace.ts';
+import { createPodGcReconciler } from './pod-gc.ts';
 import { controllerOf } from './owner-refs.ts';
 import { createReplicaSetReconciler } from './replicaset.ts';
 import { createServiceAccountReconciler } from './service-account.ts';
@@ -36,13 +37,15 @@ export interface RunningControllers {
   stop(): Promise<void>;
   /**
    * True when every informer has synced and no controller has work queued,
-   * running or scheduled. Timers waiting for a Deployment's progress deadline do not count.
+   * running or scheduled. Timers waiting for a Deployment's progress deadline, and the
+   * quarantine before pods bound to an unknown node are removed, do not count.
    */
   idle(): boolean;
 }
 
 /** Worker counts follow kube-controller-manager's defaults, scaled down. */
 const WORKERS = { deployment: 5, replicaset: 5, endpoints: 5, endpointslice: 5, gc: 10, namespace: 2, serviceaccount: 1, job: 5 } as const;
+const POD_GC_QUARANTINE_MS = 40_000;
 
 type Handler<T extends KubeObject> = (obj: T, old?: T) => void;
 
@@ -69,8 +72,11 @@ export async function startControllers(options: StartControllersOptions): Promis
   const rsExpectations = new Expectations(clock);
   const replicaSets = make(createReplicaSetReconciler({ client, clock, pods, expectations: rsExpectations }), WORKERS.replicaset);
   const deployments = make(createDeploymentReconciler({ client, clock }), WORKERS.deployment);
-  // Not counted by idle(): it only sleeps until progress deadlines (default 600 s) pass.
-  const progressDeadlines = new Controller(createDeploymentProgressReconciler({ client, clock }), { workers: 1, ...(clock ? { clock } : {}), ...(onError ? { onError } : {}) });
+  // Not counted by idle(): these mostly sleep — until progress deadlines (default 600 s) pass, and
+  // through the quarantine before pods on an unknown node are removed.
+  const background = (reconciler: Reconciler) => new Controller(reconciler, { workers: 1, ...(clock ? { clock } : {}), ...(onError ? { onError } : {}) });
+  const progressDeadlines = background(createDeploymentProgressReconciler({ client, clock }));
+  const podGc = background(createPodGcReconciler({ client }));
   const endpoints = make(createEndpointsReconciler({ client, pods }), WORKERS.endpoints);
   const slices = make(createEndpointSliceReconciler({ client, pods }), WORKERS.endpointslice);
   const gc = make(createGarbageCollector({ client, types: GC_TYPES }), WORKERS.gc);
@@ -97,8 +103,14 @@ export async function startControllers(options: StartControllersOptions): Promis
     if (deleted) rsExpectations.observeDelete(key, pod);
     else rsExpectations.observeAdd(key, pod);
   }
+  // Pods on a deleted node go at once; pods bound to a node never seen get a quarantine
+  // first (Kubernetes' podgc waits 40 s), since a node agent may register after its pods were bound.
+  const nodeInformer = informers.for(NODES);
+  nodeInformer.addHandlers({ onDelete: (node) => podGc.enqueue(node.metadata.name) });
   onChange<Pod>(informers, PODS, (pod, old) => {
     const ns = pod.metadata.namespace;
+    const nodeName = pod.spec?.nodeName;
+    if (nodeName && !old?.spec?.nodeName && !nodeInformer.get(undefined, nodeName)) podGc.queue.addAfter(nodeName, POD_GC_QUARANTINE_MS);
     const ref = controllerOf(pod.metadata);
     if (ref?.kind === 'ReplicaSet') replicaSets.enqueue(joinKey(ns, ref.name));
     else if (ref?.kind === 'Job') jobs.enqueue(joinKey(ns, ref.name));
@@ -184,6 +196,7 @@ export async function startControllers(options: StartControllersOptions): Promis
 
   for (const c of controllers) c.start();
   progressDeadlines.start();
+  podGc.start();
   informers.start();
   await informers.waitForSync();
 
@@ -191,7 +204,7 @@ export async function startControllers(options: StartControllersOptions): Promis
     idle: () => informers.synced() && controllers.every((c) => c.idle()),
     async stop() {
       informers.stop();
-      await Promise.all([...controllers, progressDeadlines].map((c) => c.stop()));
+      await Promise.all([...controllers, progressDeadlines, podGc].map((c) => c.stop()));
     },
   };
 }

@@ -1,6 +1,6 @@
 import t from 'tap';
 import type { Deployment, Endpoints, Pod } from '../../control/api/index.ts';
-import { DEPLOYMENTS, ENDPOINTS, NAMESPACES, PODS, REPLICA_SETS, SERVICES, SERVICE_ACCOUNTS } from '../../control/api/index.ts';
+import { DEPLOYMENTS, ENDPOINTS, NAMESPACES, NODES, PODS, REPLICA_SETS, SERVICES, SERVICE_ACCOUNTS } from '../../control/api/index.ts';
 import { startControllers } from '../../control/controllers/index.ts';
 import { startScheduler } from '../../control/scheduler/index.ts';
 import { createNode, deploymentManifest, kubeletStep, newCluster, nodeManifest, serviceManifest, waitFor } from './cluster.ts';
@@ -55,6 +55,15 @@ t.test('controllers + scheduler + a stand-in kubelet: deploy, serve, roll out, t
   });
   const rsList = (await client.list(REPLICA_SETS, { namespace: 'default' })).items;
   t.equal(rsList.length, 2, 'old ReplicaSet kept at 0 for history');
+
+  // A node goes away: its pods are removed and replaced on the other node.
+  const victim = pods[0]!.spec!.nodeName!;
+  await client.delete(NODES, undefined, victim);
+  await until('all pods on the remaining node and available', async () => {
+    const live = (await client.list<Pod>(PODS, { namespace: 'default' })).items;
+    const cur = await client.get<Deployment>(DEPLOYMENTS, 'default', 'reviews');
+    return live.length === 3 && live.every((p) => p.spec?.nodeName && p.spec.nodeName !== victim) && cur?.status?.availableReplicas === 3;
+  });
 
   // kubectl scale.
   await client.patch(DEPLOYMENTS, 'default', 'reviews', 'merge', { spec: { replicas: 1 } }, { subresource: 'scale' });
