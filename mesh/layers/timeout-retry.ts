@@ -44,8 +44,10 @@ export function timeoutRetryLayer(deps: LayerDeps): Layer {
       }, { once: true });
     });
 
-  async function tryLoop(req: MeshRequest, next: (r: MeshRequest) => Promise<MeshResponse>, overall: AbortSignal): Promise<MeshResponse> {
+  async function tryLoop(req: MeshRequest, next: (r: MeshRequest) => Promise<MeshResponse>, overall: AbortSignal | undefined): Promise<MeshResponse> {
     const policy = req.passthrough || req.shadow ? NO_RETRY : (req.route?.retry ?? NO_RETRY);
+    if (!overall && policy.perTryTimeoutMs === undefined) return plainLoop(req, next, policy);
+    overall ??= new AbortController().signal;
     for (let attempt = 0; ; attempt++) {
       const ac = new AbortController();
       const onOverall = (): void => ac.abort(overall.reason);
@@ -87,12 +89,39 @@ export function timeoutRetryLayer(deps: LayerDeps): Layer {
     }
   }
 
+  /** The common case, no timeouts at all: no signals or timers per try. */
+  async function plainLoop(req: MeshRequest, next: (r: MeshRequest) => Promise<MeshResponse>, policy: RetryPolicy): Promise<MeshResponse> {
+    const never = new AbortController().signal;
+    for (let attempt = 0; ; attempt++) {
+      req.attempts = attempt + 1;
+      let res: MeshResponse | undefined;
+      let failure: UpstreamError | undefined;
+      try {
+        res = await next(req);
+      } catch (err) {
+        if (!(err instanceof UpstreamError)) throw err;
+        failure = err;
+      }
+      const retriable = res ? statusIsRetriable(policy, res.status) : failureIsRetriable(policy, failure!.failure);
+      if (!retriable || attempt >= policy.attempts) {
+        if (res) {
+          if (retriable && attempt > 0) req.flags.add('URX');
+          return res;
+        }
+        throw failure!;
+      }
+      req.notes.push(`try ${attempt + 1}: ${res ? res.status : failure!.failure}, retrying`);
+      if (res) drain(res);
+      await sleep(Math.floor(deps.random() * Math.min(MAX_BACKOFF_MS, policy.backoffBaseMs * (2 ** (attempt + 1) - 1))), never);
+    }
+  }
+
   return {
     name: 'timeout-retry',
     wrap: (next) => (req) => {
       const timeoutMs = req.shadow ? undefined : req.route?.timeoutMs;
+      if (timeoutMs === undefined) return tryLoop(req, next, undefined);
       const overall = new AbortController();
-      if (timeoutMs === undefined) return tryLoop(req, next, overall.signal);
       return new Promise<MeshResponse>((resolve, reject) => {
         const timer = deps.clock.setTimer(timeoutMs, () => {
           overall.abort({ failure: 'timeout' });

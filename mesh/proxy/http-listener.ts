@@ -8,6 +8,7 @@ import type { Direction, Handler, MeshRequest, MeshResponse } from '../layers/co
 import type { RouteTable } from '../config/table.ts';
 
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
+const SMALL_BODY_BYTES = 64 * 1024;
 
 export interface HttpListenerOptions {
   direction: Direction;
@@ -79,6 +80,27 @@ export function writeMeshResponse(res: ServerResponse, out: MeshResponse, onDone
     return;
   }
   const body = out.body;
+  const length = Number(out.headers['content-length']);
+  if (Number.isInteger(length) && length <= SMALL_BODY_BYTES) {
+    // Small bodies with a known length go out with the head in one write.
+    const chunks: Buffer[] = [];
+    body.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+      chunks.push(chunk);
+    });
+    body.once('end', () => res.end(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), () => finish()));
+    body.once('error', (err: Error) => {
+      res.destroy(err);
+      finish(err);
+    });
+    res.once('close', () => {
+      if (!res.writableFinished) {
+        body.destroy();
+        finish(new Error('downstream closed'));
+      }
+    });
+    return;
+  }
   body.on('data', (chunk: Buffer) => {
     bytes += chunk.length;
     if (!res.write(chunk)) {

@@ -8,7 +8,6 @@ import type { Stream } from 'node:stream';
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import { Agent } from 'node:http';
-import { Readable } from 'node:stream';
 import httpProxy from 'http-proxy';
 import { UpstreamError } from '../layers/errors.ts';
 
@@ -129,7 +128,8 @@ export function createUpstream(options: { maxSockets?: number } = {}): Upstream 
           proxyReqRef = proxyReq;
         };
         proxy.on('proxyReq', onProxyReq);
-        const body = Readable.from(a.body.length > 0 ? [a.body] : []);
+        // http-proxy only calls `.pipe(proxyReq)` on the buffer: end the request with the body in one write.
+        const body = { pipe: (dest: NodeJS.WritableStream) => (a.body.length > 0 ? dest.end(a.body) : dest.end(), dest) };
         proxy.web(req as unknown as IncomingMessage, fakeResponse, {
           target: { host: a.host, port: a.port, protocol: 'http:' } as unknown as string,
           buffer: body as unknown as Stream,

@@ -6,7 +6,9 @@ import { requestLayers } from '../../mesh/layers/stack.ts';
 import type { LayerDeps } from '../../mesh/layers/deps.ts';
 import { ALLOW_ALL } from '../../mesh/layers/deps.ts';
 import { ClusterStates } from '../../mesh/endpoints/state.ts';
-import { extractParent, injectContext, startSidecar, StaticConfigSource } from '../../mesh/index.ts';
+import { extractParent, injectContext, MeshMetrics, startSidecar, StaticConfigSource } from '../../mesh/index.ts';
+import { compileRetry } from '../../mesh/config/http-routes.ts';
+import { failureIsRetriable, statusIsRetriable } from '../../mesh/layers/timeout-retry.ts';
 import type { RateLimitRequest, RateLimitService } from '../../mesh/ratelimit/types.ts';
 import { systemClock } from '../../control/api/index.ts';
 import { destroyAgents, pod, service, startBackend, viaProxy, waitFor } from './fixtures.ts';
@@ -40,7 +42,8 @@ t.test('rate limit: denied → status + headers + x-envoy-ratelimited, flag RL; 
     services: [service('app', { app: 'app' }, [{ port: 8080 }])],
   });
   const logs: string[] = [];
-  const sidecar = await startSidecar({ identity: { kind: 'sidecar', name: 'client', namespace: 'default', labels: { app: 'client' } }, podIp: `${NET}.10`, config, rateLimit, authorization: denyAdmin, accessLog: (l) => logs.push(l) });
+  const metrics = new MeshMetrics();
+  const sidecar = await startSidecar({ identity: { kind: 'sidecar', name: 'client', namespace: 'default', labels: { app: 'client' } }, podIp: `${NET}.10`, config, rateLimit, authorization: denyAdmin, metrics, accessLog: (l) => logs.push(l) });
   t.teardown(async () => {
     destroyAgents();
     await sidecar.close();
@@ -62,6 +65,28 @@ t.test('rate limit: denied → status + headers + x-envoy-ratelimited, flag RL; 
   t.equal(seen.length, 2, 'authorization runs before rate limiting');
   await waitFor(() => logs.length === 3);
   t.match(logs[1], / 429 RL /);
+  t.equal(metrics.count({ response_code: '429', response_flags: 'RL' }), 1, 'the flag is a metrics label too');
+  t.equal(metrics.count({ response_code: '403' }), 1);
+});
+
+t.test('retryOn conditions', async (t) => {
+  const cases: [string, number | string, boolean][] = [
+    ['5xx', 500, true], ['5xx', 503, true], ['5xx', 404, false], ['5xx', 'connect-failure', true], ['5xx', 'reset', true], ['5xx', 'timeout', true],
+    ['gateway-error', 502, true], ['gateway-error', 500, false], ['gateway-error', 'timeout', true], ['gateway-error', 'connect-failure', true],
+    ['connect-failure', 503, false], ['connect-failure', 'connect-failure', true], ['connect-failure', 'reset', false],
+    ['refused-stream', 'connect-failure', true], ['retriable-4xx', 409, true], ['retriable-4xx', 404, false],
+    ['reset', 'reset', true], ['reset', 'timeout', true], ['reset', 500, false], ['retriable-status-codes,418', 418, true], ['418', 418, true],
+  ];
+  for (const [retryOn, outcome, want] of cases) {
+    const policy = compileRetry({ attempts: 1, retryOn });
+    const got = typeof outcome === 'number' ? statusIsRetriable(policy, outcome) : failureIsRetriable(policy, outcome as 'reset');
+    t.equal(got, want, `retryOn ${retryOn} / ${outcome}`);
+  }
+  const def = compileRetry(undefined);
+  t.equal(def.attempts, 2);
+  t.ok(def.isDefault);
+  t.equal(statusIsRetriable(def, 503), false, "Istio's default retries connection failures, not 503 responses");
+  t.equal(compileRetry({ attempts: 0 }).attempts, 0);
 });
 
 t.test('trace context: W3C wins, B3 single and multi are read, both are written', async (t) => {
