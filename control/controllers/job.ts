@@ -5,7 +5,7 @@
 
 import type { Client, Clock, KubeObject, Pod, PodTemplateSpec } from '../api/index.ts';
 import { JOBS, PODS, isApiError, systemClock } from '../api/index.ts';
-import type { EventRecorder, Reconciler } from '../runtime/index.ts';
+import type { EventRecorder, ReconcileResult, Reconciler } from '../runtime/index.ts';
 import { createEventRecorder } from '../runtime/index.ts';
 import { splitKey } from './keys.ts';
 import { generatedName } from './names.ts';
@@ -19,6 +19,7 @@ export interface JobSpec {
   parallelism?: number;
   completions?: number | null;
   backoffLimit?: number;
+  activeDeadlineSeconds?: number;
   suspend?: boolean;
   template: PodTemplateSpec;
 }
@@ -98,7 +99,7 @@ export function createJobReconciler(options: JobReconcilerOptions): Reconciler {
 
   return {
     name: 'job',
-    async reconcile(key) {
+    async reconcile(key): Promise<ReconcileResult | void> {
       const { namespace, name } = splitKey(key);
       const job = await client.get<Job>(JOBS, namespace, name);
       if (!job?.spec || job.metadata.deletionTimestamp) return;
@@ -115,9 +116,17 @@ export function createJobReconciler(options: JobReconcilerOptions): Reconciler {
       const backoffLimit = job.spec.backoffLimit ?? 6;
       let completionTime = job.status?.completionTime;
 
+      let requeueAfterMs: number | undefined;
       if (!isJobFinished(job)) {
         const complete = completions === undefined || completions === null ? succeeded > 0 && active.length === 0 : succeeded >= completions;
-        if (failed > backoffLimit) {
+        const startedMs = Date.parse(job.status?.startTime ?? nowIso);
+        const deadlineLeft = job.spec.activeDeadlineSeconds !== undefined ? startedMs + job.spec.activeDeadlineSeconds * 1000 - clock.now() : undefined;
+        if (!complete && deadlineLeft !== undefined && deadlineLeft <= 0) {
+          await deletePods(active);
+          active = [];
+          conditions.push({ type: 'Failed', status: 'True', reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline', lastProbeTime: nowIso, lastTransitionTime: nowIso });
+          recorder.record(job, 'Warning', 'DeadlineExceeded', 'Job was active longer than specified deadline');
+        } else if (failed > backoffLimit) {
           await deletePods(active);
           active = [];
           conditions.push({ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit', lastProbeTime: nowIso, lastTransitionTime: nowIso });
@@ -140,6 +149,7 @@ export function createJobReconciler(options: JobReconcilerOptions): Reconciler {
             await deletePods(surplus);
             active = active.slice(0, want);
           }
+          if (deadlineLeft !== undefined) requeueAfterMs = deadlineLeft + 1;
         }
       }
 
@@ -154,6 +164,7 @@ export function createJobReconciler(options: JobReconcilerOptions): Reconciler {
         conditions,
       };
       if (JSON.stringify(status) !== JSON.stringify(job.status ?? {})) await client.updateStatus(JOBS, { ...job, status });
+      return requeueAfterMs !== undefined ? { requeueAfterMs } : undefined;
     },
   };
 }

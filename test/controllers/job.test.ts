@@ -1,6 +1,6 @@
 import t from 'tap';
 import type { Pod } from '../../control/api/index.ts';
-import { JOBS } from '../../control/api/index.ts';
+import { JOBS, ManualClock } from '../../control/api/index.ts';
 import type { Job } from '../../control/controllers/index.ts';
 import { JOB_NAME_LABEL, createJobReconciler } from '../../control/controllers/index.ts';
 import { listPods, newCluster, setPodPhase } from './cluster.ts';
@@ -59,4 +59,20 @@ t.test('fails after more than backoffLimit failed pods', async (t) => {
   const job = (await client.get<Job>(JOBS, 'default', 'flaky'))!;
   t.match(job.status, { failed: 2, active: 0, conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded' }] });
   t.equal(active(await listPods(client)).length, 0);
+});
+
+t.test('activeDeadlineSeconds fails a job that runs too long', async (t) => {
+  const { client, close } = await newCluster();
+  t.teardown(close);
+  const clock = new ManualClock(Date.now());
+  await client.create(JOBS, jobManifest('slow', { activeDeadlineSeconds: 10 }));
+  const reconciler = createJobReconciler({ client, clock, recorder: noEvents });
+  const first = await reconciler.reconcile('default/slow');
+  t.ok(first && first.requeueAfterMs! > 9_000 && first.requeueAfterMs! <= 10_001, 'comes back at the deadline');
+  t.equal(active(await listPods(client)).length, 1);
+  clock.advance(10_001);
+  await reconciler.reconcile('default/slow');
+  const job = (await client.get<Job>(JOBS, 'default', 'slow'))!;
+  t.match(job.status, { active: 0, conditions: [{ type: 'Failed', status: 'True', reason: 'DeadlineExceeded' }] });
+  t.equal((await listPods(client)).length, 0, 'its pod was stopped');
 });
