@@ -59,7 +59,9 @@ export function buildDnsChain(options: DnsChainOptions): DnsChain {
 
   const toWire = (query: DnsQuery, reply: DnsReply): Buffer => {
     const wire = reply.wire ? restamp(reply.wire, query) : encodeReply(query, reply);
-    return query.transport === 'udp' && wire.length > udpLimit(query) ? truncatedReply(wire, query) : wire;
+    // Over TCP only the 64 KiB message limit applies; beyond it TC is the last resort there too.
+    const limit = query.transport === 'udp' ? udpLimit(query) : 0xffff;
+    return wire.length > limit ? truncatedReply(wire, query) : wire;
   };
 
   return {

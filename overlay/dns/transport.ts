@@ -74,10 +74,16 @@ function serve(udp: dgram.Socket, tcp: net.Server, host: string, port: number, o
   const idleMs = options.tcpIdleMs ?? 10_000;
   const connections = new Set<net.Socket>();
 
+  let closed = false;
   udp.on('message', (msg, rinfo) => {
     options.handler(msg, 'udp').then(
       (reply) => {
-        if (reply) udp.send(reply, rinfo.port, rinfo.address);
+        if (!reply || closed) return;
+        try {
+          udp.send(reply, rinfo.port, rinfo.address);
+        } catch {
+          // the socket closed while the reply was being built
+        }
       },
       () => {},
     );
@@ -112,7 +118,7 @@ function serve(udp: dgram.Socket, tcp: net.Server, host: string, port: number, o
               socket.destroy();
               return;
             }
-            if (socket.destroyed) return;
+            if (socket.destroyed || reply.length > 0xffff) return;
             const prefix = Buffer.alloc(2);
             prefix.writeUInt16BE(reply.length);
             socket.write(Buffer.concat([prefix, reply]));
@@ -129,6 +135,7 @@ function serve(udp: dgram.Socket, tcp: net.Server, host: string, port: number, o
     port,
     close() {
       closing ??= (async () => {
+        closed = true;
         for (const socket of connections) socket.destroy();
         await Promise.all([
           new Promise<void>((resolve) => udp.close(() => resolve())),

@@ -128,6 +128,12 @@ t.test('truncation: a large headless answer sets TC over UDP and is complete ove
   t.equal(tcp.length, 60, 'all 60 records over TCP');
   const retried = await digShort(s, [`wide.default.svc.${Z}`]);
   t.equal(retried.length, 60, 'dig retries over TCP after TC, on the same port');
+  const huge = Array.from({ length: 4200 }, (_, i) => `127.245.${i >> 8}.${i & 255}`);
+  catalog.upsert(service('huge', { clusterIP: 'None' }));
+  catalog.upsert(endpoints('huge', { ready: huge }));
+  const hugeTcp = await dig(s, ['+tcp', '+ignore', `huge.default.svc.${Z}`]);
+  t.ok(hugeTcp.flags.includes('tc'), 'an answer over 64 KiB is truncated over TCP too (and the server lives)');
+  t.same(await digShort(s, [`backend.default.svc.${Z}`]), ['127.96.0.20']);
   const forwarded = await dig(s, ['+notcp', '+ignore', '+noedns', 'big.test', 'TXT']);
   t.ok(forwarded.flags.includes('tc'), 'a truncated upstream answer stays truncated over UDP');
   const forwardedTcp = await dig(s, ['+tcp', 'big.test', 'TXT']);
