@@ -5,7 +5,7 @@
 
 import type { IncomingMessage } from 'node:http';
 import type { ResourceType } from '../api/index.ts';
-import { groupVersions, preferredVersion, typesIn } from './discovery.ts';
+import { categoriesOf, groupVersions, preferredVersion, typesIn } from './discovery.ts';
 
 export type DiscoveryFlavour = { version: 'v2' | 'v2beta1' } | undefined;
 
@@ -34,7 +34,7 @@ function resourceEntry(t: ResourceType, version: string): Record<string, unknown
     singularResource: t.singular,
     verbs: VERBS,
     ...(t.shortNames.length ? { shortNames: [...t.shortNames] } : {}),
-    ...(t.group.includes('istio') ? { categories: ['istio-io', t.group.startsWith('networking') ? 'networking-istio-io' : 'security-istio-io'] } : {}),
+    ...(categoriesOf(t).length ? { categories: categoriesOf(t) } : {}),
     subresources: t.subresources.map((s) => {
       if (s === 'scale') return { subresource: 'scale', responseKind: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, verbs: ['get', 'patch', 'update'] };
       if (s === 'log') return { subresource: 'log', responseKind: { group: '', version: 'v1', kind: 'Pod' }, verbs: ['get'] };

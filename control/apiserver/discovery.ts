@@ -65,6 +65,17 @@ export function apiGroup(group: string): Record<string, unknown> | undefined {
   return found ? { kind: 'APIGroup', apiVersion: 'v1', ...found } : undefined;
 }
 
+/** `kubectl get all` expands the `all` category; Istio's CRDs declare istio-io and their group's category. */
+const ALL_CATEGORY = new Set(['/pods', '/services', 'apps/deployments', 'apps/replicasets', 'batch/jobs']);
+
+export function categoriesOf(t: ResourceType): string[] {
+  if (ALL_CATEGORY.has(`${t.group}/${t.plural}`)) return ['all'];
+  if (t.group === 'networking.istio.io') return ['istio-io', 'networking-istio-io'];
+  if (t.group === 'security.istio.io') return ['istio-io', 'security-istio-io'];
+  if (t.group === 'policy.meshlet.dev') return ['meshlet'];
+  return [];
+}
+
 function resourceEntries(t: ResourceType): Record<string, unknown>[] {
   const main = {
     name: t.plural,
@@ -73,7 +84,7 @@ function resourceEntries(t: ResourceType): Record<string, unknown>[] {
     kind: t.kind,
     verbs: VERBS_NAMESPACED,
     ...(t.shortNames.length > 0 ? { shortNames: [...t.shortNames] } : {}),
-    ...(t.group === '' || t.group.endsWith('.k8s.io') || t.group === 'apps' || t.group === 'batch' ? {} : { categories: [t.group.includes('istio') ? 'istio-io' : 'meshlet', 'all'].slice(0, 1) }),
+    ...(categoriesOf(t).length ? { categories: categoriesOf(t) } : {}),
   };
   const subs = t.subresources.map((s) => {
     if (s === 'scale') return { name: `${t.plural}/scale`, singularName: '', namespaced: t.namespaced, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] };
