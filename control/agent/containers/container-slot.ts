@@ -7,7 +7,7 @@ import { resolveContainerCommand } from './command-resolution.ts';
 import { ContainerLogBook, containerLogPath } from './log-files.ts';
 import { startContainerProcess } from './process-group.ts';
 import type { ContainerProcess, ProcessExit } from './process-group.ts';
-import { PortReadiness, ProbeWorker } from './probes.ts';
+import { PortReadiness, ProbeWorker, resolvePort } from './probes.ts';
 import type { ProbeKind, ProbeTarget } from './probes.ts';
 import type { ContainerRunSpec, ImageMap, PodRunEvent } from './types.ts';
 import type { Probe } from '../../api/index.ts';
@@ -169,10 +169,23 @@ export class ContainerSlot {
       }
       const readiness = this.spec.readinessProbe;
       if (readiness) {
-        this.worker('Readiness', readiness, target, (ok) => {
+        const worker = this.worker('Readiness', readiness, target, (ok) => {
           this.ready = ok;
           this.ctx.changed();
-        }).start();
+        });
+        // A meshlet choice: the first readiness attempt waits (polling fast) until the
+        // probed port accepts connections, so a slow-binding app is not held back a
+        // whole period by an early "connection refused".
+        const handler = readiness.httpGet ?? readiness.tcpSocket;
+        const port = handler ? resolvePort(handler.port, target) : undefined;
+        if (port === undefined) {
+          worker.start();
+          return;
+        }
+        const since = Date.now();
+        const gate = new PortReadiness(this.ctx.podIp, [port], this.ctx.portReadiness, () => worker.start(Date.now() - since));
+        this.workers.push(gate);
+        gate.start();
         return;
       }
       const declared = (this.spec.ports ?? []).filter((p) => !p.protocol || p.protocol.toUpperCase() === 'TCP').map((p) => p.containerPort);

@@ -41,7 +41,7 @@ export function tcpConnect(host: string, port: number, timeoutMs: number): Promi
   });
 }
 
-function resolvePort(port: number | string, target: ProbeTarget): number | undefined {
+export function resolvePort(port: number | string, target: ProbeTarget): number | undefined {
   if (typeof port === 'number') return port;
   if (/^\d+$/.test(port)) return Number(port);
   return target.namedPorts[port];
@@ -137,8 +137,9 @@ export class ProbeWorker {
     private readonly callbacks: ProbeWorkerCallbacks,
   ) {}
 
-  start(): void {
-    this.schedule((this.probe.initialDelaySeconds ?? 0) * 1000 * this.timeScale);
+  /** Starts probing; `elapsedMs` of the initial delay have already passed. */
+  start(elapsedMs = 0): void {
+    this.schedule(Math.max(0, (this.probe.initialDelaySeconds ?? 0) * 1000 * this.timeScale - elapsedMs));
   }
 
   stop(): void {

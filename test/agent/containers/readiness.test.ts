@@ -64,7 +64,10 @@ t.test('an httpGet readinessProbe decides readiness (2xx/3xx ready, else not) wi
   await waitFor('ready', () => w.latest().ready);
   const unhealthy = w.events().filter((e) => e.reason === 'Unhealthy');
   t.ok(unhealthy.length >= 1, 'failed probes produced Unhealthy events');
-  t.match(unhealthy[unhealthy.length - 1]!.message, /^Readiness probe failed: (HTTP probe failed with statuscode: 503|Get "http:\/\/127\.253\.2\.4:9080\/ready": )/);
+  t.ok(
+    unhealthy.every((e) => e.message === 'Readiness probe failed: HTTP probe failed with statuscode: 503'),
+    'no attempt ran before the port accepted connections',
+  );
 });
 
 t.test('a failing livenessProbe restarts the container with Unhealthy and Killing events', async (t) => {
@@ -156,4 +159,27 @@ t.test('under OnFailure a container killed for liveness is restarted even if it 
   await waitFor('backoff after the liveness kill', () => w.latest().containerStatuses[0]!.state.waiting?.reason === 'CrashLoopBackOff');
   t.equal(w.latest().containerStatuses[0]!.lastState?.terminated?.exitCode, 0);
   t.equal(w.latest().phase, 'Running', 'not Succeeded');
+});
+
+t.test('a readinessProbe waits for its port before the first attempt, so a slow binder is not held back a period', async (t) => {
+  const h = harness();
+  t.teardown(() => h.close());
+  const podIp = '127.253.2.9';
+  const spec = podSpec(
+    [
+      {
+        name: 'slow',
+        ...node(`setTimeout(() => { ${server('res.end("ok")')} }, 300)`, { POD_IP: podIp }, {
+          ports: [{ containerPort: 9080 }],
+          readinessProbe: { httpGet: { path: '/', port: 9080 }, periodSeconds: 10 },
+        }),
+      },
+    ],
+    { podIp },
+  );
+  const started = Date.now();
+  const w = startWatched(h.runtime, spec);
+  await waitFor('ready', () => w.latest().ready, 8000);
+  t.ok(Date.now() - started < 5000, 'ready well before one 10 s period elapsed');
+  t.same(w.events().filter((e) => e.reason === 'Unhealthy'), [], 'no failed attempt while the app was binding');
 });
