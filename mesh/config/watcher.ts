@@ -6,7 +6,7 @@ import type { Clock, Timer } from '../../control/api/index.ts';
 import { systemClock } from '../../control/api/index.ts';
 import { compileProxyConfig } from './compile.ts';
 import type { ProxyIdentity } from './identity.ts';
-import type { ConfigSource } from './inputs.ts';
+import type { ConfigSource, MeshSnapshot } from './inputs.ts';
 import type { RouteTable } from './table.ts';
 
 export interface RouteTableWatcherOptions {
@@ -18,15 +18,40 @@ export interface RouteTableWatcherOptions {
   onError?: (err: unknown) => void;
 }
 
+const fingerprints = new WeakMap<MeshSnapshot, string>();
+
+/**
+ * What the compiled table depends on: every input object's uid and
+ * resourceVersion. Cached per snapshot object, so the sidecars sharing one
+ * snapshot compute it once. A revision bump from an unrelated object (an
+ * Event, a Lease) leaves it unchanged and skips recompiling.
+ */
+export function inputsFingerprint(snapshot: MeshSnapshot): string {
+  let f = fingerprints.get(snapshot);
+  if (f === undefined) {
+    const parts: string[] = [];
+    for (const list of [snapshot.services, snapshot.endpoints, snapshot.pods, snapshot.virtualServices, snapshot.destinationRules, snapshot.gateways, snapshot.serviceEntries, snapshot.ingresses]) {
+      for (const o of list) parts.push(`${o.metadata.uid}:${o.metadata.resourceVersion}`);
+      parts.push('|');
+    }
+    f = parts.join(',');
+    fingerprints.set(snapshot, f);
+  }
+  return f;
+}
+
 export class RouteTableWatcher {
   private table: RouteTable;
+  private fingerprint: string;
   private timer: Timer | undefined;
   private readonly unsubscribe: () => void;
   private readonly listeners = new Set<(table: RouteTable) => void>();
   private closed = false;
 
   constructor(private readonly options: RouteTableWatcherOptions) {
-    this.table = compileProxyConfig(options.source.snapshot(), options.proxy);
+    const snapshot = options.source.snapshot();
+    this.table = compileProxyConfig(snapshot, options.proxy);
+    this.fingerprint = inputsFingerprint(snapshot);
     this.unsubscribe = options.source.onChange(() => this.schedule());
   }
 
@@ -44,8 +69,14 @@ export class RouteTableWatcher {
     if (this.closed) return;
     const snapshot = this.options.source.snapshot();
     if (snapshot.revision === this.table.revision) return;
+    const fingerprint = inputsFingerprint(snapshot);
+    if (fingerprint === this.fingerprint) {
+      this.table = { ...this.table, revision: snapshot.revision };
+      return;
+    }
     try {
       this.table = compileProxyConfig(snapshot, this.options.proxy);
+      this.fingerprint = fingerprint;
     } catch (err) {
       this.options.onError?.(err);
       return;

@@ -1,0 +1,36 @@
+// RouteTableWatcher: recompiles after a change (coalescing bursts), swaps the
+// table in one step, and skips recompiling when only unrelated state moved.
+
+import t from 'tap';
+import { RouteTableWatcher, StaticConfigSource } from '../../mesh/index.ts';
+import { fromYaml, pod, service, waitFor } from './fixtures.ts';
+
+const proxy = { kind: 'sidecar' as const, name: 'client', namespace: 'default', labels: { app: 'client' } };
+
+t.test('a change is compiled within 100 ms; a burst compiles once; unrelated revisions reuse the table', async (t) => {
+  const source = new StaticConfigSource({ services: [service('a', { app: 'a' }, [{ port: 80 }])], pods: [pod('a-1', '127.250.9.1', { app: 'a' })] });
+  const watcher = new RouteTableWatcher({ source, proxy });
+  t.teardown(() => watcher.close());
+  const compiled: number[] = [];
+  watcher.onUpdate((tb) => compiled.push(tb.revision));
+  const first = watcher.current();
+  t.ok(first.virtualHosts.has('a.default.svc.cluster.local:80'));
+
+  const started = Date.now();
+  source.apply(service('b', { app: 'b' }, [{ port: 80 }]));
+  source.apply(service('c', { app: 'c' }, [{ port: 80 }]));
+  source.apply(...fromYaml('apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: { name: a }\nspec: { hosts: [a], http: [{ route: [{ destination: { host: b } }] }] }'));
+  await waitFor(() => watcher.current().revision === source.snapshot().revision, 1000);
+  t.ok(Date.now() - started < 100, `compiled in ${Date.now() - started} ms`);
+  t.same(compiled, [source.snapshot().revision], 'three changes in a burst → one compile');
+  const table = watcher.current();
+  t.ok(table.virtualHosts.has('c.default.svc.cluster.local:80'));
+  t.equal(table.virtualHosts.get('a.default.svc.cluster.local:80')!.routes[0]!.destinations[0]!.host, 'b.default.svc.cluster.local');
+  t.not(table, first, 'a new table object, the old one untouched');
+  t.notOk(first.virtualHosts.has('c.default.svc.cluster.local:80'));
+
+  source.update({});
+  await waitFor(() => watcher.current().revision === source.snapshot().revision, 1000);
+  t.equal(watcher.current().virtualHosts, table.virtualHosts, 'revision moved, inputs did not: table reused');
+  t.equal(compiled.length, 1);
+});
