@@ -1,6 +1,6 @@
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { reapOrphans } from '../../../control/agent/containers/index.ts';
@@ -90,6 +90,7 @@ function startOwner(runDir: string): Promise<{ owner: ReturnType<typeof spawn>; 
 
 t.test('when the owning process is SIGKILLed the watchdog kills every container group', async (t) => {
   const runDir = tempRunDir();
+  t.teardown(() => rmSync(runDir, { recursive: true, force: true }));
   const { owner, pgid, grandchild } = await startOwner(runDir);
   t.ok(groupAlive(pgid) && isAlive(grandchild));
   owner.kill('SIGKILL');
@@ -101,6 +102,7 @@ t.test('when the owning process is SIGKILLed the watchdog kills every container 
 
 t.test('reapOrphans SIGKILLs recorded groups that outlived their owner', { skip: process.platform !== 'linux' && 'needs /proc' }, async (t) => {
   const runDir = tempRunDir();
+  t.teardown(() => rmSync(runDir, { recursive: true, force: true }));
   const { owner, pgid, grandchild } = await startOwner(runDir);
   // Disarm the watchdog to stand in for a case it cannot cover, then kill the owner hard.
   const watchdogs = groupMembers(pgid).filter((m) => m.comm === 'sh');
@@ -114,4 +116,31 @@ t.test('reapOrphans SIGKILLs recorded groups that outlived their owner', { skip:
   await waitFor('group gone', () => !groupAlive(pgid) && !isAlive(grandchild), 5000);
   t.same(readdirSync(join(runDir, 'pids')), []);
   t.equal(await reapOrphans(runDir), 0, 'a second reap finds nothing');
+});
+
+t.test('reapOrphans leaves a process alone when its recorded start time shows the pid was reused', { skip: process.platform !== 'linux' && 'needs /proc' }, async (t) => {
+  const runDir = tempRunDir();
+  t.teardown(() => rmSync(runDir, { recursive: true, force: true }));
+  const stranger = spawn('/bin/sh', ['-c', 'exec sleep 100'], { detached: true, stdio: 'ignore' });
+  t.teardown(() => {
+    try {
+      process.kill(-stranger.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  });
+  const pgid = stranger.pid!;
+  await waitFor('stranger running', () => groupAlive(pgid));
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  mkdirSync(join(runDir, 'pids'), { recursive: true });
+  const record = (startTicks: string): void =>
+    writeFileSync(join(runDir, 'pids', String(pgid)), JSON.stringify({ pgid, startTicks, namespace: 'default', pod: 'p', container: 'c', file: 'sleep' }));
+  record('1');
+  t.equal(await reapOrphans(runDir), 0, 'a reused pid is not killed');
+  t.ok(groupAlive(pgid));
+  t.same(readdirSync(join(runDir, 'pids')), [], 'the stale record is dropped');
+  const stat = readFileSync(`/proc/${pgid}/stat`, 'utf8');
+  record(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]!);
+  t.equal(await reapOrphans(runDir), 1, 'the matching group is killed');
+  await waitFor('gone', () => !groupAlive(pgid), 5000);
 });
