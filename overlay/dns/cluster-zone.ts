@@ -12,6 +12,7 @@
 
 import type { EndpointAddress, Endpoints } from '../../control/api/index.ts';
 import type { ClusterCatalog } from '../catalog.ts';
+import { parseIpv4 } from '../ipam/cidr.ts';
 import type { DnsRecord } from './message.ts';
 import { RR_TYPE } from './message.ts';
 
@@ -105,11 +106,11 @@ export function buildClusterZone(catalog: ClusterCatalog, options: ClusterZoneOp
       addHeadless(add, base, spec.publishNotReadyAddresses === true, endpointsByKey.get(`${ns}/${svc.metadata.name}`), ttl);
       continue;
     }
-    if (!spec.clusterIP) continue;
+    if (!spec.clusterIP || parseIpv4(spec.clusterIP) === undefined) continue;
     add({ name: base, type: RR_TYPE.A, ttl, address: spec.clusterIP });
     add({ name: reverseName(spec.clusterIP), type: RR_TYPE.PTR, ttl, target: base });
     for (const port of spec.ports ?? []) {
-      if (!port.name) continue;
+      if (!port.name || !validPort(port.port)) continue;
       const proto = (port.protocol ?? 'TCP').toLowerCase();
       add({ name: `_${port.name}._${proto}.${base}`, type: RR_TYPE.SRV, ttl, priority: 0, weight: 100, port: port.port, target: base });
     }
@@ -117,7 +118,7 @@ export function buildClusterZone(catalog: ClusterCatalog, options: ClusterZoneOp
 
   for (const pod of catalog.pods()) {
     const ip = pod.status?.podIP;
-    if (!ip || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') continue;
+    if (!ip || parseIpv4(ip) === undefined || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') continue;
     add({ name: `${dashedIp(ip)}.${pod.metadata.namespace ?? 'default'}.pod.${zone}`, type: RR_TYPE.A, ttl, address: ip });
   }
   return { zone, revision, records, names, soa };
@@ -127,17 +128,23 @@ function addHeadless(add: (record: DnsRecord) => void, base: string, publishNotR
   for (const subset of endpoints?.subsets ?? []) {
     const addresses: EndpointAddress[] = [...(subset.addresses ?? []), ...(publishNotReady ? subset.notReadyAddresses ?? [] : [])];
     for (const address of addresses) {
+      // IPv6 endpoints (and junk) have no place in an IPv4 overlay's A records.
+      if (parseIpv4(address.ip) === undefined) continue;
       const host = `${address.hostname ?? dashedIp(address.ip)}.${base}`;
       add({ name: base, type: RR_TYPE.A, ttl, address: address.ip });
       add({ name: host, type: RR_TYPE.A, ttl, address: address.ip });
       add({ name: reverseName(address.ip), type: RR_TYPE.PTR, ttl, target: host });
       for (const port of subset.ports ?? []) {
-        if (!port.name) continue;
+        if (!port.name || !validPort(port.port)) continue;
         const proto = (port.protocol ?? 'TCP').toLowerCase();
         add({ name: `_${port.name}._${proto}.${base}`, type: RR_TYPE.SRV, ttl, priority: 0, weight: 100, port: port.port, target: host });
       }
     }
   }
+}
+
+function validPort(port: unknown): port is number {
+  return Number.isInteger(port) && (port as number) > 0 && (port as number) < 65536;
 }
 
 export function isInZone(name: string, zone: string): boolean {
