@@ -60,8 +60,16 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Ru
 
   const bind = async (pod: Pod, nodeName: string, key: string) => {
     try {
+      // Condition first: until the pod is bound nobody else writes its status, so a plain
+      // status replace is safe (and cheaper than a patch); after binding, the node agent owns it.
+      const scheduled: PodCondition = { type: 'PodScheduled', status: 'True', lastTransitionTime: new Date(clock.now()).toISOString() };
+      const { resourceVersion: _rv, ...metadata } = pod.metadata;
+      await client.updateStatus(PODS, {
+        ...pod,
+        metadata,
+        status: { ...(pod.status ?? {}), conditions: [...(pod.status?.conditions ?? []).filter((c) => c.type !== 'PodScheduled'), scheduled] },
+      });
       await client.patch(PODS, pod.metadata.namespace, pod.metadata.name, 'merge', { spec: { nodeName } });
-      await setScheduledCondition(pod, { type: 'PodScheduled', status: 'True', lastTransitionTime: new Date(clock.now()).toISOString() });
       recorder.record(pod, 'Normal', 'Scheduled', `Successfully assigned ${key} to ${nodeName}`);
     } catch (err) {
       cache.forget(pod.metadata.uid);
