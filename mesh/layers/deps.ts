@@ -40,3 +40,10 @@ export interface LayerDeps {
 
 /** Header that carries the workload port from a client sidecar to the inbound listener. */
 export const ORIGINAL_PORT_HEADER = 'x-meshlet-original-port';
+
+/**
+ * Peer metadata a client proxy sends to a meshed endpoint (Istio's metadata
+ * exchange): the source workload, used by the inbound side when the
+ * connecting address is not a known pod (e.g. the ingress gateway).
+ */
+export const PEER_HEADER = 'x-meshlet-peer';

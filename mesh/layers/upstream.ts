@@ -5,7 +5,20 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { Handler } from './context.ts';
 import type { LayerDeps } from './deps.ts';
-import { ORIGINAL_PORT_HEADER } from './deps.ts';
+import { ORIGINAL_PORT_HEADER, PEER_HEADER } from './deps.ts';
+import type { WorkloadInfo } from '../config/identity.ts';
+
+const peerCache = new WeakMap<WorkloadInfo, string>();
+
+function peerHeader(self: WorkloadInfo): string {
+  let v = peerCache.get(self);
+  if (v === undefined) {
+    const { workload, namespace, app, version, principal } = self;
+    v = Buffer.from(JSON.stringify({ workload, namespace, app, version, principal })).toString('base64');
+    peerCache.set(self, v);
+  }
+  return v;
+}
 import { MeshError } from './errors.ts';
 
 /** Hop-by-hop headers are not forwarded (RFC 9110 §7.6.1), nor proxy-only ones. */
@@ -28,6 +41,7 @@ export function upstreamHandler(deps: LayerDeps): Handler {
         host = e.address;
         port = deps.inboundPort;
         headers[ORIGINAL_PORT_HEADER] = String(e.port);
+        headers[PEER_HEADER] = peerHeader(req.table.self);
       } else {
         host = e.address;
         port = e.port;

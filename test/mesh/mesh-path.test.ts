@@ -174,6 +174,8 @@ t.test('Istio metrics from both reporters, per edge', async (t) => {
   t.ok(v1 && v1.requests >= 10, 'frontend → reviews v1 edge counted by the destination');
   t.equal(v1?.source.workload, 'frontend', 'source workload from the pod');
   t.equal(metrics.count({ reporter: 'source', source_workload: 'istio-ingressgateway', destination_service_name: 'frontend', response_code: '200' }) >= 11, true, 'gateway reports as source');
+  t.ok(metrics.count({ reporter: 'destination', source_workload: 'istio-ingressgateway', source_workload_namespace: 'istio-system', destination_workload: 'frontend' }) >= 11, 'the frontend sidecar knows the gateway as its source (peer metadata)');
+  t.notOk(apps[0]!.requests.some((r) => r.headers['x-meshlet-peer'] || r.headers['x-meshlet-original-port']), 'mesh-internal headers never reach the app');
   const text = metrics.render();
   t.match(text, /# TYPE istio_requests_total counter/);
   t.match(text, /istio_requests_total\{reporter="destination",source_workload="frontend",source_workload_namespace="default",source_principal="spiffe:\/\/cluster.local\/ns\/default\/sa\/frontend"/);
