@@ -6,7 +6,7 @@
 // assigned pod changes, then they are tried again.
 
 import type { Client, Clock, Node, Pod, PodCondition } from '../api/index.ts';
-import { NODES, PODS, isApiError, objectKeyOf, systemClock } from '../api/index.ts';
+import { ApiError, NODES, PODS, isApiError, objectKeyOf, systemClock } from '../api/index.ts';
 import { Controller, Informer, createEventRecorder } from '../runtime/index.ts';
 import type { EventRecorder, Reconciler } from '../runtime/index.ts';
 import type { Profile } from './framework.ts';
@@ -64,12 +64,14 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Ru
       // status replace is safe (and cheaper than a patch); after binding, the node agent owns it.
       const scheduled: PodCondition = { type: 'PodScheduled', status: 'True', lastTransitionTime: new Date(clock.now()).toISOString() };
       const { resourceVersion: _rv, ...metadata } = pod.metadata;
-      await client.updateStatus(PODS, {
+      const marked = await client.updateStatus<Pod>(PODS, {
         ...pod,
         metadata,
         status: { ...(pod.status ?? {}), conditions: [...(pod.status?.conditions ?? []).filter((c) => c.type !== 'PodScheduled'), scheduled] },
       });
-      await client.patch(PODS, pod.metadata.namespace, pod.metadata.name, 'merge', { spec: { nodeName } });
+      // Compare-and-swap on what we just wrote: if anyone bound or changed the pod meanwhile, this fails and the pod is re-evaluated.
+      if (marked.spec?.nodeName || marked.metadata.deletionTimestamp) throw new ApiError('Conflict', `control/scheduler: pod ${key} changed while being bound`);
+      await client.update(PODS, { ...marked, spec: { ...marked.spec!, nodeName } });
       recorder.record(pod, 'Normal', 'Scheduled', `Successfully assigned ${key} to ${nodeName}`);
     } catch (err) {
       cache.forget(pod.metadata.uid);
