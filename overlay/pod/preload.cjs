@@ -81,7 +81,8 @@ function clusterResolve(hostname, callback) {
 }
 
 function wantsIpv6Only(options) {
-  return options === 6 || (options && typeof options === 'object' && options.family === 6);
+  const family = options && typeof options === 'object' ? options.family : options;
+  return family === 6 || family === 'IPv6';
 }
 
 function lookup(hostname, options, callback) {
