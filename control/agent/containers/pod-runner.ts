@@ -272,7 +272,7 @@ export class PodRunner implements RunningPod {
     }
   }
 
-  stop(options: { gracePeriodSeconds?: number } = {}): Promise<void> {
+  stop(options: { gracePeriodSeconds?: number; removeLogs?: boolean } = {}): Promise<void> {
     if (this.stopping) return this.stopping;
     this.stage = 'stopping';
     this.backoffTimer?.cancel();

@@ -2,6 +2,7 @@
 // their logs (the API server's PodLogSource shape) and stops everything on close.
 
 import { readdirSync, statSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { systemClock } from '../../api/index.ts';
 import { ContainerRuntimeError, PodLogError } from './errors.ts';
@@ -61,9 +62,13 @@ export function createPodRuntime(options: PodRuntimeOptions): PodRuntime {
     const handle: RunningPod = {
       uid: runner.uid,
       status: () => runner.status(),
-      stop: async (stopOptions) => {
+      stop: async (stopOptions = {}) => {
         await runner.stop(stopOptions);
         live.delete(runner);
+        if (!stopOptions.removeLogs) return;
+        const key = `${spec.namespace}/${spec.name}`;
+        if (byName.get(key)?.runner === runner) byName.delete(key);
+        await rm(runner.logDir, { recursive: true, force: true });
       },
     };
     byName.set(`${spec.namespace}/${spec.name}`, { runner, handle });

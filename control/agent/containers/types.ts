@@ -61,8 +61,12 @@ export interface PodRunStatus {
 export interface RunningPod {
   readonly uid: string;
   status(): PodRunStatus;
-  /** SIGTERM every container's process group, SIGKILL after the grace period; resolves when all exited. */
-  stop(options?: { gracePeriodSeconds?: number }): Promise<void>;
+  /**
+   * SIGTERM every container's process group, SIGKILL after the grace period;
+   * resolves when all exited. `removeLogs` (for a deleted pod, as kubelet's
+   * garbage collection does) also deletes the pod's log directory and forgets it.
+   */
+  stop(options?: { gracePeriodSeconds?: number; removeLogs?: boolean }): Promise<void>;
 }
 
 export interface PodLogOptions {

@@ -124,3 +124,21 @@ t.test('a log file past logMaxBytes is rotated; readers and followers carry on',
   await following;
   await w.pod.stop();
 });
+
+t.test('stop with removeLogs deletes the pod log directory and forgets the pod', async (t) => {
+  const h = harness();
+  t.teardown(() => h.close());
+  const spec = podSpec([{ name: 'app', ...sh('echo bye; exec sleep 100') }]);
+  const w = startWatched(h.runtime, spec);
+  await waitFor('logged', async () => (await collect(h.runtime.logs(spec.namespace, spec.name, {}))) === 'bye\n');
+  const dir = join(h.runDir, 'logs', `${spec.namespace}_${spec.name}_${spec.uid}`);
+  t.ok(existsSync(dir));
+  await w.pod.stop({ removeLogs: true });
+  t.notOk(existsSync(dir));
+  t.equal(h.runtime.get(spec.namespace, spec.name), undefined);
+  await t.rejects(collect(h.runtime.logs(spec.namespace, spec.name, {})), {
+    message: `agent/containers: no logs for pod ${spec.namespace}/${spec.name} on this node`,
+    logCode: 'MESHLET_LOGS_POD_NOT_FOUND',
+    reason: 'NotFound',
+  });
+});
