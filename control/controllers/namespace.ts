@@ -7,7 +7,7 @@
 // namespace deleted without the finalizer is emptied all the same.
 
 import type { Client, KubeObject, ObjectInput, ResourceType } from '../api/index.ts';
-import { EVENTS, NAMESPACES, RESOURCE_TYPES, isApiError } from '../api/index.ts';
+import { DEPLOYMENTS, EVENTS, JOBS, NAMESPACES, REPLICA_SETS, RESOURCE_TYPES, isApiError } from '../api/index.ts';
 import type { ReconcileResult, Reconciler } from '../runtime/index.ts';
 
 export const NAMESPACE_FINALIZER = 'kubernetes';
@@ -24,8 +24,11 @@ export interface NamespaceReconcilerOptions {
 
 export function createNamespaceReconciler(options: NamespaceReconcilerOptions): Reconciler {
   const { client } = options;
-  // Events go last: deleting the other objects may still record some.
-  const types = [...(options.types ?? RESOURCE_TYPES).filter((t) => t.namespaced && t !== EVENTS), EVENTS];
+  // Workload controllers go first so they do not recreate pods meanwhile; Events go last:
+  // deleting the other objects may still record some.
+  const all = (options.types ?? RESOURCE_TYPES).filter((t) => t.namespaced && t !== EVENTS);
+  const workloads = all.filter((t) => t === DEPLOYMENTS || t === REPLICA_SETS || t === JOBS);
+  const types = [...workloads, ...all.filter((t) => !workloads.includes(t)), EVENTS];
 
   /** Deletes what is left in the namespace; returns how many objects still exist. */
   async function deleteContents(namespace: string): Promise<number> {
