@@ -40,7 +40,7 @@ import {
 } from '../../overlay/ipam/index.ts';
 import { startDnsServer, startServiceProxy, podNetworkEnv } from '../../overlay/index.ts';
 import { startSidecar, startIngressGateway, MeshMetrics } from '../../mesh/index.ts';
-import { createRateLimitService, InProcessCounter } from '../../mesh/ratelimit/index.ts';
+import { createRateLimitService, InProcessCounter, RateLimitMetrics } from '../../mesh/ratelimit/index.ts';
 import { ClusterState } from './cluster-state.ts';
 import { claimAddressSlot } from './address-slot.ts';
 import type { AddressSlot } from './address-slot.ts';
@@ -85,6 +85,7 @@ export interface RunningCluster {
   readonly token: string;
   readonly kubeconfigPath: string;
   readonly ingressUrl: string;
+  /** The dashboard; its /metrics serves Istio's standard metrics and rate-limit counters. */
   readonly dashboardUrl: string;
   readonly dns: { host: string; port: number };
   readonly nodes: { name: string; podCidr: string; address: string }[];
@@ -210,8 +211,9 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     };
     // One counter for every limiter in the process: without Redis, sidecars still share one global budget.
     const sharedCounter = options.rateLimitRedis ? undefined : new InProcessCounter(clock);
+    const rateLimitMetrics = new RateLimitMetrics();
     const newRateLimiter = () =>
-      createRateLimitService({ source: policySource, clock, redisUrl: options.rateLimitRedis, counter: sharedCounter });
+      createRateLimitService({ source: policySource, clock, redisUrl: options.rateLimitRedis, counter: sharedCounter, metrics: rateLimitMetrics });
     const limiters: ReturnType<typeof newRateLimiter>[] = [];
 
     const gatewayLimiter = newRateLimiter();
@@ -288,6 +290,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
       port: options.uiPort ?? 0,
       clock,
       source: createDashboardSource({ state, spans, metrics }),
+      metrics: () => metrics.render() + rateLimitMetrics.render(),
     });
     closers.push(() => dashboard.close());
 

@@ -11,6 +11,8 @@ export interface RouteContext {
   rates: EdgeRateTracker;
   events: EventStream;
   assets: Map<string, Asset>;
+  /** Prometheus text exposition served at /metrics, when the cluster provides one. */
+  metrics?: () => string;
 }
 
 const TRACE_ID = /^[0-9a-fA-F]{1,32}$/;
@@ -40,6 +42,13 @@ export async function handleRequest(ctx: RouteContext, req: IncomingMessage, res
       return ctx.events.attach(res);
     case '/healthz':
       return sendJson(res, 200, { status: 'ok' });
+    case '/metrics': {
+      if (!ctx.metrics) break;
+      const body = Buffer.from(ctx.metrics());
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': body.length });
+      res.end(req.method === 'HEAD' ? undefined : body);
+      return;
+    }
   }
   const trace = /^\/api\/traces\/([^/]+)$/.exec(path);
   if (trace) {

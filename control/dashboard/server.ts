@@ -24,6 +24,8 @@ export interface DashboardOptions {
   refreshMs?: number;
   /** Where source failures are reported. Default: console.error. */
   onError?(err: unknown): void;
+  /** Prometheus text served at /metrics (Istio standard metrics, rate-limit counters). */
+  metrics?: () => string;
 }
 
 export interface Dashboard {
@@ -57,7 +59,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const unsubscribe = source.onChange(() => events.changed());
 
   const server = http.createServer((req, res) => {
-    handleRequest({ source, rates, events, assets }, req, res).catch((err: unknown) => {
+    handleRequest({ source, rates, events, assets, metrics: options.metrics }, req, res).catch((err: unknown) => {
       onError(new DashboardError('MESHLET_DASHBOARD_SOURCE', `${req.url}: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
       if (!res.headersSent) sendJson(res, 500, { error: 'dashboard source failed' });
       else res.end();

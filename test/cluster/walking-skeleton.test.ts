@@ -90,6 +90,17 @@ spec:
     args: ["console.log('greeting=' + process.env.GREETING + ' ip=' + process.env.POD_IP); setInterval(() => {}, 1000)"]
     env: [{ name: GREETING, value: hi }]
 ---
+apiVersion: policy.meshlet.dev/v1alpha1
+kind: RateLimitPolicy
+metadata: { name: hello-limit }
+spec:
+  target: { service: hello }
+  mode: global
+  rules:
+  - name: tagged
+    match: [{ headers: { x-limit-me: { exact: "yes" } } }]
+    limit: { requests: 3, unit: day }
+---
 apiVersion: v1
 kind: Pod
 metadata: { name: unmapped }
@@ -207,5 +218,26 @@ t.test('YAML to a traced, split request', async (t) => {
     const spans = cluster.spans.trace(trace.traceId);
     t.ok(spans.length >= 2, `trace ${trace.traceId} has ${spans.length} spans`);
     t.equal(new Set(spans.map((s) => s.traceId)).size, 1, 'one trace id');
+
+    const metrics = await get(`${cluster.dashboardUrl.replace(/\/$/, '')}/metrics`);
+    t.equal(metrics.status, 200);
+    const served = [...metrics.body.matchAll(/^istio_requests_total\{([^}]*)\} (\d+)$/gm)]
+      .filter((m) => m[1]!.includes('reporter="destination"') && m[1]!.includes('destination_app="hello"') && m[1]!.includes('response_code="200"'))
+      .reduce((sum, m) => sum + Number(m[2]), 0);
+    t.ok(served >= total, `istio_requests_total counts the ${total} requests at the destination (${served})`);
+  });
+
+  t.test('a global RateLimitPolicy admits its budget through the gateway, then 429s', async (t) => {
+    const statuses: number[] = [];
+    let limited: { status: number; headers: Record<string, unknown> } | undefined;
+    for (let i = 0; i < 6; i++) {
+      const res = await get(`${cluster.ingressUrl}/hello`, { 'x-limit-me': 'yes' });
+      statuses.push(res.status);
+      if (res.status === 429) limited = res;
+    }
+    t.same(statuses, [200, 200, 200, 429, 429, 429]);
+    t.equal(limited?.headers['x-envoy-ratelimited'], 'true');
+    t.equal(limited?.headers['x-ratelimit-limit'] !== undefined, true, 'X-RateLimit-Limit on the 429');
+    t.equal((await get(`${cluster.ingressUrl}/hello`)).status, 200, 'untagged requests are not limited');
   });
 });
