@@ -4,6 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import type { PatchType } from '../api/index.ts';
 import { ApiError } from '../api/index.ts';
 import { parseYamlDocument } from '../registry/patch/index.ts';
+import { decodeProtobufObject } from './protobuf/index.ts';
 
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
@@ -24,11 +25,13 @@ function mediaType(req: IncomingMessage): string {
 
 export function decodeObjectBody(req: IncomingMessage, raw: Buffer): unknown {
   const type = mediaType(req);
+  if (raw.length === 0) throw new ApiError('BadRequest', 'apiserver: request body is empty');
+  if (type === 'application/vnd.kubernetes.protobuf') return decodeProtobufObject(raw);
   const text = raw.toString('utf8');
   if (text.trim() === '') throw new ApiError('BadRequest', 'apiserver: request body is empty');
   if (type === 'application/yaml' || type === 'application/x-yaml' || type === 'text/yaml') return parseYamlDocument(text, 'apiserver: request body');
   if (type !== 'application/json' && type !== '*/*') {
-    throw new ApiError('UnsupportedMediaType', `apiserver: the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (got ${type})`);
+    throw new ApiError('UnsupportedMediaType', `apiserver: the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf (got ${type})`);
   }
   try {
     return JSON.parse(text) as unknown;
