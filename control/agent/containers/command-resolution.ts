@@ -3,7 +3,8 @@
 //
 //   command given      → command[0] (PATH lookup, or relative to the working dir) with command[1..] + args
 //                        ($(VAR) references in command and args expanded from the container env)
-//   image mapped       → the mapped program (.mjs/.js/.cjs under this Node.js) with args ?? the image's args
+//   image mapped       → the mapped program (.mjs/.js/.cjs under this Node.js, .ts/.mts/.cts with
+//                        tsx's loader) with args ?? the image's args
 //   neither            → waiting ImageNotMapped (no retry: nothing changes until the map does)
 
 import { accessSync, constants, statSync } from 'node:fs';
@@ -29,6 +30,16 @@ export interface UnresolvedCommand {
 }
 
 const NODE_EXTENSIONS = new Set(['.mjs', '.js', '.cjs']);
+const TYPESCRIPT_EXTENSIONS = new Set(['.ts', '.mts', '.cts']);
+
+/** tsx's loader, resolved from meshlet's own dependencies (the program's directory need not have it). */
+function tsxLoader(): string | undefined {
+  try {
+    return import.meta.resolve('tsx');
+  } catch {
+    return undefined;
+  }
+}
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 function isExecutableFile(path: string): boolean {
@@ -149,13 +160,16 @@ export function resolveContainerCommand(spec: ContainerRunSpec, imageMap: ImageM
   }
 
   const args = specArgs ?? mapped.args ?? [];
-  if (NODE_EXTENSIONS.has(extname(mapped.program))) {
+  const extension = extname(mapped.program);
+  if (NODE_EXTENSIONS.has(extension) || TYPESCRIPT_EXTENSIONS.has(extension)) {
     try {
       if (!statSync(mapped.program).isFile()) throw new Error('not a file');
     } catch {
       return runError(notFoundMessage(mapped.program));
     }
-    return { ok: true, file: process.execPath, args: [mapped.program, ...args], env, cwd, image: mapped };
+    const loader = TYPESCRIPT_EXTENSIONS.has(extension) ? tsxLoader() : undefined;
+    const nodeArgs = loader ? ['--import', loader] : [];
+    return { ok: true, file: process.execPath, args: [...nodeArgs, mapped.program, ...args], env, cwd, image: mapped };
   }
   if (!isExecutableFile(mapped.program)) return runError(notFoundMessage(mapped.program));
   return { ok: true, file: mapped.program, args, env, cwd, image: mapped };

@@ -1,5 +1,7 @@
 import t from 'tap';
+import { writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { join } from 'node:path';
 import { ManualClock } from '../../../control/api/index.ts';
 import { builtinImageMapFile, createPodRuntime, loadImageMap } from '../../../control/agent/containers/index.ts';
 import { collect, harness, node, podSpec, startWatched, waitFor } from './helpers.ts';
@@ -90,4 +92,18 @@ t.test('logs of a pod from an earlier runtime are read from disk', async (t) => 
   t.teardown(() => later.close());
   t.equal(await collect(later.logs(spec.namespace, spec.name, {})), 'kept on disk\n');
   t.equal(await collect(later.stream(spec.namespace, spec.name, { container: 'app', tailLines: 1 })), 'kept on disk\n');
+});
+
+t.test('a mapped TypeScript program runs through the tsx loader', async (t) => {
+  const h = harness();
+  t.teardown(() => h.close());
+  const program = join(h.runDir, 'hello.ts');
+  writeFileSync(program, `const greeting: string = process.argv[2] ?? 'none';\nconsole.log(\`typed \${greeting}\`);\n`);
+  const { imageMapFromEntries } = await import('../../../control/agent/containers/index.ts');
+  const local = harness({ imageMap: imageMapFromEntries({ 'example/typed': { program, args: ['hi'] } }) });
+  t.teardown(() => local.close());
+  const spec = podSpec([{ name: 'ts', image: 'example/typed:latest', env: {} }], { restartPolicy: 'Never' });
+  const w = startWatched(local.runtime, spec);
+  await waitFor('Succeeded', () => w.latest().phase === 'Succeeded', 15_000);
+  t.equal(await collect(local.runtime.logs(spec.namespace, spec.name, {})), 'typed hi\n');
 });
