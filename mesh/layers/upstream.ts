@@ -21,8 +21,8 @@ function peerHeader(self: WorkloadInfo): string {
 }
 import { MeshError } from './errors.ts';
 
-/** Hop-by-hop headers are not forwarded (RFC 9110 §7.6.1), nor proxy-only ones. */
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'te', 'trailer', 'upgrade', 'transfer-encoding'];
+/** Hop-by-hop headers are not forwarded (RFC 9110 §7.6.1), nor proxy-only ones; `expect` was answered when the body was read. */
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'te', 'trailer', 'upgrade', 'transfer-encoding', 'expect'];
 
 export function upstreamHandler(deps: LayerDeps): Handler {
   return async (req) => {
