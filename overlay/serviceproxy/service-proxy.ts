@@ -16,6 +16,8 @@ import type { ClusterCatalog } from '../catalog.ts';
 import { parseIpv4 } from '../ipam/cidr.ts';
 import { BackendPicker, affinityTimeout, readyBackends } from './backends.ts';
 
+const RETRY_BIND_MS = 30_000;
+
 export interface ServiceProxyOptions {
   catalog: ClusterCatalog;
   /** Where NodePorts listen; default 127.0.0.1. */
@@ -23,7 +25,10 @@ export interface ServiceProxyOptions {
   clock?: Clock;
   /** Connection attempts per client connection before giving up; default 3. */
   maxConnectAttempts?: number;
-  /** Reports a listener that could not be bound (e.g. EADDRINUSE) or other trouble. */
+  /**
+   * Reports a listener that could not be bound (e.g. EADDRINUSE); the
+   * address is retried on catalog changes at most every 30 s.
+   */
   onError?: (err: Error, listener: string) => void;
 }
 
@@ -56,6 +61,8 @@ export async function startServiceProxy(options: ServiceProxyOptions): Promise<S
   const maxAttempts = options.maxConnectAttempts ?? 3;
   const onError = options.onError ?? (() => {});
   const listeners = new Map<string, Listener>();
+  /** Addresses that could not be bound, and when: retried after RETRY_BIND_MS, not on every catalog change. */
+  const failedAt = new Map<string, number>();
   let closed = false;
 
   let indexRevision = -1;
@@ -127,6 +134,7 @@ export async function startServiceProxy(options: ServiceProxyOptions): Promise<S
     listener.server.on('error', (err) => {
       onError(new Error(`overlay/serviceproxy: cannot listen on ${address} for service ${ref.namespace}/${ref.name}: ${err.message}`, { cause: err }), address);
       if (listeners.get(address) === listener) listeners.delete(address);
+      failedAt.set(address, clock.now());
     });
     listener.server.listen({ host, port, exclusive: true }, () => {
       listener.ready = true;
@@ -161,7 +169,13 @@ export async function startServiceProxy(options: ServiceProxyOptions): Promise<S
       if (!want) void shut(listener);
       else listener.ref = want.ref;
     }
-    for (const [address, want] of desired) if (!listeners.has(address)) open(address, want.host, want.port, want.ref);
+    for (const address of failedAt.keys()) if (!desired.has(address)) failedAt.delete(address);
+    for (const [address, want] of desired) {
+      if (listeners.has(address)) continue;
+      const failed = failedAt.get(address);
+      if (failed !== undefined && clock.now() - failed < RETRY_BIND_MS) continue;
+      open(address, want.host, want.port, want.ref);
+    }
   };
 
   let scheduled = false;

@@ -150,4 +150,7 @@ t.test('a dead endpoint is skipped for the next ready one; listen errors are rep
   t.teardown(() => proxy.close());
   for (let i = 0; i < 4; i++) t.equal(await ask(vip, vipPort), '127.201.9.12', `connection ${i} reaches the live endpoint`);
   t.match(errors.join('\n'), /overlay\/serviceproxy: cannot listen on 127\.202\.9\.3:\d+ for service default\/taken: .*EADDRINUSE/);
+  for (let i = 0; i < 5; i++) catalog.upsert(service(`noise-${i}`, { clusterIP: 'None' }));
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  t.equal(errors.length, 1, 'catalog churn does not retry (and re-report) the failed bind at once');
 });
