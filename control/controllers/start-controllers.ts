@@ -5,7 +5,7 @@
 import type { Client, Clock, Deployment, KubeObject, Pod, ReplicaSet, ResourceType, Service } from '../api/index.ts';
 import {
   DEPLOYMENTS, ENDPOINTS, ENDPOINT_SLICES, JOBS, NAMESPACES, NODES, PODS, REPLICA_SETS, SERVICES, SERVICE_ACCOUNTS,
-  matchesLabels, matchesSelector, objectKeyOf,
+  isApiError, matchesLabels, matchesSelector, objectKeyOf,
 } from '../api/index.ts';
 import { Controller } from '../runtime/index.ts';
 import type { Reconciler } from '../runtime/index.ts';
@@ -29,7 +29,10 @@ import { informerPodLister } from './pod-lister.ts';
 export interface StartControllersOptions {
   client: Client;
   clock?: Clock;
-  /** Called for every failed reconcile (it is retried with backoff unless terminal). */
+  /**
+   * Called for a failed reconcile (it is retried with backoff unless terminal). Routine races —
+   * Conflict, NotFound, AlreadyExists from objects changing underneath — are retried without a report.
+   */
   onError?: (name: string, key: string, err: unknown) => void;
 }
 
@@ -57,8 +60,15 @@ function onChange<T extends KubeObject>(informers: InformerSet, type: ResourceTy
   });
 }
 
+/** Races every controller meets in normal operation; retried with backoff, not reported. */
+function isRoutineRace(err: unknown): boolean {
+  return isApiError(err, 'Conflict') || isApiError(err, 'NotFound') || isApiError(err, 'AlreadyExists');
+}
+
 export async function startControllers(options: StartControllersOptions): Promise<RunningControllers> {
-  const { client, clock, onError } = options;
+  const { client, clock } = options;
+  const report = options.onError;
+  const onError = report ? (name: string, key: string, err: unknown) => (isRoutineRace(err) ? undefined : report(name, key, err)) : undefined;
   const informers = new InformerSet(client, clock);
   const controllers: Controller[] = [];
   const make = (reconciler: Reconciler, workers: number): Controller => {
