@@ -76,7 +76,8 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Ru
     } catch (err) {
       cache.forget(pod.metadata.uid);
       if (isApiError(err, 'NotFound')) return;
-      options.onError?.('scheduler', key, err);
+      // A Conflict is the pod changing underneath (routine); anything else is worth a report.
+      if (!isApiError(err, 'Conflict')) options.onError?.('scheduler', key, err);
       controller.queue.addRateLimited(key);
     }
   };
