@@ -115,6 +115,8 @@ export function unboundConfig(dir: string, port: number, zone: ZoneData): string
 }
 
 interface PerfResult {
+  /** e.g. "NOERROR 95.00%, NXDOMAIN 5.00%": both servers must answer the mix alike. */
+  responseCodes: string;
   qps: number;
   avgLatencyMs: number;
   maxLatencyMs: number;
@@ -125,6 +127,7 @@ interface PerfResult {
 function parseDnsperf(output: string): PerfResult {
   const num = (re: RegExp): number => Number(re.exec(output)?.[1] ?? NaN);
   return {
+    responseCodes: (/Response codes:\s+(.*)/.exec(output)?.[1] ?? '?').replace(/ \d+ \(/g, ' ').replace(/\)/g, ''),
     qps: num(/Queries per second:\s+([\d.]+)/),
     avgLatencyMs: num(/Average Latency \(s\):\s+([\d.]+)/) * 1000,
     maxLatencyMs: num(/Average Latency \(s\):.*max ([\d.]+)\)/) * 1000,
@@ -263,6 +266,7 @@ export async function run(): Promise<{ meshlet: PerfResult; uncached: PerfResult
       row('meshlet (Node)', meshlet),
       row('meshlet, no cache', uncached),
       row('unbound 1 thread', unbound),
+      `response codes: meshlet ${meshlet.responseCodes} | no cache ${uncached.responseCodes} | unbound ${unbound.responseCodes}`,
       `target ≥ ${TARGET_QPS} qps per core (CoreDNS): ${meshlet.qps >= TARGET_QPS ? 'met' : 'NOT met'} (${meshlet.qps.toFixed(0)} qps, ${(meshlet.qps / TARGET_QPS).toFixed(2)}× target)`,
     ];
     process.stdout.write(lines.join('\n') + '\n');
