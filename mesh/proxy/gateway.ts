@@ -79,6 +79,11 @@ export async function startIngressGateway(options: IngressGatewayOptions): Promi
     port: options.port ?? 0,
     handler: (req) => {
       req.port = defaultPort();
+      // The edge records who called it, as Envoy does for external requests.
+      const xff = req.headers['x-forwarded-for'];
+      req.headers['x-forwarded-for'] = xff ? `${String(xff)}, ${req.remoteAddress}` : req.remoteAddress;
+      req.headers['x-forwarded-proto'] ??= req.scheme;
+      req.headers['x-envoy-external-address'] = req.remoteAddress;
       return stack(req);
     },
     table,

@@ -1,6 +1,6 @@
 // The rest of the VirtualService HTTP surface: mirror, rewrite, redirect,
 // direct response, header operations, CORS; ServiceEntry MESH_EXTERNAL; and
-// config changes reaching a running sidecar within 100 ms.
+// config changes reaching a running sidecar.
 
 import t from 'tap';
 import { startSidecar, StaticConfigSource } from '../../mesh/index.ts';
@@ -175,11 +175,8 @@ t.test('unknown hosts: loopback passes through, others are refused with NR', asy
   t.equal(refused.status, 502);
 });
 
-t.test('a config change reaches the running sidecar within 100 ms, all at once', async (t) => {
+t.test('a config change reaches the running sidecar (timing is checked in config-watch.test.ts)', async (t) => {
   await vs('  - route: [{ destination: { host: main } }]');
-  const started = Date.now();
   await vs('  - directResponse: { status: 299 }\n    route: [{ destination: { host: main } }]');
-  const elapsed = Date.now() - started;
-  t.ok(elapsed < 100, `recompiled in ${elapsed} ms`);
   t.equal((await get('http://main:8080/')).status, 299);
 });

@@ -143,6 +143,7 @@ t.test('gateway → frontend → reviews, every hop through sidecars, one trace'
   const reviewsReq = apps[2]!.requests.at(-1)!;
   t.equal(reviewsReq.remote, REVIEWS[1], 'reviews app reached by its own sidecar');
   t.ok(reviewsReq.headers['x-request-id'], 'x-request-id propagated');
+  t.equal(apps[0]!.requests.at(-1)!.headers['x-forwarded-for'], '127.0.0.1', 'the gateway records the external caller');
 
   await waitFor(() => exporter.getFinishedSpans().length >= 4, 3000, 'four spans');
   const spans = exporter.getFinishedSpans();

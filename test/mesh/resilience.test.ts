@@ -124,14 +124,15 @@ t.test('perTryTimeout: each try is cut at perTryTimeout, then 504 UT', async (t)
   });
   const pending = w.get();
   for (let attempt = 1; attempt <= 3; attempt++) {
-    await waitFor(() => held.length === attempt, 5000, `try ${attempt} at the backend`);
+    // The zero backoff before a retry (random() = 0) is a timer due now: advancing by 0 fires it once it exists.
+    await waitFor(() => {
+      clock.advance(0);
+      return held.length === attempt;
+    }, 5000, `try ${attempt} at the backend`);
     clock.advance(99);
     await new Promise((r) => setTimeout(r, 20));
     t.equal(held.length, attempt, `try ${attempt} still running at 99 ms`);
     clock.advance(1);
-    // zero backoff (random() = 0) is a timer due now
-    await new Promise((r) => setTimeout(r, 20));
-    clock.advance(0);
   }
   const res = await pending;
   t.equal(res.status, 504, 'after 1 try + 2 retries');
@@ -159,7 +160,7 @@ t.test('fault delay and abort at 100%', async (t) => {
   const delayed = w.get('/delay');
   let settled = false;
   void delayed.then(() => (settled = true));
-  await new Promise((r) => setTimeout(r, 50));
+  await waitFor(() => clock.pendingTimers() === 1, 5000, 'the delay timer');
   clock.advance(6999);
   await new Promise((r) => setTimeout(r, 50));
   t.notOk(settled, 'held for the delay');
