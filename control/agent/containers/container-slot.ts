@@ -71,10 +71,6 @@ export class ContainerSlot {
     return this.proc !== undefined;
   }
 
-  get exited(): Promise<void> {
-    return this.proc ? this.proc.exited.then(() => undefined) : Promise.resolve();
-  }
-
   setWaiting(reason: string, message?: string): void {
     this.state = { waiting: { reason, ...(message !== undefined ? { message } : {}) } };
     this.ctx.changed();

@@ -193,7 +193,8 @@ async function openWhenPresent(path: string, options: ReadLogOptions): Promise<F
 
 /**
  * Yields text from a log file: chunks that end at a line boundary (a trailing
- * partial line is yielded when the stream ends, or after an idle poll when following).
+ * partial line is yielded when the stream ends, or after an idle poll when
+ * following; a follower with nothing to read first gets an empty chunk).
  */
 export async function* readLogFile(path: string, options: ReadLogOptions): AsyncGenerator<string> {
   const handle = await openWhenPresent(path, options);
@@ -206,6 +207,7 @@ export async function* readLogFile(path: string, options: ReadLogOptions): Async
     if (options.notBefore !== undefined && options.notBefore > pos) pos = await alignToLine(handle, options.start, options.notBefore, firstEnd);
     if (options.tailLines !== undefined) pos = Math.max(pos, await tailOffset(handle, options.start, firstEnd, options.tailLines));
     let carry = '';
+    let yielded = false;
     for (;;) {
       const finishedBefore = options.isFinished?.() ?? true;
       const size = (await handle.stat()).size;
@@ -222,10 +224,19 @@ export async function* readLogFile(path: string, options: ReadLogOptions): Async
         const text = carry + decoder.write(buf);
         const cut = text.lastIndexOf('\n') + 1;
         carry = text.slice(cut);
-        if (cut > 0) yield text.slice(0, cut);
+        if (cut > 0) {
+          yielded = true;
+          yield text.slice(0, cut);
+        }
       }
       if (!options.follow || options.end !== undefined || options.signal?.aborted) break;
       if (!grew && finishedBefore) break;
+      // A follower with nothing to read yet still gets a (empty) first chunk, so an
+      // HTTP server streaming it can send its headers at once.
+      if (!yielded) {
+        yielded = true;
+        yield '';
+      }
       if (!grew && carry) {
         yield carry;
         carry = '';

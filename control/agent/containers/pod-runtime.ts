@@ -1,5 +1,6 @@
-// The container runtime of one node agent: starts pods (PodRunner), serves
-// their logs (the API server's PodLogSource shape) and stops everything on close.
+// A container runtime (one per meshlet process is enough: pods are keyed by
+// namespace/name): starts pods (PodRunner), serves their logs (the API
+// server's PodLogSource shape) and stops everything on close.
 
 import { readdirSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -47,7 +48,7 @@ export function createPodRuntime(options: PodRuntimeOptions): PodRuntime {
     imageMap: options.imageMap,
     clock,
     restartBackoff: options.restartBackoff ?? {},
-    probeTimeScale: options.probeTimeScale ?? 1,
+    probeTimeScale: options.probeTimeScale !== undefined && options.probeTimeScale > 0 ? options.probeTimeScale : 1,
     portReadiness: { intervalMs: options.portReadiness?.intervalMs ?? 25, maxIntervalMs: options.portReadiness?.maxIntervalMs ?? 1000 },
   };
 

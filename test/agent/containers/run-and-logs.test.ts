@@ -142,3 +142,17 @@ t.test('stop with removeLogs deletes the pod log directory and forgets the pod',
     reason: 'NotFound',
   });
 });
+
+t.test('following a silent container yields an empty first chunk at once', async (t) => {
+  const h = harness();
+  t.teardown(() => h.close());
+  const spec = podSpec([{ name: 'quiet', ...sh('exec sleep 100') }]);
+  startWatched(h.runtime, spec);
+  await waitFor('running', () => h.runtime.get(spec.namespace, spec.name)?.status().containerStatuses[0]?.state.running);
+  const abort = new AbortController();
+  const iterator = h.runtime.logs(spec.namespace, spec.name, { follow: true, signal: abort.signal })[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  t.same(first, { done: false, value: '' });
+  abort.abort();
+  t.same(await iterator.next(), { done: true, value: undefined });
+});
