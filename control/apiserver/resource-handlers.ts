@@ -245,6 +245,8 @@ async function handleBinding(ctx: HandlerContext): Promise<void> {
   sendJson(ctx.res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
 }
 
+const STREAMING_SUBRESOURCES = new Set(['exec', 'attach', 'portforward', 'proxy', 'ephemeralcontainers']);
+
 export async function handleResource(ctx: HandlerContext): Promise<void> {
   const { request } = ctx;
   if (request.type.namespaced && request.name !== undefined && request.namespace === undefined) {
@@ -255,6 +257,9 @@ export async function handleResource(ctx: HandlerContext): Promise<void> {
   if (sub === undefined || sub === 'status') {
     if (sub === 'status' && !request.type.subresources.includes('status')) throw notFound(`${request.type.plural}/status`, request.name, request.type.group);
     return handleObject(ctx);
+  }
+  if (STREAMING_SUBRESOURCES.has(sub)) {
+    throw new ApiError('MethodNotAllowed', `apiserver: ${request.type.plural}/${sub} is not supported by meshlet (pod processes have no interactive streams); use kubectl logs, or reach the pod IP directly`);
   }
   if (!request.type.subresources.includes(sub as never)) throw notFound(`${request.type.plural}/${sub}`, request.name, request.type.group);
   if (sub === 'scale') return handleScale(ctx);

@@ -13,6 +13,7 @@ import { handleResource } from './resource-handlers.ts';
 import type { PodLogSource } from './log.ts';
 import { sendError, sendJson } from './responses.ts';
 import { aggregatedContentType, aggregatedCore, aggregatedGroups, wantsAggregated } from './aggregated-discovery.ts';
+import { serveAuthReview } from './auth-reviews.ts';
 import { openApiV2Document, openApiV3ForPath, openApiV3Index } from './openapi.ts';
 import { createServingCert } from './serving-cert.ts';
 import type { ServingCert } from './serving-cert.ts';
@@ -107,6 +108,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         throw new ApiError('NotFound', 'the server could not find the requested resource');
       }
     }
+    if (await serveAuthReview(req, res, path)) return;
     const request = parseResourcePath(path);
     if (!request) throw new ApiError('NotFound', `the server could not find the requested resource (${req.method} ${path})`);
     if ('unknownResource' in request) throw new ApiError('NotFound', `the server could not find the requested resource (${request.unknownResource})`);

@@ -338,3 +338,16 @@ t.test('kubeconfigFor names cluster, user and context meshlet', async (t) => {
   const insecure = parseYamlDocument(kubeconfigFor({ server: server.url, token: TOKEN }), 'test') as { clusters: { cluster: Record<string, unknown> }[] };
   t.equal(insecure.clusters[0]!.cluster['insecure-skip-tls-verify'], true);
 });
+
+t.test('auth reviews answer for the single admin user; streaming subresources are refused clearly', async (t) => {
+  const { http } = await setup(t);
+  const can = await http.call('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', { body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { verb: 'list', resource: 'pods' } } } });
+  t.equal(can.status, 201);
+  t.match(can.json, { kind: 'SelfSubjectAccessReview', status: { allowed: true } });
+  const who = await http.call('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } });
+  t.match(who.json, { status: { userInfo: { username: 'meshlet-admin' } } });
+  await http.call('POST', '/api/v1/namespaces/default/pods', { body: pod('web') });
+  const exec = await http.call('POST', '/api/v1/namespaces/default/pods/web/exec?command=ls');
+  t.equal(exec.status, 405);
+  t.match(String(exec.json['message']), /pods\/exec is not supported by meshlet/);
+});
