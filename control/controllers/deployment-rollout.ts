@@ -36,13 +36,15 @@ export function rolloutLimits(deployment: Deployment): RolloutLimits {
 export const specReplicas = (rs: ReplicaSet): number => rs.spec?.replicas ?? 0;
 export const availableReplicas = (rs: ReplicaSet): number => rs.status?.availableReplicas ?? 0;
 
-/** The replica count the new ReplicaSet should have now. */
-export function newReplicaSetTarget(deployment: Deployment, newRs: ReplicaSet, all: readonly ReplicaSet[]): number {
+/**
+ * The replica count the new ReplicaSet should have now, given its current
+ * count and the sum of spec.replicas over all the Deployment's ReplicaSets
+ * (the new one included): up to replicas + maxSurge in total.
+ */
+export function newReplicaSetTarget(deployment: Deployment, current: number, total: number): number {
   const replicas = deployment.spec?.replicas ?? 1;
-  const current = specReplicas(newRs);
   if (current >= replicas) return replicas;
   const { maxSurge } = rolloutLimits(deployment);
-  const total = all.reduce((n, rs) => n + specReplicas(rs), 0);
   const room = replicas + maxSurge - total;
   if (room <= 0) return current;
   return current + Math.min(room, replicas - current);

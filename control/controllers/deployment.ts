@@ -3,11 +3,12 @@
 // Recreate, old sets kept up to revisionHistoryLimit, and status/conditions
 // that `kubectl rollout status` understands.
 
-import type { Client, Clock, Deployment, PodTemplateSpec, ReplicaSet } from '../api/index.ts';
-import { DEPLOYMENTS, REPLICA_SETS, isApiError, matchesSelector, systemClock } from '../api/index.ts';
+import type { Client, Clock, Deployment, Pod, PodTemplateSpec, ReplicaSet } from '../api/index.ts';
+import { DEPLOYMENTS, PODS, REPLICA_SETS, isApiError, matchesSelector, selectorToString, systemClock } from '../api/index.ts';
 import type { EventRecorder, Reconciler } from '../runtime/index.ts';
 import { createEventRecorder } from '../runtime/index.ts';
 import { newReplicaSetTarget, oldReplicaSetTargets, specReplicas } from './deployment-rollout.ts';
+import { isPodTerminal } from './pod-state.ts';
 import { REASON_NEW_RS_CREATED, REASON_RS_UPDATED, computeDeploymentStatus, sameDeploymentStatus } from './deployment-status.ts';
 import { splitKey } from './keys.ts';
 import { canonicalJson, fnv32a, safeEncode } from './names.ts';
@@ -46,6 +47,8 @@ function withoutEmpty(value: unknown): unknown {
   }
   return value;
 }
+
+const sumReplicas = (sets: readonly ReplicaSet[]): number => sets.reduce((n, rs) => n + specReplicas(rs), 0);
 
 export function revisionOf(rs: ReplicaSet): number {
   const n = Number(rs.metadata.annotations?.[REVISION_ANNOTATION] ?? '0');
@@ -109,6 +112,13 @@ export function createDeploymentReconciler(options: DeploymentReconcilerOptions)
     }
   }
 
+  async function hasPodsOf(d: Deployment, replicaSets: readonly ReplicaSet[]): Promise<boolean> {
+    if (replicaSets.length === 0) return false;
+    const uids = new Set(replicaSets.map((rs) => rs.metadata.uid));
+    const pods = (await client.list<Pod>(PODS, { namespace: d.metadata.namespace, labelSelector: selectorToString(d.spec!.selector) })).items;
+    return pods.some((p) => uids.has(controllerOf(p.metadata)?.uid ?? '') && !isPodTerminal(p));
+  }
+
   async function scale(d: Deployment, rs: ReplicaSet, replicas: number, moved: { scaled: boolean }): Promise<ReplicaSet> {
     const from = specReplicas(rs);
     if (from === replicas) return rs;
@@ -142,8 +152,8 @@ export function createDeploymentReconciler(options: DeploymentReconcilerOptions)
         const recreate = d.spec.strategy?.type === 'Recreate';
         if (recreate) {
           olds = await Promise.all(olds.map((rs) => scale(d, rs, 0, moved)));
-          const oldPodsRemain = olds.some((rs) => (rs.status?.replicas ?? 0) > 0 || specReplicas(rs) > 0);
-          if (!oldPodsRemain) {
+          // Recreate means no overlap: wait until the old pods are gone, terminating ones included.
+          if (!(await hasPodsOf(d, olds))) {
             if (!newRs) {
               newRs = await createNewReplicaSet(d, hash, replicas, maxOldRevision + 1);
               progress = { reason: REASON_NEW_RS_CREATED, message: `Created new replica set "${newRs.metadata.name}"` };
@@ -154,13 +164,12 @@ export function createDeploymentReconciler(options: DeploymentReconcilerOptions)
           }
         } else {
           if (!newRs) {
-            const placeholder = { metadata: { name: '', creationTimestamp: '' }, spec: { replicas: 0 } } as unknown as ReplicaSet;
-            const initial = newReplicaSetTarget(d, placeholder, olds);
+            const initial = newReplicaSetTarget(d, 0, sumReplicas(olds));
             newRs = await createNewReplicaSet(d, hash, initial, maxOldRevision + 1);
             progress = { reason: REASON_NEW_RS_CREATED, message: `Created new replica set "${newRs.metadata.name}"` };
             if (initial > 0) recorder.record(d, 'Normal', 'ScalingReplicaSet', `Scaled up replica set ${newRs.metadata.name} from 0 to ${initial}`);
           } else {
-            newRs = await scale(d, newRs, newReplicaSetTarget(d, newRs, [newRs, ...olds]), moved);
+            newRs = await scale(d, newRs, newReplicaSetTarget(d, specReplicas(newRs), sumReplicas([newRs, ...olds])), moved);
           }
           const targets = oldReplicaSetTargets(d, newRs, olds);
           olds = await Promise.all(olds.map((rs) => (targets.has(rs.metadata.name) ? scale(d, rs, targets.get(rs.metadata.name)!, moved) : rs)));

@@ -252,3 +252,26 @@ t.test('podTemplateHash ignores the hash label, key order, nulls and empty value
   t.equal(podTemplateHash(fromGo as never), h);
   t.not(podTemplateHash({ ...base, spec: { containers: [{ name: 'c', image: 'x:2' }] } }), h, 'a real change changes the hash');
 });
+
+t.test('Recreate waits for terminating old pods before the new ReplicaSet starts', async (t) => {
+  const cluster = await newCluster();
+  t.teardown(cluster.close);
+  const h = harness(cluster);
+  await cluster.client.create(DEPLOYMENTS, deploymentManifest('db', { replicas: 1, strategy: { type: 'Recreate' } }));
+  await h.settle('db');
+  const [old] = await listPods(cluster.client);
+  await cluster.client.patch(PODS, 'default', old!.metadata.name, 'merge', { spec: { nodeName: 'node-1' } });
+  const d0 = await h.deployment('db');
+  d0.spec!.template.spec.containers[0]!.image = 'example/app:2';
+  await cluster.client.update(DEPLOYMENTS, d0);
+  const deployments = createDeploymentReconciler({ client: cluster.client, recorder: noEvents });
+  const replicaSets = createReplicaSetReconciler({ client: cluster.client, recorder: noEvents });
+  await deployments.reconcile('default/db');
+  for (const rs of await h.replicaSets()) await replicaSets.reconcile(`default/${rs.metadata.name}`);
+  t.ok((await cluster.client.get(PODS, 'default', old!.metadata.name))?.metadata.deletionTimestamp, 'the old pod is terminating');
+  await deployments.reconcile('default/db');
+  t.equal((await h.replicaSets()).length, 1, 'no new ReplicaSet while it terminates');
+  await cluster.client.delete(PODS, 'default', old!.metadata.name, { gracePeriodSeconds: 0 });
+  await deployments.reconcile('default/db');
+  t.equal((await h.replicaSets()).length, 2, 'the new ReplicaSet once it is gone');
+});
