@@ -16,7 +16,7 @@ export {
   DEFAULT_NODE_SUBNET_LENGTH, DEFAULT_CLUSTER_DNS_IP, SubnetAllocator, PodIpAllocator, ServiceIpAllocator,
 } from './ipam/index.ts';
 
-export type { DnsServerOptions, DnsServer } from './dns/index.ts';
+export type { DnsServerOptions, DnsServer, DnsStats } from './dns/index.ts';
 export { startDnsServer, DNS_SCHEMA_VERSION } from './dns/index.ts';
 
 export type { ServiceProxyOptions, ServiceProxy } from './serviceproxy/index.ts';

@@ -33,12 +33,27 @@ export interface DnsChainOptions {
   cacheEntries?: number;
 }
 
+/** Counters for /metrics and tests (CoreDNS's dns_requests_total / dns_responses_total / cache_hits_total shapes). */
+export interface DnsStats {
+  requests: { udp: number; tcp: number };
+  /** Packets the guard dropped without an answer. */
+  dropped: number;
+  /** Answers by rcode name (NOERROR, NXDOMAIN, SERVFAIL, FORMERR, …). */
+  responses: Record<string, number>;
+  /** Replies sent with TC set. */
+  truncated: number;
+  cache: { hits: number; misses: number; entries: number };
+}
+
 export interface DnsChain {
   /** Answers one raw packet; undefined means send nothing. */
   handle(raw: Buffer, transport: 'udp' | 'tcp'): Promise<Buffer | undefined>;
   readonly cache: CachePlugin;
+  stats(): DnsStats;
   close(): Promise<void>;
 }
+
+const RCODE_NAMES: Record<number, string> = Object.fromEntries(Object.entries(RCODE).map(([name, code]) => [code, name]));
 
 export function buildDnsChain(options: DnsChainOptions): DnsChain {
   const cache = cachePlugin({ clock: options.clock, maxEntries: options.cacheEntries });
@@ -57,19 +72,35 @@ export function buildDnsChain(options: DnsChainOptions): DnsChain {
   const terminal: NextHandler = () => Promise.resolve(emptyReply(RCODE.SERVFAIL));
   const entry = plugins.reduceRight<NextHandler>((next, plugin) => (query) => plugin.serve(query, next), terminal);
 
+  const requests = { udp: 0, tcp: 0 };
+  const responses: Record<string, number> = {};
+  let dropped = 0;
+  let truncated = 0;
+  const counted = (wire: Buffer, rcode: number): Buffer => {
+    const name = RCODE_NAMES[rcode] ?? String(rcode);
+    responses[name] = (responses[name] ?? 0) + 1;
+    return wire;
+  };
+
   const toWire = (query: DnsQuery, reply: DnsReply): Buffer => {
     const wire = reply.wire ? restamp(reply.wire, query) : encodeReply(query, reply);
     // Over TCP only the 64 KiB message limit applies; beyond it TC is the last resort there too.
     const limit = query.transport === 'udp' ? udpLimit(query) : 0xffff;
-    return wire.length > limit ? truncatedReply(wire, query) : wire;
+    if (wire.length <= limit) return counted(wire, reply.rcode);
+    truncated++;
+    return counted(truncatedReply(wire, query), reply.rcode);
   };
 
   return {
     cache,
     async handle(raw, transport) {
+      requests[transport]++;
       const guarded = guardPacket(raw, transport);
-      if (guarded.kind === 'drop') return undefined;
-      if (guarded.kind === 'reject') return headerOnlyReply(guarded.id, guarded.flags, guarded.rcode);
+      if (guarded.kind === 'drop') {
+        dropped++;
+        return undefined;
+      }
+      if (guarded.kind === 'reject') return counted(headerOnlyReply(guarded.id, guarded.flags, guarded.rcode), guarded.rcode);
       const query = guarded.query;
       if (query.edns && query.edns.version > 0) return toWire(query, emptyReply(RCODE.BADVERS));
       try {
@@ -79,6 +110,7 @@ export function buildDnsChain(options: DnsChainOptions): DnsChain {
         return toWire(query, emptyReply(RCODE.SERVFAIL));
       }
     },
+    stats: () => ({ requests: { ...requests }, dropped, responses: { ...responses }, truncated, cache: cache.stats() }),
     async close() {
       unsubscribe();
       for (const plugin of plugins) await plugin.close?.();

@@ -5,7 +5,7 @@ export { RR_TYPE, RR_CLASS, RCODE } from './message.ts';
 export { guardPacket } from './guard.ts';
 export type { GuardResult } from './guard.ts';
 export { buildDnsChain } from './chain.ts';
-export type { DnsChain, DnsChainOptions } from './chain.ts';
+export type { DnsChain, DnsChainOptions, DnsStats } from './chain.ts';
 export { buildClusterZone, dashedIp, reverseName, DNS_SCHEMA_VERSION } from './cluster-zone.ts';
 export type { ClusterZone, ClusterZoneOptions } from './cluster-zone.ts';
 export { nameserversFromResolvConf } from './resolv-conf.ts';

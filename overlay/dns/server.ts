@@ -3,7 +3,7 @@
 import type { Clock } from '../../control/api/index.ts';
 import { systemClock } from '../../control/api/index.ts';
 import type { ClusterCatalog } from '../catalog.ts';
-import type { DnsChain } from './chain.ts';
+import type { DnsChain, DnsStats } from './chain.ts';
 import { buildDnsChain } from './chain.ts';
 import { nameserversFromResolvConf } from './resolv-conf.ts';
 import { listenDns } from './transport.ts';
@@ -30,8 +30,8 @@ export interface DnsServerOptions {
 export interface DnsServer {
   host: string;
   port: number;
-  /** Cache counters, for tests and /metrics. */
-  stats(): { hits: number; misses: number; entries: number };
+  /** Request, response and cache counters, for tests and /metrics. */
+  stats(): DnsStats;
   close(): Promise<void>;
 }
 
@@ -60,7 +60,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
   return {
     host: listeners.host,
     port: listeners.port,
-    stats: () => chain.cache.stats(),
+    stats: () => chain.stats(),
     async close() {
       await listeners.close();
       await chain.close();

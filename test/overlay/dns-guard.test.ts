@@ -172,6 +172,8 @@ t.test('a flood of 10,000 malformed packets, then 100 valid queries each under 5
     }
   }
   t.equal(timings.filter((x) => x.ok).length, 200, 'all 200 valid queries answered correctly');
+  const stats = server.stats();
+  t.ok(stats.dropped > 0 && (stats.responses['FORMERR'] ?? 0) > 0, `the guard dropped ${stats.dropped} and answered FORMERR to ${stats.responses['FORMERR']}`);
   const slow = timings.filter((x) => x.ms >= 50);
   t.same(slow, [], 'every valid query answered in under 50 ms');
   const worst = Math.max(...timings.map((x) => x.ms));
