@@ -41,6 +41,7 @@ export interface LogInstance {
 }
 
 const MAX_SAMPLES = 4096;
+const MAX_INSTANCES = 4;
 
 /** Offsets of one container's instances within its log file, plus size samples over time. */
 export class ContainerLogBook {
@@ -66,6 +67,8 @@ export class ContainerLogBook {
     const last = this.instances[this.instances.length - 1];
     if (last && last.end === undefined) last.end = size;
     this.instances.push({ start: size, startedAtMs: nowMs });
+    // Only the current and previous instances are ever read; a crash loop must not grow this.
+    if (this.instances.length > MAX_INSTANCES) this.instances.splice(0, this.instances.length - MAX_INSTANCES);
     this.sample(nowMs, size);
   }
 
