@@ -22,6 +22,8 @@ export interface AnalyzeInput {
   file?: string;
   /** First line of the object's document in `file`, when known. */
   line?: number;
+  /** Line of a field path (`spec.http[1].route[0].destination.subset`) in `file`, when the reader kept positions. */
+  locate?: (field: string) => number | undefined;
 }
 
 export interface Finding {
@@ -53,8 +55,8 @@ export function analyzeMesh(inputs: readonly AnalyzeInput[]): Finding[] {
   const byKey = new Map<string, AnalyzeInput>();
   for (const i of inputs) byKey.set(`${i.object.kind}/${nsOf(i.object)}/${i.object.metadata.name}`, i);
   const all = [...byKey.values()];
-  const of = <T extends KubeObject>(kind: string): { object: T; file?: string; line?: number }[] =>
-    all.filter((i) => i.object.kind === kind) as { object: T; file?: string; line?: number }[];
+  type Source<T> = { object: T; file?: string; line?: number; locate?: (field: string) => number | undefined };
+  const of = <T extends KubeObject>(kind: string): Source<T>[] => all.filter((i) => i.object.kind === kind) as Source<T>[];
 
   const services = of<Service>('Service');
   const entries = of<ServiceEntry>('ServiceEntry');
@@ -76,8 +78,9 @@ export function analyzeMesh(inputs: readonly AnalyzeInput[]): Finding[] {
   const hostKnown = (host: string, ns: string): boolean => entryHosts.has(host.toLowerCase()) || serviceHosts.has(qualifyHost(host, ns));
 
   const findings: Finding[] = [];
-  const add = (f: Omit<Finding, 'file' | 'line'>, src: { file?: string; line?: number }): void => {
-    findings.push({ ...f, ...(src.file ? { file: src.file } : {}), ...(src.line !== undefined ? { line: src.line } : {}) });
+  const add = (f: Omit<Finding, 'file' | 'line'>, src: { file?: string; line?: number; locate?: (field: string) => number | undefined }): void => {
+    const line = (f.field !== undefined ? src.locate?.(f.field) : undefined) ?? src.line;
+    findings.push({ ...f, ...(src.file ? { file: src.file } : {}), ...(line !== undefined ? { line } : {}) });
   };
   const drObjects = rules.map((r) => r.object);
 

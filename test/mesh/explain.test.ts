@@ -162,6 +162,8 @@ t.test('analyze finds each of the four problems, with file and field', async (t)
   t.equal(byCode('IST0173').message, 'The Subset v9 defined in the DestinationRule does not select any pods.');
   t.equal(byCode('IST0130').message, 'VirtualService rule #2 not used (rule #1 matches every request; only the last rule can have no matches).');
   t.ok(findings.every((f) => f.file === 'crafted.yaml' && f.line !== undefined));
+  const located = analyzeMesh(fromYaml(CRAFTED).map((object) => ({ object, file: 'crafted.yaml', locate: (field: string) => (field === 'spec.hosts[1]' ? 42 : undefined) })));
+  t.equal(located.find((f) => f.field === 'spec.hosts[1]')?.line, 42, 'a field position from the reader wins over the document line');
   t.match(formatFindings(findings), /Error \[IST0101\] \(VirtualService default\/shop crafted\.yaml:\d+ spec\.hosts\[1\]\) VirtualService host "ghost" has no Service or ServiceEntry/);
 });
 
