@@ -21,7 +21,9 @@ import { MutableCatalog } from '../overlay/index.ts';
 import { startDnsServer } from '../overlay/dns/index.ts';
 
 const HOST = '127.0.0.1';
-const SECONDS = Number(process.env['DNS_BENCH_SECONDS'] ?? 8);
+const SECONDS = Number(process.env['DNS_BENCH_SECONDS'] ?? 5);
+/** Servers are measured in interleaved rounds and the median round reported, so load drift on a shared box hits all alike. */
+const ROUNDS = Number(process.env['DNS_BENCH_ROUNDS'] ?? 3);
 const CLUSTER_SERVICES = 200;
 const HEADLESS_SERVICES = 20;
 const ENDPOINTS_PER_HEADLESS = 3;
@@ -134,6 +136,11 @@ function parseDnsperf(output: string): PerfResult {
     lost: num(/Queries lost:\s+(\d+)/),
     completed: num(/Queries completed:\s+(\d+)/),
   };
+}
+
+function median(results: PerfResult[]): PerfResult {
+  const sorted = [...results].sort((a, b) => a.qps - b.qps);
+  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 function hasTaskset(): boolean {
@@ -251,21 +258,28 @@ export async function run(): Promise<{ meshlet: PerfResult; uncached: PerfResult
     for (const port of [meshletPort, uncachedPort, unboundPort]) {
       spawnSync('dnsperf', ['-s', HOST, '-p', String(port), '-d', warm, '-n', '2', '-q', '20']);
     }
-    const meshlet = await runDnsperf(meshletPort, queriesFile);
-    const uncached = await runDnsperf(uncachedPort, queriesFile);
-    const unbound = await runDnsperf(unboundPort, queriesFile);
+    const rounds: { meshlet: PerfResult[]; uncached: PerfResult[]; unbound: PerfResult[] } = { meshlet: [], uncached: [], unbound: [] };
+    for (let round = 0; round < ROUNDS; round++) {
+      rounds.meshlet.push(await runDnsperf(meshletPort, queriesFile));
+      rounds.uncached.push(await runDnsperf(uncachedPort, queriesFile));
+      rounds.unbound.push(await runDnsperf(unboundPort, queriesFile));
+    }
+    const meshlet = median(rounds.meshlet);
+    const uncached = median(rounds.uncached);
+    const unbound = median(rounds.unbound);
     const ratio = meshlet.qps / unbound.qps;
 
     const row = (name: string, r: PerfResult) =>
       `| ${name.padEnd(16)} | ${r.qps.toFixed(0).padStart(8)} | ${r.avgLatencyMs.toFixed(3).padStart(9)} | ${r.maxLatencyMs.toFixed(1).padStart(8)} | ${String(r.lost).padStart(6)} | ${(r.qps / unbound.qps).toFixed(2).padStart(5)} |`;
     const lines = [
-      `cluster names, ${SECONDS} s each, dnsperf -c 4 -q 200; servers on core 0, dnsperf on core 1${hasTaskset() ? '' : ' (taskset missing: unpinned)'}`,
+      `cluster names, median of ${ROUNDS} interleaved ${SECONDS} s rounds, dnsperf -c 4 -q 200; servers on core 0, dnsperf on core 1${hasTaskset() ? '' : ' (taskset missing: unpinned)'}`,
       'query mix: 70% ClusterIP A, 10% headless A (3 endpoints), 10% SRV, 5% PTR, 5% NXDOMAIN',
       '| server           |    qps   | avg ms    | max ms   | lost   | ratio |',
       '|------------------|----------|-----------|----------|--------|-------|',
       row('meshlet (Node)', meshlet),
       row('meshlet, no cache', uncached),
       row('unbound 1 thread', unbound),
+      `qps per round: meshlet ${rounds.meshlet.map((r) => r.qps.toFixed(0)).join(' ')} | no cache ${rounds.uncached.map((r) => r.qps.toFixed(0)).join(' ')} | unbound ${rounds.unbound.map((r) => r.qps.toFixed(0)).join(' ')}`,
       `response codes: meshlet ${meshlet.responseCodes} | no cache ${uncached.responseCodes} | unbound ${unbound.responseCodes}`,
       `target ≥ ${TARGET_QPS} qps per core (CoreDNS): ${meshlet.qps >= TARGET_QPS ? 'met' : 'NOT met'} (${meshlet.qps.toFixed(0)} qps, ${(meshlet.qps / TARGET_QPS).toFixed(2)}× target)`,
     ];
