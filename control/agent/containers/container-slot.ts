@@ -18,7 +18,7 @@ export interface SlotContext {
   pod: string;
   logDir: string;
   pidDir: string;
-  imageMap: ImageMap;
+  imageMap(): ImageMap;
   probeTimeScale: number;
   portReadiness: { intervalMs: number; maxIntervalMs: number };
   gracePeriodSeconds: number;
@@ -90,7 +90,7 @@ export class ContainerSlot {
   }
 
   start(): StartOutcome {
-    const resolved = resolveContainerCommand(this.spec, this.ctx.imageMap);
+    const resolved = resolveContainerCommand(this.spec, this.ctx.imageMap());
     if (!resolved.ok) {
       this.rememberLastState();
       this.setWaiting(resolved.reason, resolved.message);

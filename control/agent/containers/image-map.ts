@@ -136,26 +136,29 @@ function readImages(file: ImageMapFile): Map<string, ImageMapEntry> | undefined 
 export function loadImageMap(files: (string | ImageMapFile)[], options: { userFile?: string } = {}): ImageMap {
   const entries = new Map<string, ImageMapEntry>();
   const loaded: string[] = [];
-  for (const f of files) {
-    const file = typeof f === 'string' ? { path: f } : f;
+  const specs = files.map((f) => (typeof f === 'string' ? { path: f } : f));
+  for (const file of specs) {
     const images = readImages(file);
     if (!images) continue;
     loaded.push(resolve(file.path));
     for (const [k, v] of images) entries.set(k, v);
   }
-  return imageMapOf(entries, loaded, options.userFile);
+  const sources = specs.map((f) => resolve(f.path));
+  if (options.userFile !== undefined && !sources.includes(resolve(options.userFile))) sources.push(resolve(options.userFile));
+  return { ...imageMapOf(entries, loaded, options.userFile, sources), reload: () => loadImageMap(specs, options) };
 }
 
 /** An image map built in code (tests, embedding). Keys are image references. */
 export function imageMapFromEntries(entries: Record<string, ImageMapEntry>, userFile?: string): ImageMap {
   const map = new Map<string, ImageMapEntry>();
   for (const [k, v] of Object.entries(entries)) map.set(canonicalImage(k, true), v);
-  return imageMapOf(map, [], userFile);
+  return imageMapOf(map, [], userFile, []);
 }
 
-function imageMapOf(entries: Map<string, ImageMapEntry>, files: string[], userFile: string | undefined): ImageMap {
+function imageMapOf(entries: Map<string, ImageMapEntry>, files: string[], userFile: string | undefined, sources: string[]): ImageMap {
   return {
     files,
+    sources,
     ...(userFile !== undefined ? { userFile } : {}),
     size: entries.size,
     lookup(image) {

@@ -22,7 +22,7 @@ import type { ImageMap, PodRunEvent, PodRunPhase, PodRunSpec, PodRunStatus, Rest
 export interface PodRunnerOptions {
   runDir: string;
   pidDir: string;
-  imageMap: ImageMap;
+  imageMap(): ImageMap;
   clock: Clock;
   restartBackoff: RestartBackoffOptions;
   probeTimeScale: number;
@@ -62,7 +62,7 @@ export class PodRunner implements RunningPod {
       pod: spec.name,
       logDir: this.logDir,
       pidDir: options.pidDir,
-      imageMap: options.imageMap,
+      imageMap: () => options.imageMap(),
       probeTimeScale: options.probeTimeScale,
       portReadiness: options.portReadiness,
       gracePeriodSeconds: this.gracePeriodSeconds,
@@ -183,8 +183,24 @@ export class PodRunner implements RunningPod {
       for (const s of toRestart) {
         if (s.everRan || s.state.waiting?.reason === 'RunContainerError') s.restartCount++;
       }
-      this.startSlots(toRestart.filter((s) => s.state.waiting?.reason !== 'ImageNotMapped'));
+      this.startSlots(toRestart);
     });
+  }
+
+  /** Whether a container waits for an image the map does not have. */
+  get waitsForImage(): boolean {
+    return [...this.initSlots, ...this.mainSlots].some((s) => s.state.waiting?.reason === 'ImageNotMapped');
+  }
+
+  /** Tries again to start containers that wait with ImageNotMapped (the image map changed). */
+  retryImageNotMapped(): void {
+    if (this.stage === 'init') {
+      const slot = this.initSlots[this.initIndex];
+      if (slot?.state.waiting?.reason === 'ImageNotMapped') this.runInit();
+      return;
+    }
+    if (this.stage !== 'running') return;
+    this.startSlots(this.mainSlots.filter((s) => s.state.waiting?.reason === 'ImageNotMapped'));
   }
 
   /** Main containers under OnFailure/Never: the pod ends once every one has exited. */

@@ -11,7 +11,7 @@ import { containerLogPath, readLogFile } from './log-files.ts';
 import type { ReadLogOptions } from './log-files.ts';
 import { PodRunner } from './pod-runner.ts';
 import type { ContainerSlot } from './container-slot.ts';
-import type { PodLogOptions, PodLogStreamSource, PodRunSpec, PodRunStatus, PodRuntime, PodRuntimeOptions, RunningPod } from './types.ts';
+import type { ImageMap, PodLogOptions, PodLogStreamSource, PodRunSpec, PodRunStatus, PodRuntime, PodRuntimeOptions, RunningPod } from './types.ts';
 
 /** How often log sizes are sampled (sinceSeconds precision) and checked for rotation. */
 const SAMPLE_INTERVAL_MS = 1000;
@@ -42,10 +42,18 @@ export function createPodRuntime(options: PodRuntimeOptions): PodRuntime {
     }
   };
 
+  let imageMap = options.imageMap;
+  const imageWatch = watchImageMap(options.imageMapPollMs ?? 2000, () => imageMap, () => [...live].some((r) => r.waitsForImage), (next) => setImageMap(next));
+
+  function setImageMap(next: ImageMap): void {
+    imageMap = next;
+    for (const runner of live) if (runner.waitsForImage) runner.retryImageNotMapped();
+  }
+
   const runnerOptions = {
     runDir: options.runDir,
     pidDir,
-    imageMap: options.imageMap,
+    imageMap: () => imageMap,
     clock,
     restartBackoff: options.restartBackoff ?? {},
     probeTimeScale: options.probeTimeScale !== undefined && options.probeTimeScale > 0 ? options.probeTimeScale : 1,
@@ -60,6 +68,7 @@ export function createPodRuntime(options: PodRuntimeOptions): PodRuntime {
       sampler = setInterval(sampleLogs, SAMPLE_INTERVAL_MS);
       sampler.unref();
     }
+    imageWatch.start();
     const handle: RunningPod = {
       uid: runner.uid,
       status: () => runner.status(),
@@ -86,6 +95,7 @@ export function createPodRuntime(options: PodRuntimeOptions): PodRuntime {
 
   async function close(): Promise<void> {
     closed = true;
+    imageWatch.stop();
     clearInterval(sampler);
     sampler = undefined;
     await Promise.all([...live].map((r) => r.stop()));
@@ -96,8 +106,66 @@ export function createPodRuntime(options: PodRuntimeOptions): PodRuntime {
     startPod,
     logs,
     stream: logs,
+    setImageMap,
     get: (namespace, name) => byName.get(`${namespace}/${name}`)?.handle,
     close,
+  };
+}
+
+/**
+ * Polls the image map's source files (size and mtime) while some container
+ * waits for an unmapped image, and hands a reloaded map over when they change.
+ * A file that fails to parse keeps the previous map until it is fixed.
+ */
+function watchImageMap(
+  intervalMs: number,
+  current: () => ImageMap,
+  needed: () => boolean,
+  apply: (next: ImageMap) => void,
+): { start(): void; stop(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  // The files' state when the current map was read (or handed over), to compare against.
+  let baseline: { map: ImageMap; signature: string } | undefined;
+  const signature = (files: readonly string[]): string =>
+    files
+      .map((f) => {
+        try {
+          const st = statSync(f);
+          return `${f}:${st.size}:${st.mtimeMs}`;
+        } catch {
+          return `${f}:-`;
+        }
+      })
+      .join('|');
+  const track = (map: ImageMap): void => {
+    baseline = { map, signature: signature(map.sources) };
+  };
+  const tick = (): void => {
+    const map = current();
+    if (baseline?.map !== map) track(map);
+    if (!map.reload || map.sources.length === 0 || !needed()) return;
+    const now = signature(map.sources);
+    if (now === baseline?.signature) return;
+    baseline = { map, signature: now };
+    try {
+      const next = map.reload();
+      baseline = { map: next, signature: now };
+      apply(next);
+    } catch {
+      // An invalid edit keeps the previous map; the next change is tried again.
+    }
+  };
+  if (intervalMs > 0) track(current());
+  return {
+    start() {
+      if (timer || intervalMs <= 0) return;
+      timer = setInterval(tick, intervalMs);
+      timer.unref();
+    },
+    stop() {
+      clearInterval(timer);
+      timer = undefined;
+    },
   };
 }
 

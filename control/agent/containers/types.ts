@@ -102,6 +102,10 @@ export interface ImageMap {
   readonly userFile?: string;
   lookup(image: string): ImageMapEntry | undefined;
   readonly size: number;
+  /** Every file the map was asked to read, present or not (what a reload watches). */
+  readonly sources: readonly string[];
+  /** Reads the same files again (maps built from files only). */
+  reload?(): ImageMap;
 }
 
 export interface RestartBackoffOptions {
@@ -124,6 +128,12 @@ export interface PodRuntimeOptions {
   probeTimeScale?: number;
   /** Interval of the default (port) readiness check, starting value and cap. Default 25 ms, capped at 1000 ms. */
   portReadiness?: { intervalMs?: number; maxIntervalMs?: number };
+  /**
+   * While a container waits with ImageNotMapped, the map's source files are
+   * checked this often and reloaded when they change (so adding the image to the
+   * user file starts the pod). Default 2000 ms; 0 turns it off.
+   */
+  imageMapPollMs?: number;
   /** A container's log file is rotated (copy + truncate to `<container>.log.1`) past this size. Default 10 MiB (kubelet's containerLogMaxSize). */
   logMaxBytes?: number;
 }
@@ -131,6 +141,8 @@ export interface PodRuntimeOptions {
 export interface PodRuntime extends PodLogStreamSource {
   startPod(spec: PodRunSpec, onStatus: (status: PodRunStatus) => void): RunningPod;
   logs(namespace: string, pod: string, options?: PodLogOptions): AsyncIterable<string>;
+  /** Replaces the image map; containers waiting with ImageNotMapped are retried against it. */
+  setImageMap(imageMap: ImageMap): void;
   /** The running (or last) pod for a namespace/name on this runtime. */
   get(namespace: string, name: string): RunningPod | undefined;
   /** Stops every pod. */

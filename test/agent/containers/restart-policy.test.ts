@@ -1,7 +1,9 @@
 import t from 'tap';
 import { ManualClock } from '../../../control/api/index.ts';
-import { imageMapFromEntries } from '../../../control/agent/containers/index.ts';
-import { collect, harness, node, podSpec, sh, startWatched, waitFor } from './helpers.ts';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { imageMapFromEntries, loadImageMap } from '../../../control/agent/containers/index.ts';
+import { collect, harness, node, podSpec, sh, startWatched, tempRunDir, waitFor } from './helpers.ts';
 
 const forever = 'setInterval(() => {}, 1000)';
 
@@ -216,4 +218,24 @@ t.test('a failing init container is retried alone with backoff under Always', as
   await waitFor('Running', () => w.latest().phase === 'Running');
   t.equal(w.latest().initContainerStatuses?.[0]?.restartCount, 1);
   t.equal(w.latest().containerStatuses[0]!.restartCount, 0);
+});
+
+t.test('adding the image to the user map file starts a container that waited with ImageNotMapped', async (t) => {
+  const dir = tempRunDir();
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const userFile = join(dir, 'images.yaml');
+  const h = harness({ imageMap: loadImageMap([userFile], { userFile }), imageMapPollMs: 50 });
+  t.teardown(() => h.close());
+  const spec = podSpec([{ name: 'web', image: 'example.com/team/web:2', env: {} }], { initContainers: [{ name: 'setup', image: 'example.com/team/setup', env: {} }] });
+  const w = startWatched(h.runtime, spec);
+  await waitFor('init waits for its image', () => w.latest().initContainerStatuses?.[0]?.state.waiting?.reason === 'ImageNotMapped');
+  writeFileSync(join(dir, 'setup.sh'), '#!/bin/sh\necho set up\n', { mode: 0o755 });
+  writeFileSync(join(dir, 'web.mjs'), 'console.log("web up"); setInterval(() => {}, 1000);\n');
+  writeFileSync(userFile, 'images:\n  example.com/team/setup: setup.sh\n');
+  await waitFor('main waits for its image', () => w.latest().containerStatuses[0]!.state.waiting?.reason === 'ImageNotMapped');
+  t.equal(w.latest().initContainerStatuses?.[0]?.state.terminated?.reason, 'Completed');
+  writeFileSync(userFile, 'images:\n  example.com/team/setup: setup.sh\n  example.com/team/web: { program: web.mjs }\n');
+  await waitFor('Running', () => w.latest().phase === 'Running');
+  await waitFor('logged', async () => (await collect(h.runtime.logs(spec.namespace, spec.name, { container: 'web' }))) === 'web up\n');
+  t.equal(w.latest().reason, undefined, 'the pod no longer reports ImageNotMapped');
 });
