@@ -17,6 +17,8 @@ export interface EndpointRecord {
 export interface ClusterRuntime {
   rrCursor: number;
   active: number;
+  /** Retries in progress across the cluster (connectionPool.http.maxRetries). */
+  retries: number;
   waiting: (() => void)[];
   endpoints: Map<string, EndpointRecord>;
 }
@@ -32,7 +34,7 @@ export class ClusterStates {
   get(cluster: string): ClusterRuntime {
     let c = this.clusters.get(cluster);
     if (!c) {
-      c = { rrCursor: 0, active: 0, waiting: [], endpoints: new Map() };
+      c = { rrCursor: 0, active: 0, retries: 0, waiting: [], endpoints: new Map() };
       this.clusters.set(cluster, c);
     }
     return c;
@@ -123,6 +125,35 @@ export class ClusterStates {
     c.active = Math.max(0, c.active - 1);
     const next = c.waiting.shift();
     if (next) next();
+  }
+
+  /** Takes a retry slot unless the cluster already has maxRetries retries in flight. */
+  tryRetry(cluster: string, maxRetries: number): boolean {
+    const c = this.get(cluster);
+    if (c.retries >= maxRetries) return false;
+    c.retries += 1;
+    return true;
+  }
+
+  retryDone(cluster: string): void {
+    const c = this.get(cluster);
+    c.retries = Math.max(0, c.retries - 1);
+  }
+
+  /**
+   * Forgets clusters and endpoints the new table no longer has, keeping the
+   * state of everything still present (ejections survive a config change).
+   */
+  prune(clusters: ReadonlyMap<string, { endpoints: readonly EndpointInfo[] }>): void {
+    for (const [name, c] of this.clusters) {
+      const current = clusters.get(name);
+      if (!current) {
+        if (c.active === 0 && c.waiting.length === 0) this.clusters.delete(name);
+        continue;
+      }
+      const keep = new Set(current.endpoints.map(endpointKey));
+      for (const [key, r] of c.endpoints) if (!keep.has(key) && r.active === 0) c.endpoints.delete(key);
+    }
   }
 
   snapshot(): { cluster: string; active: number; waiting: number; ejected: string[] }[] {

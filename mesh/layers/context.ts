@@ -43,6 +43,8 @@ export interface MeshRequest {
   attempts: number;
   /** Endpoints (`ip:port`) earlier tries of this request went to; retries avoid them (Istio's previous_hosts predicate). */
   triedEndpoints?: Set<string>;
+  /** Clusters whose retry budget this request holds a slot of. */
+  retrySlots?: string[];
   flags: Set<ResponseFlag>;
   /** Mirror copies never produce telemetry of their own beyond a log line. */
   readonly shadow?: boolean;

@@ -81,12 +81,33 @@ export function timeoutRetryLayer(deps: LayerDeps): Layer {
         }
         throw failure!;
       }
+      if (!takeRetry(req)) {
+        if (res) return res;
+        throw failure!;
+      }
       req.notes.push(`try ${attempt + 1}: ${res ? res.status : failure!.failure}, retrying`);
       if (res) drain(res);
       const ceiling = Math.min(MAX_BACKOFF_MS, policy.backoffBaseMs * (2 ** (attempt + 1) - 1));
       await sleep(Math.floor(deps.random() * ceiling), overall);
       if (overall.aborted) throw new MeshError('UT', 'mesh/timeout: route timeout');
     }
+  }
+
+  /**
+   * A retry needs a slot in the cluster's retry budget (connectionPool.http.maxRetries);
+   * the slot is held until this layer returns (the response head arrived or the request failed). Without a budget the retry is
+   * skipped and the last outcome stands, as Envoy's retry overflow does.
+   */
+  function takeRetry(req: MeshRequest): boolean {
+    const cluster = req.cluster;
+    const max = cluster?.policy.connectionPool?.maxRetries;
+    if (!cluster || max === undefined) return true;
+    if (!deps.clusters.tryRetry(cluster.name, max)) {
+      req.notes.push(`retry overflow in ${cluster.name}`);
+      return false;
+    }
+    (req.retrySlots ??= []).push(cluster.name);
+    return true;
   }
 
   /** The common case, no timeouts at all: no signals or timers per try. */
@@ -110,35 +131,54 @@ export function timeoutRetryLayer(deps: LayerDeps): Layer {
         }
         throw failure!;
       }
+      if (!takeRetry(req)) {
+        if (res) return res;
+        throw failure!;
+      }
       req.notes.push(`try ${attempt + 1}: ${res ? res.status : failure!.failure}, retrying`);
       if (res) drain(res);
       await sleep(Math.floor(deps.random() * Math.min(MAX_BACKOFF_MS, policy.backoffBaseMs * (2 ** (attempt + 1) - 1))), never);
     }
   }
 
+  const release = (req: MeshRequest): void => {
+    for (const c of req.retrySlots ?? []) deps.clusters.retryDone(c);
+    req.retrySlots = undefined;
+  };
+
   return {
     name: 'timeout-retry',
-    wrap: (next) => (req) => {
-      const timeoutMs = req.shadow ? undefined : req.route?.timeoutMs;
-      if (timeoutMs === undefined) return tryLoop(req, next, undefined);
-      const overall = new AbortController();
-      return new Promise<MeshResponse>((resolve, reject) => {
-        const timer = deps.clock.setTimer(timeoutMs, () => {
-          overall.abort({ failure: 'timeout' });
-          reject(new MeshError('UT', `mesh/timeout: route timeout ${timeoutMs} ms`));
-        });
-        tryLoop(req, next, overall.signal).then(
-          (res) => {
-            timer.cancel();
-            if (overall.signal.aborted) drain(res);
-            else resolve(res);
-          },
-          (err: unknown) => {
-            timer.cancel();
-            reject(err);
-          },
-        );
-      });
-    },
+    wrap: (next) => (req) => withRelease(req, (r) => run(r, next)),
   };
+
+  async function withRelease(req: MeshRequest, fn: (r: MeshRequest) => Promise<MeshResponse>): Promise<MeshResponse> {
+    try {
+      return await fn(req);
+    } finally {
+      release(req);
+    }
+  }
+
+  function run(req: MeshRequest, next: (r: MeshRequest) => Promise<MeshResponse>): Promise<MeshResponse> {
+    const timeoutMs = req.shadow ? undefined : req.route?.timeoutMs;
+    if (timeoutMs === undefined) return tryLoop(req, next, undefined);
+    const overall = new AbortController();
+    return new Promise<MeshResponse>((resolve, reject) => {
+      const timer = deps.clock.setTimer(timeoutMs, () => {
+        overall.abort({ failure: 'timeout' });
+        reject(new MeshError('UT', `mesh/timeout: route timeout ${timeoutMs} ms`));
+      });
+      tryLoop(req, next, overall.signal).then(
+        (res) => {
+          timer.cancel();
+          if (overall.signal.aborted) drain(res);
+          else resolve(res);
+        },
+        (err: unknown) => {
+          timer.cancel();
+          reject(err);
+        },
+      );
+    });
+  }
 }

@@ -73,6 +73,7 @@ export async function startIngressGateway(options: IngressGatewayOptions): Promi
   const table = (): RouteTable => watcher.current();
   const defaultPort = (): number => options.servicePort ?? table().gatewayServers.find((s) => s.protocol === 'HTTP')?.port ?? 80;
   const stack = buildRequestStack(deps);
+  watcher.onUpdate((t) => clusters.prune(t.clusters));
   const http = createHttpListener({
     direction: 'outbound',
     host,

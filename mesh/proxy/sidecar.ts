@@ -72,6 +72,7 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
     accessLog: options.accessLog,
   };
   const stack = buildRequestStack(deps);
+  watcher.onUpdate((t) => clusters.prune(t.clusters));
   const table = (): RouteTable => watcher.current();
   const tcpDeps = { clusters, random: deps.random, inboundPort, localAddress: options.podIp, metrics: options.metrics, accessLog: options.accessLog };
 
