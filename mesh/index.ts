@@ -8,6 +8,7 @@ export type { ProxyIdentity, WorkloadInfo } from './config/identity.ts';
 export { DEFAULT_GATEWAY_IDENTITY, workloadOfPod, isMeshedPod } from './config/identity.ts';
 export type {
   RouteTable, Cluster, ClusterPolicy, EndpointInfo, ServiceInfo, VirtualHost, CompiledHttpRoute, CompiledTcpRoute, GatewayHost, WeightedDestination,
+  LoadBalancerPolicy, ConnectionPoolPolicy, OutlierPolicy, RetryPolicy, FaultPolicy,
 } from './config/table.ts';
 export { compileProxyConfig, clusterName } from './config/compile.ts';
 export { RouteTableWatcher } from './config/watcher.ts';
