@@ -132,11 +132,14 @@ function readImages(file: ImageMapFile): Map<string, ImageMapEntry> | undefined 
 /**
  * Loads image maps; later files override earlier ones, entry by entry. A plain
  * path is a user file (relative to its own directory, skipped when missing).
+ * `userFile` — the file ImageNotMapped messages tell users to edit — is read
+ * last when it is not among `files`.
  */
 export function loadImageMap(files: (string | ImageMapFile)[], options: { userFile?: string } = {}): ImageMap {
   const entries = new Map<string, ImageMapEntry>();
   const loaded: string[] = [];
-  const specs = files.map((f) => (typeof f === 'string' ? { path: f } : f));
+  const specs: ImageMapFile[] = files.map((f) => (typeof f === 'string' ? { path: f } : f));
+  if (options.userFile !== undefined && !specs.some((f) => resolve(f.path) === resolve(options.userFile!))) specs.push({ path: options.userFile });
   for (const file of specs) {
     const images = readImages(file);
     if (!images) continue;
@@ -144,7 +147,6 @@ export function loadImageMap(files: (string | ImageMapFile)[], options: { userFi
     for (const [k, v] of images) entries.set(k, v);
   }
   const sources = specs.map((f) => resolve(f.path));
-  if (options.userFile !== undefined && !sources.includes(resolve(options.userFile))) sources.push(resolve(options.userFile));
   return { ...imageMapOf(entries, loaded, options.userFile, sources), reload: () => loadImageMap(specs, options) };
 }
 

@@ -224,7 +224,7 @@ t.test('adding the image to the user map file starts a container that waited wit
   const dir = tempRunDir();
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const userFile = join(dir, 'images.yaml');
-  const h = harness({ imageMap: loadImageMap([userFile], { userFile }), imageMapPollMs: 50 });
+  const h = harness({ imageMap: loadImageMap([], { userFile }), imageMapPollMs: 50 });
   t.teardown(() => h.close());
   const spec = podSpec([{ name: 'web', image: 'example.com/team/web:2', env: {} }], { initContainers: [{ name: 'setup', image: 'example.com/team/setup', env: {} }] });
   const w = startWatched(h.runtime, spec);
