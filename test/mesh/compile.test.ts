@@ -137,3 +137,62 @@ t.test('tcp-echo samples compile to weighted TCP routes on the gateway', async (
   const routes = table.gatewayTcp.get(31400)!;
   t.same(routes[0]!.destinations.map((d) => [d.subset, d.weight, d.port]), [['v1', 80, 9000], ['v2', 20, 9000]]);
 });
+
+t.test('namespace scoping, exportTo, wildcards and gateways: [mesh, gw]', async (t) => {
+  const objs = [
+    service('api', { app: 'api' }, [{ port: 80 }], { namespace: 'team-a' }),
+    service('api', { app: 'api' }, [{ port: 80 }], { namespace: 'team-b' }),
+    ...fromYaml(`
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: api, namespace: team-a }
+spec:
+  hosts: [api]
+  http: [{ directResponse: { status: 201 } }]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: api-private, namespace: team-b }
+spec:
+  hosts: [api]
+  exportTo: ["."]
+  http: [{ directResponse: { status: 202 } }]
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: { name: wild, namespace: team-a }
+spec:
+  hosts: ["*.wild.test"]
+  ports: [{ number: 80, name: http }]
+  resolution: NONE
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: both, namespace: team-a }
+spec:
+  hosts: ["*.wild.test"]
+  gateways: [mesh, istio-system/edge]
+  http: [{ directResponse: { status: 203 } }]
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: { name: edge, namespace: istio-system }
+spec:
+  selector: { istio: ingressgateway }
+  servers: [{ port: { number: 80, protocol: HTTP }, hosts: ["team-a/*.wild.test"] }]
+`),
+  ];
+  const inputs = meshInputsFromObjects(objs);
+  const inA = compileProxyConfig(inputs, { kind: 'sidecar', name: 'p', namespace: 'team-a', labels: {} });
+  const inB = compileProxyConfig(inputs, { kind: 'sidecar', name: 'p', namespace: 'team-b', labels: {} });
+  const inC = compileProxyConfig(inputs, { kind: 'sidecar', name: 'p', namespace: 'team-c', labels: {} });
+  const status = (tb: typeof inA, authority: string) => lookupServiceHost(tb, authority, 80).virtualHost?.routes[0]?.directResponse?.status;
+  t.equal(status(inA, 'api'), 201, 'short name in team-a → team-a/api and its VirtualService');
+  t.equal(status(inB, 'api'), 202, 'short name in team-b → team-b/api; exportTo "." is visible at home');
+  t.equal(status(inC, 'api.team-b'), undefined, 'exportTo "." hides it from team-c (default route instead)');
+  t.equal(lookupServiceHost(inC, 'api.team-b', 80).virtualHost?.routes[0]?.origin, 'default');
+  t.equal(status(inC, 'api.team-a.svc.cluster.local'), 201);
+  t.equal(status(inC, 'x.wild.test'), 203, 'wildcard ServiceEntry + wildcard VirtualService on the mesh');
+  const gw = compileProxyConfig(inputs, DEFAULT_GATEWAY_IDENTITY);
+  t.same(gw.gatewayHosts.map((h) => h.origin), ['VirtualService team-a/both'], 'bound to the gateway too; team-a/ host admitted');
+});
