@@ -47,3 +47,13 @@ t.test('a full node subnet leaves the extra pods Pending with an event', async (
   t.equal(event.type, 'Warning');
   t.match(event.message, /overlay\/ipam: no free pod IP in node subnet 127\.\d+\.\d+\.\d+\/29 .*\(all 5 addresses in use\)/);
 });
+
+t.test('a bad address plan fails at start with a clear message (table)', async (t) => {
+  const cases: { name: string; options: { clusterCidr: string; serviceCidr: string }; message: RegExp }[] = [
+    { name: 'cluster CIDR outside 127/8', options: { clusterCidr: '10.244.0.0/16', serviceCidr: '127.96.0.0/12' }, message: /cluster CIDR 10\.244\.0\.0\/16 is outside 127\.0\.0\.0\/8/ },
+    { name: 'overlapping CIDRs', options: { clusterCidr: '127.96.0.0/16', serviceCidr: '127.96.0.0/12' }, message: /overlaps service CIDR/ },
+  ];
+  for (const c of cases) {
+    await t.rejects(startCluster({ nodes: 1, ...c.options }), { code: 'MESHLET_OVERLAY_CONFIG', message: c.message }, c.name);
+  }
+});
