@@ -1,7 +1,11 @@
 // IP exhaustion in a running cluster: with /29 node subnets (5 pod IPs) a
 // sixth pod on the node stays Pending with an event saying why.
 
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import t from 'tap';
+import { startCluster as bootCluster } from '../../control/cluster/cluster.ts';
 import { EVENTS, PODS } from '../../control/api/index.ts';
 import type { CoreEvent, Pod } from '../../control/api/index.ts';
 import { startCluster } from '../helpers/cluster.ts';
@@ -54,6 +58,12 @@ t.test('a bad address plan fails at start with a clear message (table)', async (
     { name: 'overlapping CIDRs', options: { clusterCidr: '127.96.0.0/16', serviceCidr: '127.96.0.0/12' }, message: /overlaps service CIDR/ },
   ];
   for (const c of cases) {
-    await t.rejects(startCluster({ nodes: 1, ...c.options }), { code: 'MESHLET_OVERLAY_CONFIG', message: c.message }, c.name);
+    // Straight to control/cluster with our own home, so the failed start leaves nothing behind.
+    const home = await mkdtemp(path.join(os.tmpdir(), 'meshlet-overlay-plan-'));
+    try {
+      await t.rejects(bootCluster({ home, nodes: 1, log: () => undefined, ...c.options }), { code: 'MESHLET_OVERLAY_CONFIG', message: c.message }, c.name);
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
   }
 });
