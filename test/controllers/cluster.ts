@@ -2,7 +2,7 @@
 // sockets, no node agents), kubelet stand-ins that write pod status, and a
 // deadline-bounded wait.
 
-import type { Client, Deployment, KubeObject, Node, Pod, ReplicaSet, Service } from '../../control/api/index.ts';
+import type { Client, Deployment, DeploymentSpec, KubeObject, Node, Pod, ReplicaSet, ServicePort } from '../../control/api/index.ts';
 import { NODES, PODS } from '../../control/api/index.ts';
 import { createRegistry } from '../../control/registry/index.ts';
 import { MemoryStore } from '../../control/store/index.ts';
@@ -72,7 +72,7 @@ export async function listPods(client: Client, namespace = 'default', labelSelec
   return (await client.list<Pod>(PODS, { namespace, ...(labelSelector ? { labelSelector } : {}) })).items;
 }
 
-export function deploymentManifest(name: string, options: { replicas?: number; image?: string; strategy?: Deployment['spec'] extends infer S ? S extends { strategy?: infer T } ? T : never : never; revisionHistoryLimit?: number } = {}) {
+export function deploymentManifest(name: string, options: { replicas?: number; image?: string; strategy?: DeploymentSpec['strategy']; revisionHistoryLimit?: number } = {}) {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -103,7 +103,7 @@ export function replicaSetManifest(name: string, replicas = 3, labels: Record<st
   };
 }
 
-export function serviceManifest(name: string, selector: Record<string, string> | undefined, ports: Service['spec'] extends infer S ? S extends { ports?: infer P } ? P : never : never, extra: Record<string, unknown> = {}) {
+export function serviceManifest(name: string, selector: Record<string, string> | undefined, ports: ServicePort[], extra: Record<string, unknown> = {}) {
   return {
     apiVersion: 'v1',
     kind: 'Service',
@@ -135,7 +135,7 @@ export function nodeManifest(name: string, options: { cpu?: string; memory?: str
   };
 }
 
-/** Creates a node and writes its status (the registry drops status on create for kinds with a status subresource? both paths covered). */
+/** Creates a node with the given status (written again through the status subresource if create dropped it). */
 export async function createNode(client: Client, manifest: ReturnType<typeof nodeManifest>): Promise<Node> {
   const created = await client.create<Node>(NODES, manifest);
   if (JSON.stringify(created.status) === JSON.stringify(manifest.status)) return created;
