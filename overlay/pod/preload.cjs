@@ -96,7 +96,7 @@ function lookup(hostname, options, callback) {
     reply(podIp);
     return {};
   }
-  if (!dnsServer || !clusterResolver() || typeof hostname !== 'string' || hostname === '' || net.isIP(hostname) || wantsIpv6Only(options)) {
+  if (typeof hostname !== 'string' || hostname === '' || net.isIP(hostname) || wantsIpv6Only(options) || !dnsServer || !clusterResolver()) {
     return originalLookup.call(dns, hostname, options, callback);
   }
   clusterResolve(hostname.toLowerCase(), (err, addresses) => {
