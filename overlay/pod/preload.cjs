@@ -242,6 +242,21 @@ if (typeof originalFetch === 'function' && (proxy || dnsServer)) {
   const { Readable } = require('node:stream');
   const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
+  // fetch decodes compressed bodies (undici does too, keeping the content-encoding header).
+  const decoded = (res) => {
+    const encoding = String(res.headers['content-encoding'] || '').trim().toLowerCase();
+    if (!encoding || encoding === 'identity') return res;
+    const zlib = require('node:zlib');
+    const decoder =
+      encoding === 'gzip' || encoding === 'x-gzip' ? zlib.createGunzip()
+      : encoding === 'deflate' ? zlib.createInflate()
+      : encoding === 'br' ? zlib.createBrotliDecompress()
+      : undefined;
+    if (!decoder) return res;
+    res.on('error', (err) => decoder.destroy(err));
+    return res.pipe(decoder);
+  };
+
   const fetchOverHttp = async (req, redirects) => {
     const url = new URL(req.url);
     const body = req.body ? Buffer.from(await req.arrayBuffer()) : undefined;
@@ -269,7 +284,7 @@ if (typeof originalFetch === 'function' && (proxy || dnsServer)) {
         for (let i = 0; i < res.rawHeaders.length; i += 2) responseHeaders.append(res.rawHeaders[i], res.rawHeaders[i + 1]);
         const noBody = req.method === 'HEAD' || status === 204 || status === 304;
         if (noBody) res.resume();
-        const response = new Response(noBody ? null : Readable.toWeb(res), { status, statusText: res.statusMessage, headers: responseHeaders });
+        const response = new Response(noBody ? null : Readable.toWeb(decoded(res)), { status, statusText: res.statusMessage, headers: responseHeaders });
         Object.defineProperty(response, 'url', { value: url.href });
         if (redirects > 0) Object.defineProperty(response, 'redirected', { value: true });
         resolve(response);
