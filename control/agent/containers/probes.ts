@@ -3,12 +3,12 @@
 // successThreshold (1), failureThreshold (3). A ProbeWorker reports threshold
 // crossings; the pod runner decides what they mean (ready, started, restart).
 
-import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import type { Probe } from '../../api/index.ts';
 import type { Timer } from '../../api/index.ts';
 import { systemClock } from '../../api/index.ts';
+import { signalGroup, spawnWatchedGroup } from './process-group.ts';
 
 export interface ProbeTarget {
   podIp: string;
@@ -77,28 +77,39 @@ function execProbe(command: string[], target: ProbeTarget, timeoutMs: number): P
   return new Promise((resolveResult) => {
     const [file, ...args] = command;
     if (!file) return resolveResult({ ok: false, message: 'exec probe has an empty command' });
+    // Watched like a container, so a probe still running when meshlet dies goes with it.
+    const { child, lifeline } = spawnWatchedGroup('meshlet-probe', file, args, { env: target.env, cwd: target.cwd, output: 'pipe' });
     let output = '';
-    const child = spawn(file, args, { cwd: target.cwd, env: target.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let exitCode: number | null = null;
+    let timedOut = false;
     const collect = (chunk: Buffer): void => {
       if (output.length < 1024) output += chunk.toString('utf8');
     };
     child.stdout?.on('data', collect);
     child.stderr?.on('data', collect);
+    const endGroup = (): void => {
+      if (child.pid) signalGroup(child.pid, 'SIGKILL');
+      lifeline?.destroy();
+    };
     const timer = setTimeout(() => {
-      try {
-        if (child.pid) process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-      resolveResult({ ok: false, message: `command ${JSON.stringify(command.join(' '))} timed out` });
+      timedOut = true;
+      endGroup();
     }, timeoutMs);
     child.once('error', (err) => {
       clearTimeout(timer);
+      lifeline?.destroy();
       resolveResult({ ok: false, message: err.message });
     });
-    child.once('close', (code) => {
+    child.once('exit', (code) => {
+      exitCode = code;
+      endGroup();
+    });
+    child.once('close', () => {
       clearTimeout(timer);
-      resolveResult(code === 0 ? { ok: true, message: '' } : { ok: false, message: output.trim() || `command ${JSON.stringify(command.join(' '))} exited with ${code}` });
+      if (timedOut) return resolveResult({ ok: false, message: `command ${JSON.stringify(command.join(' '))} timed out` });
+      resolveResult(
+        exitCode === 0 ? { ok: true, message: '' } : { ok: false, message: output.trim() || `command ${JSON.stringify(command.join(' '))} exited with ${exitCode}` },
+      );
     });
   });
 }

@@ -108,24 +108,39 @@ const SIGNAL_NUMBERS: Partial<Record<NodeJS.Signals, number>> = {
   SIGUSR1: 10, SIGSEGV: 11, SIGUSR2: 12, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15,
 };
 
+/**
+ * Spawns FILE in a new process group guarded by the watchdog (see the top of
+ * this file). `lifeline` is this process's end of the watchdog's pipe: destroy
+ * it once the group is done with; never read it.
+ */
+export function spawnWatchedGroup(
+  name: string,
+  file: string,
+  args: string[],
+  options: { env: Record<string, string>; cwd: string; output: 'pipe' | number },
+): { child: ChildProcess; lifeline: Readable | null } {
+  const child = spawn('/bin/sh', ['-c', WATCHDOG, name, file, ...args], {
+    detached: true,
+    stdio: ['ignore', options.output, options.output, 'pipe'],
+    env: options.env,
+    cwd: options.cwd,
+  });
+  const lifeline = child.stdio[3] as Readable | null;
+  lifeline?.on('error', () => {});
+  return { child, lifeline };
+}
+
 export function startContainerProcess(options: ContainerProcessOptions): ContainerProcess {
   mkdirSync(options.pidDir, { recursive: true });
   const logFd = openSync(options.logFile, 'a');
-  let child: ChildProcess;
+  let spawned: ReturnType<typeof spawnWatchedGroup>;
   try {
-    child = spawn('/bin/sh', ['-c', WATCHDOG, 'meshlet-container', options.file, ...options.args], {
-      detached: true,
-      stdio: ['ignore', logFd, logFd, 'pipe'],
-      env: options.env,
-      cwd: options.cwd,
-    });
+    spawned = spawnWatchedGroup('meshlet-container', options.file, options.args, { env: options.env, cwd: options.cwd, output: logFd });
   } finally {
     closeSync(logFd);
   }
+  const { child, lifeline } = spawned;
   const pid = child.pid;
-  const lifeline = child.stdio[3] as Readable | null;
-  // The lifeline must never be read by us nor keep the loop alive on its own.
-  lifeline?.on('error', () => {});
   const recordPath = pid !== undefined ? join(options.pidDir, String(pid)) : undefined;
   if (pid !== undefined && recordPath) {
     const record: ProcessRecord = { pgid: pid, ...options.labels, file: options.file };
