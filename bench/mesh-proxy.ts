@@ -367,8 +367,10 @@ export async function run(): Promise<void> {
     const oneCpu = nginxCpu / max.get('1 sidecar')!.cpuUs!;
     lines.push(`target: 1 sidecar ≥ 0.80× nginx throughput            measured ${one.toFixed(2)}× (per CPU second: ${oneCpu.toFixed(2)}×)  ${one >= 0.8 ? 'MET' : 'NOT MET'}`);
     lines.push(`        (http-proxy through the adapter alone, no mesh layers: ${adapterCeiling.toFixed(2)}× nginx, ${(nginxCpu / max.get('adapter only')!.cpuUs!).toFixed(2)}× per CPU second — the ceiling http-proxy sets)`);
-    const busy = direct.p99us > 5000;
-    lines.push(`target: 2 sidecars add ≤ 1 ms p99 at ~1000 req/s       measured ${added99 >= 0 ? '+' : ''}${added99.toFixed(3)} ms  ${busy ? `INCONCLUSIVE (machine busy: direct p99 is ${(direct.p99us / 1000).toFixed(1)} ms)` : added99 <= 1 ? 'MET' : 'NOT MET'}`);
+    // When the direct path or nginx (a known-fast reference) show multi-ms p99 tails, the tail belongs to the machine.
+    const nginxAdded99 = fixed.get('nginx')!.p99us - direct.p99us;
+    const busy = direct.p99us > 2000 || nginxAdded99 > 2000;
+    lines.push(`target: 2 sidecars add ≤ 1 ms p99 at ~1000 req/s       measured ${added99 >= 0 ? '+' : ''}${added99.toFixed(3)} ms  ${busy ? `INCONCLUSIVE (machine busy: direct p99 ${(direct.p99us / 1000).toFixed(1)} ms, nginx adds ${(nginxAdded99 / 1000).toFixed(1)} ms)` : added99 <= 1 ? 'MET' : 'NOT MET'}`);
     lines.push(`        (p50 added by 2 sidecars: ${((fixed.get('2 sidecars')!.p50us - direct.p50us) / 1000).toFixed(3)} ms; Istio 1.20 publishes +0.298 ms p99 for two Envoys)`);
     lines.push(`target: ≤ 2 MB per idle sidecar                        measured ${(rssPer! / 1048576).toFixed(2)} MB RSS, ${(heapPer! / 1048576).toFixed(2)} MB JS heap (${IDLE_SIDECARS} sidecars)  ${rssPer! <= 2 * 1048576 ? 'MET' : 'NOT MET'}`);
     lines.push(`(load: wrk -t1, POST 1 KB → 1 KB, ${SECONDS} s per row; fixed rate = 10 connections with a 10 ms delay between requests; load average ${spawnSync('cat', ['/proc/loadavg']).stdout.toString().split(' ').slice(0, 3).join(' ')})`);
