@@ -8,6 +8,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type net from 'node:net';
 import os from 'node:os';
+import { gzipSync } from 'node:zlib';
 import path from 'node:path';
 import t from 'tap';
 import { MutableCatalog, POD_PRELOAD_PATH, podNetworkEnv, startServiceProxy, withPreload } from '../../overlay/index.ts';
@@ -158,7 +159,12 @@ t.test('with a sidecar: http.get and fetch go to HTTP_PROXY in absolute form wit
   const seen: { url: string; host: string }[] = [];
   const sidecar = http.createServer((req, res) => {
     seen.push({ url: req.url ?? '', host: req.headers.host ?? '' });
-    res.end(`sidecar saw ${req.url} host=${req.headers.host}`);
+    const text = `sidecar saw ${req.url} host=${req.headers.host}`;
+    // The fetch path gets a gzip body: fetch must decode it as undici would.
+    if (req.url?.endsWith('/fetched')) {
+      res.setHeader('content-encoding', 'gzip');
+      res.end(gzipSync(text));
+    } else res.end(text);
   });
   await new Promise<void>((resolve) => sidecar.listen({ host: clientIp, port: 0 }, resolve));
   t.teardown(() => new Promise<void>((r) => sidecar.close(() => r())));
