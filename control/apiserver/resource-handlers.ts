@@ -13,6 +13,7 @@ import { serveWatch } from './watch.ts';
 import { handleScale } from './scale.ts';
 import { handleLog } from './log.ts';
 import type { PodLogSource } from './log.ts';
+import { enforceFieldValidation, fieldValidationParam } from './field-validation.ts';
 import { dryRunCreate, dryRunDelete, dryRunPatch, dryRunUpdate, isDryRun } from './dry-run.ts';
 import { recordUpdateManager } from '../registry/patch/index.ts';
 import { includeObjectParam, renderTable, wantsTable } from './table.ts';
@@ -76,6 +77,10 @@ function checkBodyIdentity(ctx: HandlerContext, body: unknown): ObjectInput {
   };
   if (!request.type.namespaced) delete out.metadata.namespace;
   return out;
+}
+
+function validatedFields<T extends object>(ctx: HandlerContext, body: T): T {
+  return enforceFieldValidation(ctx.res, ctx.request.type, ctx.request.version, body, fieldValidationParam(ctx.query));
 }
 
 /** Records the request's fieldManager as owner of the fields it sets (managedFields, operation Update). */
@@ -156,7 +161,7 @@ async function handleCollection(ctx: HandlerContext): Promise<void> {
       return;
     }
     case 'POST': {
-      const obj = withManager(ctx, undefined, checkBodyIdentity(ctx, decodeObjectBody(req, await readBody(req))));
+      const obj = withManager(ctx, undefined, validatedFields(ctx, checkBodyIdentity(ctx, decodeObjectBody(req, await readBody(req)))));
       const created = isDryRun(query) ? await dryRunCreate(client, request.type, obj) : await client.create(request.type, obj);
       sendJson(res, 201, withRequestedVersion(created, request));
       return;
@@ -198,7 +203,8 @@ async function handleObject(ctx: HandlerContext): Promise<void> {
       return;
     }
     case 'PUT': {
-      const obj = checkBodyIdentity(ctx, decodeObjectBody(req, await readBody(req)));
+      const identified = checkBodyIdentity(ctx, decodeObjectBody(req, await readBody(req)));
+      const obj = request.subresource ? identified : validatedFields(ctx, identified);
       if (obj.metadata.name !== name) {
         throw new ApiError('BadRequest', `apiserver: the name of the object (${String(obj.metadata.name)}) does not match the name on the URL (${name})`);
       }
@@ -213,7 +219,9 @@ async function handleObject(ctx: HandlerContext): Promise<void> {
       return;
     }
     case 'PATCH': {
-      const { patchType, patch } = decodePatchBody(req, await readBody(req));
+      const decoded = decodePatchBody(req, await readBody(req));
+      const patchType = decoded.patchType;
+      const patch = patchType === 'json' || request.subresource || decoded.patch === null || typeof decoded.patch !== 'object' ? decoded.patch : validatedFields(ctx, decoded.patch);
       const fieldManager = query.get('fieldManager') || undefined;
       const subresource = request.subresource === 'status' ? 'status' : undefined;
       const patchOptions = { fieldManager, force: boolParam(query, 'force') };

@@ -351,3 +351,23 @@ t.test('auth reviews answer for the single admin user; streaming subresources ar
   t.equal(exec.status, 405);
   t.match(String(exec.json['message']), /pods\/exec is not supported by meshlet/);
 });
+
+t.test('fieldValidation: Strict rejects unknown fields, Warn answers with Warning headers and drops them', async (t) => {
+  const { http } = await setup(t);
+  const typo = { ...deployment('web'), spec: { ...deployment('web').spec, replica: 3 } };
+  const strict = await http.call('POST', '/apis/apps/v1/namespaces/default/deployments?fieldValidation=Strict', { body: typo });
+  t.equal(strict.status, 400);
+  t.match(String(strict.json['message']), /Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec\.replica"/);
+  t.equal((await http.call('POST', '/apis/apps/v1/namespaces/default/deployments?fieldValidation=Loose', { body: typo })).status, 400);
+
+  const warned = await http.call('POST', '/apis/apps/v1/namespaces/default/deployments', { body: typo });
+  t.equal(warned.status, 201);
+  t.match(String(warned.headers['warning']), /299 - "unknown field \\"spec\.replica\\""/);
+  t.notOk((warned.json['spec'] as Record<string, unknown>)['replica'], 'unknown field dropped');
+
+  const patchStrict = await http.call('PATCH', '/apis/apps/v1/namespaces/default/deployments/web?fieldValidation=Strict', { body: { spec: { replica: null, paused: true } }, contentType: 'application/merge-patch+json' });
+  t.equal(patchStrict.status, 200, 'deleting an unknown field in a patch is fine');
+  const patchTypo = await http.call('PATCH', '/apis/apps/v1/namespaces/default/deployments/web?fieldValidation=Strict', { body: { spec: { pausd: true } }, contentType: 'application/strategic-merge-patch+json' });
+  t.equal(patchTypo.status, 400);
+  t.match(String(patchTypo.json['message']), /unknown field "spec\.pausd"/);
+});

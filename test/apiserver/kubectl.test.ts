@@ -35,12 +35,16 @@ if (!findKubectl()) {
     const lines = second.stdout.trim().split('\n');
     t.ok(lines.length >= 14 && lines.every((l) => l.endsWith(' unchanged')), second.stdout);
 
+    let lastPods = '';
     const wide = await waitFor('six bookinfo pods Running with IPs', async () => {
       const r = await kubectl.run(['get', 'pods', '-o', 'wide']);
+      lastPods = r.stdout + r.stderr;
       const rows = r.stdout.trim().split('\n');
       const running = rows.slice(1).filter((row) => /\sRunning\s/.test(row) && /\s127\.244\.\d+\.\d+\s/.test(row));
       return running.length >= 6 ? rows : undefined;
-    }, { timeoutMs: 90_000, intervalMs: 500 });
+    }, { timeoutMs: 90_000, intervalMs: 500 }).catch((err: Error) => {
+      throw new Error(`${err.message}\nlast kubectl get pods -o wide:\n${lastPods}`);
+    });
     t.match(wide[0], /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE\s+NOMINATED NODE\s+READINESS GATES$/);
     t.match(wide.find((r) => r.startsWith('productpage-v1-')), /^productpage-v1-\S+\s+\d\/\d\s+Running\s+\d+\s+\S+\s+127\.244\.\d+\.\d+\s+\S+\s+<none>\s+<none>$/);
 

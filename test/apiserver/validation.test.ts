@@ -4,7 +4,11 @@
 import t from 'tap';
 import { DEPLOYMENTS, PODS, SERVICES, VIRTUAL_SERVICES, CONFIG_MAPS, NAMESPACES, JOBS, RATE_LIMIT_POLICIES } from '../../control/api/index.ts';
 import type { ObjectInput, ResourceType } from '../../control/api/index.ts';
-import { applyDefaults, validateObject, toFieldPath } from '../../control/registry/validation/index.ts';
+import { applyDefaults, validateObject, toFieldPath, unknownFields, pruneFields } from '../../control/registry/validation/index.ts';
+import { resourceTypeForKind } from '../../control/api/index.ts';
+import { parseAllYamlDocuments as splitYamlDocuments } from '../../control/registry/patch/index.ts';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const svc = (spec: unknown, name = 'web'): ObjectInput => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default' }, spec });
 const deploy = (spec: unknown): ObjectInput => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'default' }, spec });
@@ -114,4 +118,45 @@ t.test('applyDefaults fills what Kubernetes fills, without touching the input', 
   const explicit = applyDefaults(DEPLOYMENTS, deploy({ replicas: 0, strategy: { type: 'Recreate' }, selector: {}, template: { spec: { containers: [] } } })) as unknown as { spec: Record<string, unknown> };
   t.equal(explicit.spec['replicas'], 0, 'explicit zero kept');
   t.same(explicit.spec['strategy'], { type: 'Recreate' }, 'no rollingUpdate for Recreate');
+});
+
+t.test('unknownFields finds typos at any depth; free-form maps and opaque objects are not flagged', async (t) => {
+  const table: [string, ResourceType, Record<string, unknown>, string[]][] = [
+    [
+      'deployment typos',
+      DEPLOYMENTS,
+      deploy({ replica: 3, selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i', imagePolicy: 'x', ports: [{ containerPort: 80, portName: 'p' }] }] } } }),
+      ['spec.replica', 'spec.template.spec.containers[0].imagePolicy', 'spec.template.spec.containers[0].ports[0].portName'],
+    ],
+    ['label and annotation maps are free-form', CONFIG_MAPS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', labels: { anything: 'y' }, annotations: { 'a.b/c': 'd' }, labelz: {} }, data: { k: 'v' } }, ['metadata.labelz']],
+    [
+      'istio VirtualService typo',
+      VIRTUAL_SERVICES,
+      { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'r' }, spec: { hosts: ['r'], http: [{ route: [{ destination: { host: 'r', subsett: 'v1' } }], headers: { request: { set: { 'x-a': 'b' } } } }] } },
+      ['spec.http[0].route[0].destination.subsett'],
+    ],
+    ['patch bodies: directives and null deletions are fine', DEPLOYMENTS, { spec: { replica: null, template: { spec: { '$setElementOrder/containers': [{ name: 'c' }], containers: [{ name: 'c', image: 'x' }] } } } }, []],
+    ['kinds without a schema report nothing', RATE_LIMIT_POLICIES, { apiVersion: 'policy.meshlet.dev/v1alpha1', kind: 'RateLimitPolicy', metadata: { name: 'r' }, spec: { whatever: 1 } }, []],
+  ];
+  for (const [name, type, obj, want] of table) t.same(unknownFields(type, obj), want, name);
+  t.same(pruneFields({ spec: { a: 1, b: [{ c: 1, d: 2 }] } }, ['spec.a', 'spec.b[0].d']), { spec: { b: [{ c: 1 }] } });
+});
+
+t.test('every object in the reference manifests is valid and has no unknown fields', async (t) => {
+  const root = join(process.cwd(), '..', 'shared', 'reference');
+  const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => /\.ya?ml$/.test(f));
+  let checked = 0;
+  for (const file of files) {
+    for (const doc of splitYamlDocuments(readFileSync(join(root, file), 'utf8'))) {
+      const obj = doc as ObjectInput | null;
+      if (!obj || typeof obj !== 'object' || typeof obj.kind !== 'string') continue;
+      const type = resourceTypeForKind(String(obj.apiVersion ?? ''), obj.kind);
+      if (!type) continue;
+      obj.metadata ??= {};
+      checked++;
+      t.same(unknownFields(type, obj), [], `${file}: ${obj.kind}/${obj.metadata.name}: unknown fields`);
+      t.same(validateObject(type, applyDefaults(type, obj)), [], `${file}: ${obj.kind}/${obj.metadata.name}: valid`);
+    }
+  }
+  t.ok(checked >= 40, `checked ${checked} reference objects`);
 });

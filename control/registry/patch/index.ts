@@ -16,7 +16,7 @@ export { applyMergePatch } from './merge-patch.ts';
 export { applyStrategicMergePatch } from './strategic.ts';
 export { listStrategyFor } from './merge-keys.ts';
 export type { ListStrategy } from './merge-keys.ts';
-export { parseYamlDocument, stringifyYaml } from './yaml.ts';
+export { parseYamlDocument, parseAllYamlDocuments, stringifyYaml } from './yaml.ts';
 export { recordUpdateManager } from './apply.ts';
 
 /** Groups whose kinds are compiled into Kubernetes and so accept strategic merge patches. */

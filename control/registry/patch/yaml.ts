@@ -1,7 +1,7 @@
 // The one adapter over the `yaml` package for the API write path: parses a
 // single YAML (or JSON, a YAML subset) document and reports errors with a line.
 
-import { parseDocument, stringify } from 'yaml';
+import { parseAllDocuments, parseDocument, stringify } from 'yaml';
 import { ApiError } from '../../api/index.ts';
 
 export function parseYamlDocument(text: string, what: string): unknown {
@@ -16,4 +16,11 @@ export function parseYamlDocument(text: string, what: string): unknown {
 
 export function stringifyYaml(value: unknown): string {
   return stringify(value);
+}
+
+/** Every document of a multi-document YAML stream (`---` separated); empty documents are skipped. */
+export function parseAllYamlDocuments(text: string): unknown[] {
+  return parseAllDocuments(text)
+    .map((doc) => doc.toJS({ maxAliasCount: 100 }) as unknown)
+    .filter((v) => v !== null && v !== undefined);
 }

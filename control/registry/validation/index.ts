@@ -43,3 +43,4 @@ export function validateObject(type: ResourceType, obj: ObjectInput): StatusCaus
   add(KIND_VALIDATORS[`${type.group}/${type.kind}`]?.(obj) ?? []);
   return causes;
 }
+export { unknownFields, pruneFields } from './unknown-fields.ts';

@@ -13,8 +13,9 @@ interface SchemaError {
   params?: Record<string, unknown>;
 }
 
-interface ModelClass {
+export interface ModelClass {
   new (data: unknown): { validate(): void };
+  prototype: { validate(): void };
 }
 
 const require = createRequire(import.meta.url);
@@ -22,7 +23,7 @@ const require = createRequire(import.meta.url);
 /** Istio's 2.3.x models ship v1alpha3/v1beta1 networking only; networking v1 has the v1beta1 schema. */
 const SCHEMA_VERSION: Record<string, string> = { 'networking.istio.io/v1': 'v1beta1' };
 
-function schemaVersion(type: ResourceType, version: string): string {
+export function schemaVersion(type: ResourceType, version: string): string {
   return SCHEMA_VERSION[`${type.group}/${version}`] ?? version;
 }
 
@@ -38,7 +39,7 @@ function modulePath(type: ResourceType, version: string): string | undefined {
 
 const models = new Map<string, ModelClass | null>();
 
-function modelFor(type: ResourceType, version: string): ModelClass | null {
+export function modelFor(type: ResourceType, version: string): ModelClass | null {
   const path = modulePath(type, version);
   if (!path) return null;
   let model = models.get(path);
