@@ -13,6 +13,7 @@ import { serveWatch } from './watch.ts';
 import { handleScale } from './scale.ts';
 import { handleLog } from './log.ts';
 import type { PodLogSource } from './log.ts';
+import { patchWithManager } from './managed-patch.ts';
 import { enforceFieldValidation, fieldValidationParam } from './field-validation.ts';
 import { dryRunCreate, dryRunDelete, dryRunPatch, dryRunUpdate, isDryRun } from './dry-run.ts';
 import { recordUpdateManager } from '../registry/patch/index.ts';
@@ -225,10 +226,11 @@ async function handleObject(ctx: HandlerContext): Promise<void> {
       const fieldManager = query.get('fieldManager') || undefined;
       const subresource = request.subresource === 'status' ? 'status' : undefined;
       const patchOptions = { fieldManager, force: boolParam(query, 'force') };
-      const patched =
-        isDryRun(query) && !subresource
-          ? await dryRunPatch(client, request.type, request.namespace, name, patchType, patch, patchOptions)
-          : await client.patch(request.type, request.namespace, name, patchType, patch, { ...patchOptions, subresource });
+      let patched: ObjectInput;
+      if (isDryRun(query) && !subresource) patched = await dryRunPatch(client, request.type, request.namespace, name, patchType, patch, patchOptions);
+      else if (fieldManager && patchType !== 'apply' && !subresource) {
+        patched = await patchWithManager(client, request.type, request.namespace, name, patchType, patch, fieldManager, () => ctx.clock.now());
+      } else patched = await client.patch(request.type, request.namespace, name, patchType, patch, { ...patchOptions, subresource });
       sendJson(res, 200, withRequestedVersion(patched, request));
       return;
     }

@@ -371,3 +371,24 @@ t.test('fieldValidation: Strict rejects unknown fields, Warn answers with Warnin
   t.equal(patchTypo.status, 400);
   t.match(String(patchTypo.json['message']), /unknown field "spec\.pausd"/);
 });
+
+t.test('managedFields: writes with a fieldManager record ownership that server-side apply respects', async (t) => {
+  const { http } = await setup(t);
+  const created = await http.call('POST', '/apis/apps/v1/namespaces/default/deployments?fieldManager=alice', { body: deployment('web', 1) });
+  type Entry = { manager: string; operation: string; fieldsV1: Record<string, Record<string, unknown>> };
+  const owners = (obj: Record<string, unknown>) => ((obj['metadata'] as { managedFields?: Entry[] }).managedFields ?? []);
+  t.match(owners(created.json), [{ manager: 'alice', operation: 'Update' }]);
+  t.ok(owners(created.json)[0]!.fieldsV1['f:spec']!['f:replicas'], 'alice owns spec.replicas after create');
+
+  const patched = await http.call('PATCH', '/apis/apps/v1/namespaces/default/deployments/web?fieldManager=bob', { body: { spec: { replicas: 3 } }, contentType: 'application/merge-patch+json' });
+  t.equal(patched.status, 200);
+  const alice = owners(patched.json).find((e) => e.manager === 'alice');
+  const bob = owners(patched.json).find((e) => e.manager === 'bob');
+  t.ok(bob?.fieldsV1['f:spec']?.['f:replicas'], 'bob owns spec.replicas after patching it');
+  t.notOk(alice?.fieldsV1['f:spec']?.['f:replicas'], 'alice lost spec.replicas');
+  t.ok(alice?.fieldsV1['f:spec']?.['f:selector'], 'alice keeps what bob did not touch');
+
+  const apply = await http.call('PATCH', '/apis/apps/v1/namespaces/default/deployments/web?fieldManager=carol', { body: 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 5\n', contentType: 'application/apply-patch+yaml' });
+  t.equal(apply.status, 409);
+  t.match(String(apply.json['message']), /conflict with "bob"/);
+});
