@@ -31,6 +31,8 @@ export interface DnsChainOptions {
   ttl?: number;
   /** Response cache size; 0 turns it off (benchmarks). Default 10 000. */
   cacheEntries?: number;
+  /** The server's bound address, once known (forward skips itself as an upstream). */
+  self?: () => { host: string; port: number } | undefined;
 }
 
 /** Counters for /metrics and tests (CoreDNS's dns_requests_total / dns_responses_total / cache_hits_total shapes). */
@@ -65,6 +67,7 @@ export function buildDnsChain(options: DnsChainOptions): DnsChain {
       timeoutMs: options.forwardTimeoutMs,
       clock: options.clock,
       loopbackBindHost: options.serverHost,
+      self: options.self,
     }),
   ];
   const unsubscribe = options.catalog.onChange(() => cache.invalidateZone());

@@ -24,6 +24,8 @@ export interface ForwardPluginOptions {
   clock: Clock;
   /** Local address for sockets to loopback upstreams (never the wildcard). */
   loopbackBindHost: string;
+  /** This server's own address once bound: an upstream equal to it (resolv.conf naming meshlet) would loop, so it is skipped. */
+  self?: () => Upstream | undefined;
 }
 
 interface Pending {
@@ -121,7 +123,9 @@ export function forwardPlugin(options: ForwardPluginOptions): DnsPlugin {
     name: 'forward',
     async serve(query: DnsQuery): Promise<DnsReply> {
       if (closed || options.upstreams.length === 0 || pending.size >= MAX_PENDING) return emptyReply(RCODE.SERVFAIL);
+      const self = options.self?.();
       for (const upstream of options.upstreams) {
+        if (self && upstream.port === self.port && upstream.host === self.host) continue;
         let wire = await askUdp(query, upstream);
         if (wire && query.transport === 'tcp' && (wire[2]! & 0x02) !== 0) wire = await askTcp(query, upstream);
         if (!wire || !isWellFormedMessage(wire)) continue;

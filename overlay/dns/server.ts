@@ -40,6 +40,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
     throw new TypeError(`overlay/dns: refusing to bind the wildcard address ${options.host}; pass a loopback address`);
   }
   const zone = (options.zone ?? 'cluster.local').toLowerCase().replace(/\.$/, '');
+  const bound: { address?: { host: string; port: number } } = {};
   const chain: DnsChain = buildDnsChain({
     catalog: options.catalog,
     zone,
@@ -49,6 +50,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
     serverHost: options.host,
     ttl: options.ttl,
     cacheEntries: options.cacheEntries,
+    self: () => bound.address,
   });
   let listeners;
   try {
@@ -57,6 +59,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
     await chain.close();
     throw err;
   }
+  bound.address = { host: listeners.host, port: listeners.port };
   return {
     host: listeners.host,
     port: listeners.port,

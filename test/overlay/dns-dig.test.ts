@@ -186,6 +186,17 @@ t.test('forwarding: a malformed upstream reply (compression loop) is SERVFAIL, n
   t.same(await digShort(s, [`backend.default.svc.${Z}`]), ['127.96.0.20'], 'the server still answers');
 });
 
+t.test('forwarding never loops back into the server itself', async (t) => {
+  const looping = await startDnsServer({ host: '127.0.0.1', port: 0, catalog, upstreams: [], forwardTimeoutMs: 300 });
+  await looping.close();
+  // Same address and port again, now with itself listed as an upstream (as if resolv.conf named it).
+  const self = `127.0.0.1:${looping.port}`;
+  const again = await startDnsServer({ host: '127.0.0.1', port: looping.port, catalog, upstreams: [self, upstream.address], forwardTimeoutMs: 300 });
+  t.teardown(() => again.close());
+  t.same(await digShort({ host: again.host, port: again.port }, ['outside.test']), ['127.1.2.3'], 'itself skipped, the next upstream answers');
+  t.equal(again.stats().requests.udp, 1, 'one request: no query came back in a loop');
+});
+
 t.test('cache: hot names are answered from cache; a catalog change invalidates them', async (t) => {
   await digShort(s, [`backend.default.svc.${Z}`]);
   const before = server.stats();
