@@ -104,7 +104,15 @@ export async function startControllers(options: StartControllersOptions): Promis
   podInformer.addHandlers({
     onAdd: (pod) => observeRsPod(pod, false),
     onUpdate: (_old, pod) => observeRsPod(pod, false),
-    onDelete: (pod) => observeRsPod(pod, true),
+    onDelete: (pod) => {
+      observeRsPod(pod, true);
+      // A Recreate rollout waits for the old pods themselves to be gone; their ReplicaSet's
+      // status may not change any more when the last terminating pod disappears.
+      const rsRef = controllerOf(pod.metadata);
+      const rs = rsRef?.kind === 'ReplicaSet' ? rsInformer.get(pod.metadata.namespace, rsRef.name) : undefined;
+      const deployRef = rs ? controllerOf(rs.metadata) : undefined;
+      if (deployRef?.kind === 'Deployment') deployments.enqueue(joinKey(pod.metadata.namespace, deployRef.name));
+    },
   });
   function observeRsPod(pod: Pod, deleted: boolean): void {
     const ref = controllerOf(pod.metadata);
