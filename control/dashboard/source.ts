@@ -2,6 +2,8 @@
 // DashboardSource from Istio-style metrics, VirtualServices, the span ring and the
 // store; the dashboard only reads it. Methods may answer synchronously or with a promise.
 
+import type { SpanView, TraceSummary } from '../telemetry/index.ts';
+
 export type Awaitable<T> = T | Promise<T>;
 
 export interface GraphNode {
@@ -50,29 +52,8 @@ export interface TrafficSplit {
   subsets: SplitSubset[];
 }
 
-/** Same shape as control/telemetry's span ring, so its values pass straight through. */
-export interface SpanView {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  kind: 'internal' | 'server' | 'client' | 'producer' | 'consumer';
-  service: string;
-  startMs: number;
-  durationMs: number;
-  status: 'unset' | 'ok' | 'error';
-  attributes: Record<string, string | number | boolean>;
-}
-
-export interface TraceSummary {
-  traceId: string;
-  rootName: string;
-  startMs: number;
-  durationMs: number;
-  spanCount: number;
-  services: string[];
-  error: boolean;
-}
+// Traces are shown exactly as the span ring (control/telemetry) keeps them.
+export type { SpanView, TraceSummary };
 
 export interface ClusterNodeView {
   name: string;

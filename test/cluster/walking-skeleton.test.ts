@@ -5,11 +5,11 @@
 
 import t from 'tap';
 import { Resolver } from 'node:dns/promises';
-import { request } from 'node:http';
 import { ENDPOINTS, PODS, SERVICES } from '../../control/api/index.ts';
 import type { Endpoints, Pod, Service } from '../../control/api/index.ts';
 import { startCluster } from '../helpers/cluster.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { httpGet as get } from '../helpers/http.ts';
 
 const YAML = `
 apiVersion: apps/v1
@@ -110,17 +110,6 @@ spec:
     image: example.com/not/mapped:1.0
 `;
 
-function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 t.test('YAML to a traced, split request', async (t) => {
   const cluster = await startCluster({ yaml: YAML, nodes: 2 });
