@@ -88,6 +88,7 @@ if (!findKubectl()) {
       ['job/once', ['create', 'job', 'once', '--image=busybox', '--', 'echo', 'hi']],
       ['service/web', ['create', 'service', 'clusterip', 'web', '--tcp=80:8080']],
       ['service/ext', ['create', 'service', 'externalname', 'ext', '--external-name=example.com']],
+      ['ingress/site', ['create', 'ingress', 'site', '--class=default', '--rule=foo.example/bar=svc1:8080,tls=site-cert', '--rule=foo.example/*=svc2:http', '--default-backend=fallback:80']],
     ];
     for (const [ref, args] of generators) {
       const printed = await kubectl.run([...args.slice(0, 2), '--dry-run=client', '-o', 'json', ...args.slice(2)]);

@@ -73,6 +73,10 @@ function decodeMessage(message: string, buf: Uint8Array, table: Record<string, R
     let value: unknown;
     if (typeof def.type === 'object' && 'message' in def.type) {
       value = decodeMessage(def.type.message, bytesOf(field, message, def), table);
+      if (def.inline) {
+        Object.assign(out, value);
+        continue;
+      }
     } else if (typeof def.type === 'object' && 'map' in def.type) {
       const entry = decodeMessage('MapEntry', bytesOf(field, message, def), { MapEntry: { 1: { name: 'key', type: 'string' }, 2: { name: 'value', type: def.type.map } } });
       const map = (out[def.name] ??= {}) as Record<string, unknown>;

@@ -1,6 +1,6 @@
 // Field numbers of the Kubernetes protobuf messages that kubectl's typed
 // clients send (`kubectl create namespace|configmap|secret|serviceaccount|
-// deployment|job|service`), from k8s.io/api and apimachinery generated.proto.
+// deployment|job|service|ingress`), from k8s.io/api and apimachinery generated.proto.
 // A field not listed here makes the decoder refuse the body (415) rather than
 // silently drop data.
 
@@ -12,6 +12,8 @@ export interface FieldDef {
   repeated?: boolean;
   /** A pointer field in Go: its zero value is meaningful and kept (replicas: 0). */
   keepZero?: boolean;
+  /** An embedded Go struct whose members JSON inlines into the parent (IngressRule's IngressRuleValue). */
+  inline?: boolean;
 }
 
 type Fields = Record<number, FieldDef>;
@@ -159,6 +161,20 @@ export const MESSAGES: Record<string, Fields> = {
     9: f('completionMode', 'string'),
     10: ptr('suspend', 'bool'),
   },
+  Ingress: { 1: f('metadata', msg('ObjectMeta')), 2: f('spec', msg('IngressSpec')), 3: f('status', msg('IngressStatus')) },
+  IngressSpec: { 1: f('defaultBackend', msg('IngressBackend')), 2: list('tls', msg('IngressTLS')), 3: list('rules', msg('IngressRule')), 4: f('ingressClassName', 'string') },
+  IngressBackend: { 3: f('resource', msg('TypedLocalObjectReference')), 4: f('service', msg('IngressServiceBackend')) },
+  TypedLocalObjectReference: { 1: f('apiGroup', 'string'), 2: f('kind', 'string'), 3: f('name', 'string') },
+  IngressServiceBackend: { 1: f('name', 'string'), 2: f('port', msg('ServiceBackendPort')) },
+  ServiceBackendPort: { 1: f('name', 'string'), 2: f('number', 'int32') },
+  IngressTLS: { 1: list('hosts', 'string'), 2: f('secretName', 'string') },
+  IngressRule: { 1: f('host', 'string'), 2: f('ingressRuleValue', msg('IngressRuleValue'), { inline: true }) },
+  IngressRuleValue: { 1: f('http', msg('HTTPIngressRuleValue')) },
+  HTTPIngressRuleValue: { 1: list('paths', msg('HTTPIngressPath')) },
+  HTTPIngressPath: { 1: f('path', 'string'), 2: f('backend', msg('IngressBackend')), 3: f('pathType', 'string') },
+  IngressStatus: { 1: f('loadBalancer', msg('IngressLoadBalancerStatus')) },
+  IngressLoadBalancerStatus: {},
+
   JobStatus: {
     2: f('startTime', 'time'),
     3: f('completionTime', 'time'),
@@ -181,4 +197,5 @@ export const TOP_LEVEL: Record<string, string> = {
   'v1/Service': 'Service',
   'apps/v1/Deployment': 'Deployment',
   'batch/v1/Job': 'Job',
+  'networking.k8s.io/v1/Ingress': 'Ingress',
 };
