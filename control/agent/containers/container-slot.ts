@@ -71,6 +71,11 @@ export class ContainerSlot {
     return this.proc !== undefined;
   }
 
+  /** The running instance's pid, which is also its process group id. */
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
   setWaiting(reason: string, message?: string): void {
     this.state = { waiting: { reason, ...(message !== undefined ? { message } : {}) } };
     this.ctx.changed();

@@ -2,7 +2,7 @@
 // real process groups, image → program mapping, restart policy, probes, logs.
 
 export type {
-  RestartPolicy, ContainerRunSpec, PodRunSpec, PodRunEvent, PodRunPhase, PodRunStatus, RunningPod, PodLogOptions, PodLogStreamSource,
+  RestartPolicy, ContainerRunSpec, ContainerUsage, PodRunSpec, PodRunEvent, PodRunPhase, PodRunStatus, RunningPod, PodLogOptions, PodLogStreamSource,
   ImageMapEntry, ImageMap, RestartBackoffOptions, PodRuntimeOptions, PodRuntime,
 } from './types.ts';
 export type { ContainerRuntimeErrorCode, PodLogErrorCode } from './errors.ts';

@@ -16,8 +16,9 @@ import { ContainerSlot } from './container-slot.ts';
 import type { SlotContext } from './container-slot.ts';
 import { podLogDir } from './log-files.ts';
 import type { ProcessExit } from './process-group.ts';
+import { groupUsage } from './resource-usage.ts';
 import { RestartBackoff } from './restart-backoff.ts';
-import type { ImageMap, PodRunEvent, PodRunPhase, PodRunSpec, PodRunStatus, RestartBackoffOptions, RunningPod } from './types.ts';
+import type { ContainerUsage, ImageMap, PodRunEvent, PodRunPhase, PodRunSpec, PodRunStatus, RestartBackoffOptions, RunningPod } from './types.ts';
 
 export interface PodRunnerOptions {
   runDir: string;
@@ -244,6 +245,12 @@ export class PodRunner implements RunningPod {
         if (this.stage === 'backoff') restart();
       });
     });
+  }
+
+  usage(): ContainerUsage[] {
+    const slots = [...this.initSlots, ...this.mainSlots].filter((s) => s.pid !== undefined && s.pid > 0);
+    const byGroup = groupUsage(slots.map((s) => s.pid!));
+    return slots.map((s) => ({ name: s.name, pid: s.pid!, ...byGroup.get(s.pid!)! }));
   }
 
   phase(): PodRunPhase {

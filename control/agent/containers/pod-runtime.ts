@@ -72,6 +72,7 @@ export function createPodRuntime(options: PodRuntimeOptions): PodRuntime {
     const handle: RunningPod = {
       uid: runner.uid,
       status: () => runner.status(),
+      usage: () => runner.usage(),
       stop: async (stopOptions = {}) => {
         await runner.stop(stopOptions);
         live.delete(runner);

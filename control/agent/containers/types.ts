@@ -58,9 +58,20 @@ export interface PodRunStatus {
   events: PodRunEvent[];
 }
 
+export interface ContainerUsage {
+  name: string;
+  /** The container's pid (= its process group id) while it runs. */
+  pid?: number;
+  processes: number;
+  cpuSeconds: number;
+  memoryBytes: number;
+}
+
 export interface RunningPod {
   readonly uid: string;
   status(): PodRunStatus;
+  /** CPU and memory of each running container's process group (Linux /proc; zeros elsewhere). */
+  usage(): ContainerUsage[];
   /**
    * SIGTERM every container's process group, SIGKILL after the grace period;
    * resolves when all exited. `removeLogs` (for a deleted pod, as kubelet's

@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { reapOrphans } from '../../../control/agent/containers/index.ts';
-import { collect, groupAlive, harness, isAlive, node, pidOf, podSpec, startWatched, tempRunDir, waitFor } from './helpers.ts';
+import { collect, groupAlive, harness, isAlive, node, pidOf, podSpec, sh, startWatched, tempRunDir, waitFor } from './helpers.ts';
 
 const OWNER = fileURLToPath(new URL('./fixtures/runtime-owner.ts', import.meta.url));
 
@@ -143,4 +143,26 @@ t.test('reapOrphans leaves a process alone when its recorded start time shows th
   record(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]!);
   t.equal(await reapOrphans(runDir), 1, 'the matching group is killed');
   await waitFor('gone', () => !groupAlive(pgid), 5000);
+});
+
+t.test('usage() sums CPU and memory over each container group', { skip: process.platform !== 'linux' && 'needs /proc' }, async (t) => {
+  const h = harness();
+  t.teardown(() => h.close());
+  // Burns 300 ms of CPU time (not wall time: the machine may be busy), then idles holding a 20 MB buffer.
+  const spec = podSpec([
+    { name: 'busy', ...node(`const c0 = process.cpuUsage(); let x = 0; while (process.cpuUsage(c0).user < 300e3) for (let i = 0; i < 1e6; i++) x += i; globalThis.keep = Buffer.alloc(20e6, 1); console.log('done'); setInterval(() => {}, 1000)`) },
+    { name: 'idle', ...sh('exec sleep 100') },
+  ]);
+  const w = startWatched(h.runtime, spec);
+  await waitFor('busy finished', async () => (await collect(h.runtime.logs(spec.namespace, spec.name, { container: 'busy' }))).includes('done'));
+  const usage = w.pod.usage();
+  t.same(usage.map((u) => u.name), ['busy', 'idle']);
+  const [busy, idle] = usage;
+  t.equal(busy!.pid, pidOf(w.latest(), 'busy'));
+  t.ok(busy!.cpuSeconds >= 0.3, `busy used CPU (${busy!.cpuSeconds} s)`);
+  t.ok(busy!.memoryBytes > 20e6, `busy holds its buffer (${busy!.memoryBytes} bytes)`);
+  t.equal(idle!.processes, 2, 'the program and its watchdog');
+  t.ok(idle!.cpuSeconds < busy!.cpuSeconds);
+  await w.pod.stop();
+  t.same(w.pod.usage(), [], 'nothing runs after stop');
 });
