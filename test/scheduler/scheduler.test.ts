@@ -80,3 +80,28 @@ t.test('a node turning Ready, or a bound pod going away, lets waiting pods in', 
   await waitFor('second bound once first is gone', async () => (await getPod(client, 'second')).spec?.nodeName === 'node-1');
   t.pass('both pods placed in turn');
 });
+
+t.test('required pod anti-affinity holds across back-to-back decisions (assumed pods count)', async (t) => {
+  const { client, close } = await newCluster();
+  await createNode(client, nodeManifest('node-1'));
+  await createNode(client, nodeManifest('node-2'));
+  const scheduler = await startScheduler({ client });
+  t.teardown(async () => {
+    await scheduler.stop();
+    await close();
+  });
+  const affinity = { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'db' } }, topologyKey: 'kubernetes.io/hostname' }] } };
+  await Promise.all(['db-0', 'db-1', 'db-2'].map((name) => client.create(PODS, { ...podManifest(name, { app: 'db' }), spec: { affinity, containers: [{ name: 'c', image: 'x' }] } })));
+  const pods = await waitFor('two bound, one refused', async () => {
+    const items = (await client.list<Pod>(PODS, { namespace: 'default' })).items;
+    const refused = items.filter((p) => p.status?.conditions?.some((c) => c.reason === 'Unschedulable'));
+    return items.filter((p) => p.spec?.nodeName).length === 2 && refused.length === 1 ? items : undefined;
+  });
+  t.same(pods.filter((p) => p.spec?.nodeName).map((p) => p.spec!.nodeName).sort(), ['node-1', 'node-2'], 'one per node');
+  const refused = pods.find((p) => !p.spec?.nodeName)!;
+  t.equal(refused.status?.conditions?.find((c) => c.type === 'PodScheduled')?.message, "0/2 nodes are available: 2 node(s) didn't match pod anti-affinity rules.");
+
+  await createNode(client, nodeManifest('node-3'));
+  await waitFor('third pod placed on the new node', async () => (await getPod(client, refused.metadata.name)).spec?.nodeName === 'node-3');
+  t.pass('placed once a node joined');
+});
