@@ -18,6 +18,8 @@ import type { NodeRegistration } from './node-registration.ts';
 export interface PodIpSource {
   allocate(podKey: string): Promise<string>;
   release(podKey: string): Promise<void>;
+  /** Frees every IP whose key is not listed (pods deleted while the agent was down). */
+  retainOnly?(podKeys: Iterable<string>): Promise<unknown>;
 }
 
 export interface SidecarHandle {
@@ -44,6 +46,7 @@ export interface NodeAgentOptions {
 
 interface PodRecord {
   uid: string;
+  ipKey: string;
   podIp: string;
   running: RunningPod | undefined;
   sidecar: SidecarHandle | undefined;
@@ -93,6 +96,7 @@ export class NodeAgent implements Reconciler {
     });
     this.informer.start();
     await this.informer.waitForSync();
+    await this.options.podIps.retainOnly?.(this.informer.list().map(ipKey));
     this.controller.start();
   }
 
@@ -138,11 +142,11 @@ export class NodeAgent implements Reconciler {
   }
 
   private async startPod(key: string, pod: Pod): Promise<PodRecord> {
-    const podIp = await this.options.podIps.allocate(pod.metadata.uid).catch((err: unknown) => {
+    const podIp = await this.options.podIps.allocate(ipKey(pod)).catch((err: unknown) => {
       this.events.record(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${errorMessage(err)}`);
       throw err;
     });
-    const record: PodRecord = { uid: pod.metadata.uid, podIp, running: undefined, sidecar: undefined, latest: undefined };
+    const record: PodRecord = { uid: pod.metadata.uid, ipKey: ipKey(pod), podIp, running: undefined, sidecar: undefined, latest: undefined };
     this.pods.set(key, record);
     const injectSidecar = this.options.startSidecar && pod.metadata.annotations?.['sidecar.istio.io/inject'] !== 'false';
     try {
@@ -154,7 +158,7 @@ export class NodeAgent implements Reconciler {
         image: c.image,
         command: c.command,
         args: c.args,
-        env: await resolveContainerEnv(this.options.client, pod, c, podIp, this.nodeName, base),
+        env: keepNetworkNodeOptions(await resolveContainerEnv(this.options.client, pod, c, podIp, this.nodeName, base), base),
         workingDir: c.workingDir,
         ports: c.ports,
         readinessProbe: c.readinessProbe,
@@ -210,8 +214,13 @@ export class NodeAgent implements Reconciler {
     this.pods.delete(key);
     await record.running?.stop().catch(() => undefined);
     await record.sidecar?.close().catch(() => undefined);
-    await this.options.podIps.release(record.uid).catch(() => undefined);
+    await this.options.podIps.release(record.ipKey).catch(() => undefined);
   }
+}
+
+/** IPs belong to one pod instance: namespace/name plus uid (a re-created pod is a new instance). */
+function ipKey(pod: Pod): string {
+  return `${podKey(pod)}/${pod.metadata.uid}`;
 }
 
 function podKey(pod: Pod): string {
@@ -221,6 +230,13 @@ function podKey(pod: Pod): string {
 function splitKey(key: string): [string, string] {
   const slash = key.indexOf('/');
   return [key.slice(0, slash), key.slice(slash + 1)];
+}
+
+/** A container's own NODE_OPTIONS keep the network's (the pod preload) appended. */
+function keepNetworkNodeOptions(env: Record<string, string>, base: Record<string, string>): Record<string, string> {
+  const network = base.NODE_OPTIONS;
+  if (!network || env.NODE_OPTIONS === network || env.NODE_OPTIONS?.includes(network)) return env;
+  return { ...env, NODE_OPTIONS: env.NODE_OPTIONS ? `${env.NODE_OPTIONS} ${network}` : network };
 }
 
 function errorMessage(err: unknown): string {

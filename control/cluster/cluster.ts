@@ -140,7 +140,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
       store,
       clock,
       serviceIps: {
-        allocate: async (requested) => serviceIps.allocate(requested),
+        allocate: async (requested, serviceName) => serviceIps.allocate(requested, serviceName),
         release: async (ip) => serviceIps.release(ip),
       },
     });

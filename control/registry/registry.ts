@@ -45,7 +45,8 @@ import { deepClone, newUid, randomNameSuffix, specPart } from './object-meta.ts'
 
 /** Allocates Service ClusterIPs (overlay/ipam's ServiceIpAllocator fits). */
 export interface ClusterIpAllocator {
-  allocate(requested?: string): Promise<string>;
+  /** `serviceName` names the Service in errors (422 on a taken or out-of-range IP). */
+  allocate(requested?: string, serviceName?: string): Promise<string>;
   release(ip: string): Promise<void>;
 }
 
@@ -430,7 +431,7 @@ export class Registry implements Client {
     if (type !== SERVICES || !this.serviceIps) return undefined;
     const spec = (obj.spec ?? {}) as { type?: string; clusterIP?: string; clusterIPs?: string[] };
     if (spec.type === 'ExternalName' || spec.clusterIP === 'None') return undefined;
-    const ip = await this.serviceIps.allocate(spec.clusterIP || undefined);
+    const ip = await this.serviceIps.allocate(spec.clusterIP || undefined, obj.metadata.name);
     obj.spec = { ...spec, clusterIP: ip, clusterIPs: [ip] };
     return ip;
   }

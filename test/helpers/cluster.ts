@@ -21,10 +21,17 @@ export async function startTestCluster(
   const home = mkdtempSync(join(tmpdir(), 'meshlet-test-'));
   const { yaml, ...rest } = options;
   const manifests = yaml ? parseManifestText(yaml, 'test manifest').map((m) => m.object) : [];
-  const cluster = await bootCluster({ nodes: 2, probeTimeScale: 0.05, ...rest, home, manifests, log: () => undefined });
+  let cluster: RunningCluster;
+  try {
+    cluster = await bootCluster({ nodes: 2, probeTimeScale: 0.05, ...rest, home, manifests, log: () => undefined });
+  } catch (err) {
+    rmSync(home, { recursive: true, force: true });
+    throw err;
+  }
   const failed = cluster.applied.filter((r) => r.action === 'failed');
   if (failed.length) {
     await cluster.stop();
+    rmSync(home, { recursive: true, force: true });
     throw new Error(`test manifest failed to apply: ${failed.map((f) => `${f.ref}: ${f.error?.message}`).join('; ')}`);
   }
   return Object.assign(Object.create(Object.getPrototypeOf(cluster) as object) as object, cluster, {
