@@ -3,7 +3,7 @@ import { ManualClock } from '../../../control/api/index.ts';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { imageMapFromEntries, loadImageMap } from '../../../control/agent/containers/index.ts';
-import { collect, harness, node, podSpec, sh, startWatched, tempRunDir, waitFor } from './helpers.ts';
+import { collect, groupAlive, harness, node, pidOf, podSpec, sh, startWatched, tempRunDir, waitFor } from './helpers.ts';
 
 const forever = 'setInterval(() => {}, 1000)';
 
@@ -238,4 +238,31 @@ t.test('adding the image to the user map file starts a container that waited wit
   await waitFor('Running', () => w.latest().phase === 'Running');
   await waitFor('logged', async () => (await collect(h.runtime.logs(spec.namespace, spec.name, { container: 'web' }))) === 'web up\n');
   t.equal(w.latest().reason, undefined, 'the pod no longer reports ImageNotMapped');
+});
+
+t.test('stop during a backoff cancels the restart and reports a final state', async (t) => {
+  const clock = new ManualClock(0);
+  const h = harness({ clock });
+  t.teardown(() => h.close());
+  const w = startWatched(h.runtime, podSpec([{ name: 'crasher', ...sh('exit 1') }]));
+  await waitFor('backoff', () => w.latest().containerStatuses[0]!.state.waiting?.reason === 'CrashLoopBackOff');
+  t.equal(clock.pendingTimers(), 1);
+  await w.pod.stop();
+  t.equal(clock.pendingTimers(), 0, 'the restart timer is cancelled');
+  clock.advance(60_000);
+  t.equal(w.latest().containerStatuses[0]!.restartCount, 0, 'nothing restarted after stop');
+  t.equal(w.statuses.at(-1)?.containerStatuses[0]?.state.waiting?.reason, 'CrashLoopBackOff', 'the final callback carries the last state');
+});
+
+t.test('close stops every pod, including one still in its init containers', async (t) => {
+  const h = harness();
+  const a = startWatched(h.runtime, podSpec([{ name: 'a', ...sh('exec sleep 100') }]));
+  const b = startWatched(h.runtime, podSpec([{ name: 'b', ...sh('exec sleep 100') }], { initContainers: [{ name: 'wait', ...sh('exec sleep 100') }] }));
+  await waitFor('both running something', () => a.latest().containerStatuses[0]!.state.running && b.latest().initContainerStatuses?.[0]?.state.running);
+  const pids = [pidOf(a.latest(), 'a'), Number(b.latest().initContainerStatuses![0]!.containerID!.slice('meshlet://'.length))];
+  await h.close();
+  for (const pid of pids) await waitFor(`group ${pid} gone`, () => !groupAlive(pid), 5000);
+  t.equal(b.latest().phase, 'Pending');
+  t.equal(b.latest().initContainerStatuses?.[0]?.state.terminated?.exitCode, 143);
+  t.throws(() => h.runtime.startPod(podSpec([{ name: 'late', ...sh('true') }]), () => {}), { code: 'MESHLET_RUNTIME_CLOSED' });
 });
