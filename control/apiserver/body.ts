@@ -11,11 +11,12 @@ const MAX_BODY_BYTES = 8 * 1024 * 1024;
 export async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
+  // An oversized body is read to its end and discarded, so the client gets the 400 rather than a reset.
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new ApiError('BadRequest', `apiserver: request body exceeds ${MAX_BODY_BYTES} bytes`);
-    chunks.push(chunk);
+    if (size <= MAX_BODY_BYTES) chunks.push(chunk);
   }
+  if (size > MAX_BODY_BYTES) throw new ApiError('BadRequest', `apiserver: request body of ${size} bytes exceeds the limit of ${MAX_BODY_BYTES} bytes`);
   return Buffer.concat(chunks);
 }
 

@@ -4,7 +4,7 @@
 //   /apis/GROUP/VERSION[/namespaces/NS]/RESOURCE[/NAME[/SUBRESOURCE]]
 
 import type { ResourceType } from '../api/index.ts';
-import { RESOURCE_TYPES } from '../api/index.ts';
+import { ApiError, RESOURCE_TYPES } from '../api/index.ts';
 
 export interface ResourceRequest {
   type: ResourceType;
@@ -25,9 +25,17 @@ export function servedVersions(type: ResourceType): string[] {
   return [type.version, ...(type.aliasVersions ?? [])];
 }
 
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new ApiError('BadRequest', `apiserver: malformed percent-encoding in path segment ${JSON.stringify(segment)}`);
+  }
+}
+
 /** Returns undefined when the path is not a resource path (discovery, openapi, unknown). */
 export function parseResourcePath(pathname: string): ResourceRequest | { unknownResource: string } | undefined {
-  const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  const parts = pathname.split('/').filter(Boolean).map(decodePathSegment);
   let group: string;
   let version: string;
   let rest: string[];

@@ -392,3 +392,23 @@ t.test('managedFields: writes with a fieldManager record ownership that server-s
   t.equal(apply.status, 409);
   t.match(String(apply.json['message']), /conflict with "bob"/);
 });
+
+t.test('hostile requests get a Status and the server keeps serving', async (t) => {
+  const { http } = await setup(t);
+  const cases: [string, string, unknown, number][] = [
+    ['GET', '/api/v1/namespaces/default/configmaps/%E0%A4%A', undefined, 400],
+    ['GET', '/api/v1/namespaces/default/configmaps?limit=-1', undefined, 400],
+    ['GET', '/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=abc', undefined, 200],
+    ['TRACE', '/api/v1/namespaces/default/configmaps', undefined, 405],
+    ['POST', '/api/v1/namespaces/default/configmaps', 'x'.repeat(9 * 1024 * 1024), 400],
+    ['GET', '/apis/apps/v1/namespaces/default/deployments/a/b/c/d', undefined, 404],
+    ['GET', '/nonsense', undefined, 404],
+  ];
+  for (const [method, path, body, status] of cases) {
+    const r = await http.call(method, path, body === undefined ? {} : { body, contentType: 'application/json' });
+    t.equal(r.status, status, `${method} ${path.slice(0, 60)}`);
+    if (r.status !== 200) t.equal(r.json['kind'], 'Status');
+    else t.match(r.text, /"type":"ERROR"/, 'a watch that cannot start ends with an ERROR event');
+  }
+  t.equal((await http.call('GET', '/api/v1/namespaces')).status, 200, 'still serving');
+});
