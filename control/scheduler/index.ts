@@ -9,8 +9,8 @@ export type {
 } from './framework.ts';
 export { SUCCESS, unschedulable, unresolvable, isSuccess } from './framework.ts';
 export { defaultProfile, DEFAULT_SCHEDULER_NAME } from './profile.ts';
-export type { ScheduleResult } from './schedule-pod.ts';
-export { schedulePod } from './schedule-pod.ts';
+export type { ScheduleResult, ScheduleOptions } from './schedule-pod.ts';
+export { schedulePod, feasibleNodesToFind } from './schedule-pod.ts';
 export type { NodeFailure } from './fit-error.ts';
 export { formatFitError, NO_NODES_MESSAGE } from './fit-error.ts';
 export type { Allocatable } from './node-info.ts';

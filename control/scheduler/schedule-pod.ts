@@ -1,6 +1,12 @@
-// One scheduling cycle over a snapshot of nodes: pre-filter, filter every
-// node, score the feasible ones, pick the best (ties broken at random, as
+// One scheduling cycle over a snapshot of nodes: pre-filter, filter nodes,
+// score the feasible ones, pick the best (ties broken at random, as
 // kube-scheduler does). Pure and synchronous; binding is the caller's job.
+//
+// As kube-scheduler does on big clusters, filtering stops once enough
+// feasible nodes were found (all of them below 100 nodes; 50% minus 1% per
+// 125 nodes above, at least 5% and 100 nodes), starting where the previous
+// cycle stopped so every node gets its turn. When nothing fits, every node
+// has been checked, so the failure message counts them all.
 
 import type { Pod } from '../api/index.ts';
 import type { CycleState, Profile, Status } from './framework.ts';
@@ -10,21 +16,46 @@ import type { NodeFailure } from './fit-error.ts';
 import type { NodeInfo } from './node-info.ts';
 
 export type ScheduleResult =
-  | { ok: true; node: string; feasibleNodes: number; scores: Map<string, number> }
-  | { ok: false; message: string; failures: NodeFailure[] };
+  | { ok: true; node: string; feasibleNodes: number; scores: Map<string, number>; nextStartIndex: number }
+  | { ok: false; message: string; failures: NodeFailure[]; nextStartIndex: number };
 
-export function schedulePod(profile: Profile, pod: Pod, nodes: readonly NodeInfo[], random: () => number = Math.random): ScheduleResult {
+export interface ScheduleOptions {
+  /** Tie-break source; default Math.random. */
+  random?: () => number;
+  /** Index of the node to start filtering at (the previous cycle's nextStartIndex). */
+  startIndex?: number;
+  /** Fixed share of nodes to find feasible, 1..100; default adaptive, as kube-scheduler. */
+  percentageOfNodesToScore?: number;
+}
+
+const MIN_FEASIBLE_NODES = 100;
+const MIN_FEASIBLE_PERCENTAGE = 5;
+
+/** How many feasible nodes are enough (kube-scheduler's numFeasibleNodesToFind). */
+export function feasibleNodesToFind(total: number, percentage?: number): number {
+  if (total < MIN_FEASIBLE_NODES || percentage === 100) return total;
+  let pct = percentage && percentage > 0 ? percentage : 50 - Math.floor(total / 125);
+  if (pct < MIN_FEASIBLE_PERCENTAGE) pct = MIN_FEASIBLE_PERCENTAGE;
+  return Math.max(MIN_FEASIBLE_NODES, Math.floor((total * pct) / 100));
+}
+
+export function schedulePod(profile: Profile, pod: Pod, nodes: readonly NodeInfo[], options: ScheduleOptions = {}): ScheduleResult {
+  const random = options.random ?? Math.random;
+  const start = nodes.length ? (options.startIndex ?? 0) % nodes.length : 0;
   const state: CycleState = { nodes, data: new Map() };
   for (const p of profile.preFilters) {
     const status = p.preFilter(pod, state);
     if (!isSuccess(status)) {
-      return { ok: false, message: formatFitError(nodes.length, nodes.map((n) => ({ node: n.name, reasons: status.reasons }))), failures: [] };
+      return { ok: false, message: formatFitError(nodes.length, nodes.map((n) => ({ node: n.name, reasons: status.reasons }))), failures: [], nextStartIndex: start };
     }
   }
 
   const feasible: NodeInfo[] = [];
   const failures: NodeFailure[] = [];
-  for (const node of nodes) {
+  const enough = feasibleNodesToFind(nodes.length, options.percentageOfNodesToScore);
+  let processed = 0;
+  for (; processed < nodes.length && feasible.length < enough; processed++) {
+    const node = nodes[(start + processed) % nodes.length]!;
     let failed: Status | undefined;
     for (const f of profile.filters) {
       const status = f.filter(pod, node, state);
@@ -36,7 +67,8 @@ export function schedulePod(profile: Profile, pod: Pod, nodes: readonly NodeInfo
     if (failed) failures.push({ node: node.name, reasons: failed.reasons });
     else feasible.push(node);
   }
-  if (feasible.length === 0) return { ok: false, message: formatFitError(nodes.length, failures), failures };
+  const nextStartIndex = nodes.length ? (start + processed) % nodes.length : 0;
+  if (feasible.length === 0) return { ok: false, message: formatFitError(nodes.length, failures), failures, nextStartIndex };
 
   const totals = new Array<number>(feasible.length).fill(0);
   if (feasible.length > 1) {
@@ -58,5 +90,5 @@ export function schedulePod(profile: Profile, pod: Pod, nodes: readonly NodeInfo
       if (random() * ties < 1) best = i;
     }
   }
-  return { ok: true, node: feasible[best]!.name, feasibleNodes: feasible.length, scores: new Map(feasible.map((n, i) => [n.name, totals[i]!])) };
+  return { ok: true, node: feasible[best]!.name, feasibleNodes: feasible.length, scores: new Map(feasible.map((n, i) => [n.name, totals[i]!])), nextStartIndex };
 }

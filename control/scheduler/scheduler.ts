@@ -26,6 +26,8 @@ export interface StartSchedulerOptions {
   onError?: (name: string, key: string, err: unknown) => void;
   /** Tie-break source; default Math.random. */
   random?: () => number;
+  /** Share of nodes to find feasible before scoring (1..100); default adaptive, as kube-scheduler. */
+  percentageOfNodesToScore?: number;
 }
 
 export interface RunningScheduler {
@@ -49,6 +51,7 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Ru
   const nodes = new Informer<Node>(client, NODES, { clock });
   const unschedulable = new Set<string>();
   const bindings = new Set<Promise<void>>();
+  let nextStartIndex = 0;
 
   const isOurs = (pod: Pod) => (pod.spec?.schedulerName ?? DEFAULT_SCHEDULER_NAME) === schedulerName;
   const needsScheduling = (pod: Pod) =>
@@ -91,7 +94,8 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Ru
         unschedulable.delete(key);
         return;
       }
-      const result = schedulePod(profile, pod, cache.list(), options.random);
+      const result = schedulePod(profile, pod, cache.list(), { random: options.random, startIndex: nextStartIndex, percentageOfNodesToScore: options.percentageOfNodesToScore });
+      nextStartIndex = result.nextStartIndex;
       if (result.ok) {
         unschedulable.delete(key);
         cache.assume(pod, result.node);

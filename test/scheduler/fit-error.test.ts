@@ -1,5 +1,5 @@
 import t from 'tap';
-import { NO_NODES_MESSAGE, defaultProfile, formatFitError, parseQuantity, podRequests, schedulePod } from '../../control/scheduler/index.ts';
+import { NO_NODES_MESSAGE, defaultProfile, feasibleNodesToFind, formatFitError, parseQuantity, podRequests, schedulePod } from '../../control/scheduler/index.ts';
 import { info, node, pod } from './nodes.ts';
 
 const table: { name: string; total: number; failures: { node: string; reasons: string[] }[]; want: string }[] = [
@@ -53,6 +53,7 @@ t.test('the whole pipeline: the first failing filter names the reason per node',
       { node: 'gpu', reasons: ['node(s) had untolerated taint {dedicated: gpu}'] },
       { node: 'down', reasons: ['node(s) were not ready'] },
     ],
+    nextStartIndex: 0,
   });
   const ok = schedulePod(defaultProfile(), pod('small', {}, {}, { cpu: '500m' }), nodes);
   t.match(ok, { ok: true, feasibleNodes: 2 });
@@ -71,4 +72,27 @@ t.test('ties are broken at random; scores spread pods over equal nodes', async (
   }
   t.same([...seen].sort(), ['a', 'b', 'c']);
   t.same(nodes.map((n) => n.pods.size), [10, 10, 10], 'least-allocated keeps equal nodes level');
+});
+
+t.test('big clusters: filtering stops at kube-scheduler\'s share of feasible nodes, rotating the start', async (t) => {
+  const table: [number, number | undefined, number][] = [
+    [50, undefined, 50],
+    [100, undefined, 100],
+    [1000, undefined, 420],
+    [5000, undefined, 500],
+    [6000, undefined, 300],
+    [1000, 20, 200],
+    [1000, 100, 1000],
+  ];
+  for (const [total, pct, want] of table) t.equal(feasibleNodesToFind(total, pct), want, `${total} nodes, ${pct ?? 'adaptive'}%`);
+
+  const nodes = Array.from({ length: 1000 }, (_, i) => info(node(`n${String(i).padStart(4, '0')}`)));
+  const first = schedulePod(defaultProfile(), pod('p'), nodes);
+  t.match(first, { ok: true, feasibleNodes: 420, nextStartIndex: 420 });
+  const second = schedulePod(defaultProfile(), pod('q'), nodes, { startIndex: first.nextStartIndex });
+  t.match(second, { ok: true, feasibleNodes: 420, nextStartIndex: 840 });
+  t.ok(second.ok && Number(second.node.slice(1)) >= 420 && Number(second.node.slice(1)) < 840, 'the second cycle looked at the next nodes');
+
+  const none = schedulePod(defaultProfile(), pod('big', {}, {}, { cpu: '64' }), nodes);
+  t.match(none, { ok: false, message: '0/1000 nodes are available: 1000 Insufficient cpu.' }, 'a failure still counts every node');
 });
