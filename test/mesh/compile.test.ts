@@ -196,3 +196,20 @@ spec:
   const gw = compileProxyConfig(inputs, DEFAULT_GATEWAY_IDENTITY);
   t.same(gw.gatewayHosts.map((h) => h.origin), ['VirtualService team-a/both'], 'bound to the gateway too; team-a/ host admitted');
 });
+
+t.test('proxies of one namespace share one compiled table per snapshot, each with its own identity', async (t) => {
+  const inputs = meshInputsFromObjects([
+    service('web', { app: 'web' }, [{ port: 80 }]),
+    pod('web-1', '127.250.9.11', { app: 'web', version: 'v1' }),
+    pod('web-2', '127.250.9.12', { app: 'web', version: 'v2' }),
+  ]);
+  const a = compileProxyConfig(inputs, { kind: 'sidecar', name: 'web-1', namespace: 'default', labels: { app: 'web' }, ip: '127.250.9.11' });
+  const b = compileProxyConfig(inputs, { kind: 'sidecar', name: 'web-2', namespace: 'default', labels: { app: 'web' }, ip: '127.250.9.12' });
+  const c = compileProxyConfig(inputs, { kind: 'sidecar', name: 'x', namespace: 'other', labels: {} });
+  t.equal(a.virtualHosts, b.virtualHosts, 'same namespace → same compiled routes');
+  t.not(a.virtualHosts, c.virtualHosts, 'another namespace compiles its own');
+  t.equal(a.self.version, 'v1');
+  t.equal(b.self.version, 'v2');
+  t.equal(a.inboundServices.get(80)?.service.fqdn, 'web.default.svc.cluster.local');
+  t.equal(c.inboundServices.size, 0);
+});
