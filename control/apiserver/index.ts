@@ -4,6 +4,6 @@
 export { startApiServer } from './server.ts';
 export type { ApiServer, ApiServerOptions } from './server.ts';
 export type { PodLogSource } from './log.ts';
-export { kubeconfigFor } from './kubeconfig.ts';
+export { kubeconfigFor, mergeKubeconfig } from './kubeconfig.ts';
 export { createServingCert } from './serving-cert.ts';
 export type { ServingCert } from './serving-cert.ts';

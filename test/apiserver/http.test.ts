@@ -6,7 +6,7 @@
 import t from 'tap';
 import { MemoryStore } from '../../control/store/index.ts';
 import { createRegistry } from '../../control/registry/index.ts';
-import { startApiServer, kubeconfigFor } from '../../control/apiserver/index.ts';
+import { startApiServer, kubeconfigFor, mergeKubeconfig } from '../../control/apiserver/index.ts';
 import type { PodLogSource } from '../../control/apiserver/index.ts';
 import { parseYamlDocument } from '../../control/registry/patch/index.ts';
 import { clientFor } from './http-client.ts';
@@ -337,6 +337,19 @@ t.test('kubeconfigFor names cluster, user and context meshlet', async (t) => {
   });
   const insecure = parseYamlDocument(kubeconfigFor({ server: server.url, token: TOKEN }), 'test') as { clusters: { cluster: Record<string, unknown> }[] };
   t.equal(insecure.clusters[0]!.cluster['insecure-skip-tls-verify'], true);
+
+  const existing = 'apiVersion: v1\nkind: Config\nclusters:\n- name: prod\n  cluster: {server: "https://prod.example"}\n- name: meshlet\n  cluster: {server: "https://old.invalid"}\nusers:\n- name: prod\n  user: {token: p}\ncontexts:\n- name: prod\n  context: {cluster: prod, user: prod}\ncurrent-context: prod\n';
+  const merged = parseYamlDocument(mergeKubeconfig(existing, { server: server.url, token: TOKEN, caData: server.caData }), 'test') as {
+    clusters: { name: string; cluster: { server: string } }[];
+    users: { name: string }[];
+    contexts: { name: string }[];
+    'current-context': string;
+  };
+  t.same(merged.clusters.map((c) => `${c.name}=${c.cluster.server}`), ['prod=https://prod.example', `meshlet=${server.url}`], 'meshlet entry replaced, others kept');
+  t.same(merged.users.map((u) => u.name), ['prod', 'meshlet']);
+  t.same(merged.contexts.map((c) => c.name), ['prod', 'meshlet']);
+  t.equal(merged['current-context'], 'meshlet');
+  t.same(parseYamlDocument(mergeKubeconfig(undefined, { server: server.url, token: TOKEN }), 'test'), parseYamlDocument(kubeconfigFor({ server: server.url, token: TOKEN }), 'test'));
 });
 
 t.test('auth reviews answer for the single admin user; streaming subresources are refused clearly', async (t) => {
