@@ -1,5 +1,6 @@
 // Scheduler throughput: 1000 pods onto 100 simulated nodes (Node objects
-// only, as KWOK does) through the in-process registry over a MemoryStore.
+// only, as KWOK does) through the in-process registry over a MemoryStore,
+// plus the same 1000 pods onto 5000 nodes, the cluster size of the reference.
 // Rows: the scheduling algorithm alone over in-memory NodeInfos (the
 // baseline measured in this run), the full loop (informer → schedule →
 // bind + PodScheduled via the registry) with and without events, and
@@ -18,6 +19,7 @@ const POD_COUNT = 1000;
 const KUBE_SCHEDULER_THRESHOLD = 680;
 const DEADLINE_MS = 120_000;
 const ROUNDS = 3;
+const BIG_CLUSTER = 5000;
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -32,7 +34,7 @@ export interface SchedulerBenchRow {
 }
 
 function nodeObject(i: number): Node {
-  const name = `sim-${String(i).padStart(3, '0')}`;
+  const name = `sim-${String(i).padStart(4, '0')}`;
   return {
     apiVersion: 'v1',
     kind: 'Node',
@@ -53,14 +55,16 @@ function podObject(i: number): Pod {
 }
 
 /** The algorithm alone: filter + score + pick over NodeInfos, assuming each result. */
-function algorithmOnly(): number {
-  const nodes = Array.from({ length: NODE_COUNT }, (_, i) => new NodeInfo(nodeObject(i)));
+function algorithmOnly(nodeCount = NODE_COUNT): number {
+  const nodes = Array.from({ length: nodeCount }, (_, i) => new NodeInfo(nodeObject(i)));
   const byName = new Map(nodes.map((n) => [n.name, n]));
   const profile = defaultProfile();
   const start = performance.now();
+  let startIndex = 0;
   for (let i = 0; i < POD_COUNT; i++) {
     const pod = podObject(i);
-    const result = schedulePod(profile, pod, nodes);
+    const result = schedulePod(profile, pod, nodes, { startIndex });
+    startIndex = result.nextStartIndex;
     if (!result.ok) throw new Error(`bench/scheduler: pod ${i} did not fit: ${result.message}`);
     byName.get(result.node)!.addPod({ ...pod, spec: { ...pod.spec!, nodeName: result.node } });
   }
@@ -68,11 +72,11 @@ function algorithmOnly(): number {
 }
 
 /** The whole loop against the registry: pods exist first, then the scheduler starts and the clock runs until all are bound. */
-async function endToEnd(recordEvents: boolean): Promise<number> {
+async function endToEnd(recordEvents: boolean, nodeCount = NODE_COUNT): Promise<number> {
   const store = new MemoryStore();
   const client = createRegistry({ store });
   await client.ensureNamespaces(['default']);
-  for (let i = 0; i < NODE_COUNT; i++) {
+  for (let i = 0; i < nodeCount; i++) {
     const { metadata, ...rest } = nodeObject(i);
     const created = await client.create<Node>(NODES, { ...rest, metadata: { name: metadata.name, labels: metadata.labels } });
     await client.updateStatus(NODES, { ...created, status: rest.status });
@@ -122,6 +126,8 @@ export async function run(): Promise<SchedulerBenchRow[]> {
   }
   add(`meshlet scheduler, registry + MemoryStore, no events (median of ${ROUNDS})`, median(quiet));
   add(`meshlet scheduler, registry + MemoryStore, with events (median of ${ROUNDS})`, median(noisy));
+  add(`schedulePod only, ${BIG_CLUSTER} nodes (scheduler_perf's size)`, algorithmOnly(BIG_CLUSTER));
+  add(`meshlet scheduler, no events, ${BIG_CLUSTER} nodes (one run)`, await endToEnd(false, BIG_CLUSTER));
   add('reference: kube-scheduler scheduler_perf threshold (5000 nodes)', KUBE_SCHEDULER_THRESHOLD);
 
   console.log(`\nScheduler throughput: ${POD_COUNT} pods onto ${NODE_COUNT} simulated nodes (pods/s; ratio vs kube-scheduler's ${KUBE_SCHEDULER_THRESHOLD} pods/s)\n`);
