@@ -34,12 +34,26 @@ export function createReplicaSetReconciler(options: ReplicaSetReconcilerOptions)
   const listPods = options.pods ?? clientPodLister(client);
   const expectations = options.expectations;
 
-  async function adoptOrphans(rs: ReplicaSet, pods: Pod[]): Promise<Pod[]> {
+  /**
+   * The pods this ReplicaSet controls, after adopting orphans its selector
+   * matches and releasing (dropping its ownerReference from) controlled pods
+   * that no longer match — `kubectl label pod … app-` takes a pod out for debugging.
+   */
+  async function claimPods(rs: ReplicaSet, pods: Pod[]): Promise<Pod[]> {
     const out: Pod[] = [];
     for (const pod of pods) {
-      if (isControlledBy(pod, rs)) {
+      const matches = matchesSelector(pod.metadata.labels, rs.spec?.selector);
+      if (isControlledBy(pod, rs) && matches) {
         out.push(pod);
-      } else if (!controllerOf(pod.metadata) && !isBeingDeleted(pod) && !isBeingDeleted(rs) && matchesSelector(pod.metadata.labels, rs.spec?.selector)) {
+      } else if (isControlledBy(pod, rs)) {
+        if (isBeingDeleted(pod)) continue;
+        const ownerReferences = (pod.metadata.ownerReferences ?? []).filter((r) => r.uid !== rs.metadata.uid);
+        try {
+          await client.update<Pod>(PODS, { ...pod, metadata: { ...pod.metadata, ownerReferences } });
+        } catch (err) {
+          if (!isApiError(err, 'NotFound')) throw err;
+        }
+      } else if (!controllerOf(pod.metadata) && !isBeingDeleted(pod) && !isBeingDeleted(rs) && matches) {
         try {
           out.push(await client.update<Pod>(PODS, withControllerRef(pod, rs)));
         } catch (err) {
@@ -79,10 +93,10 @@ export function createReplicaSetReconciler(options: ReplicaSetReconcilerOptions)
       const { namespace, name } = splitKey(key);
       const rs = await client.get<ReplicaSet>(REPLICA_SETS, namespace, name);
       if (!rs?.spec) return;
-      // Pods the selector matches: the ones we own (ours always carry the template labels) and adoption candidates.
-      const listed = await listPods(namespace, rs.spec.selector);
+      // Every pod of the namespace: adoption candidates match the selector, pods to release no longer do.
+      const listed = await listPods(namespace, {});
       const all = expectations ? expectations.apply(key, listed) : listed;
-      const owned = await adoptOrphans(rs, all);
+      const owned = await claimPods(rs, all);
       let active = owned.filter(isPodActive);
 
       if (!isBeingDeleted(rs)) {

@@ -82,3 +82,19 @@ t.test('a missing ReplicaSet is a no-op', async (t) => {
   await createReplicaSetReconciler({ client, recorder: noEvents }).reconcile('default/nope');
   t.equal((await listPods(client)).length, 0);
 });
+
+t.test('a controlled pod relabelled out of the selector is released and replaced', async (t) => {
+  const { client, close } = await newCluster();
+  t.teardown(close);
+  await client.create<ReplicaSet>(REPLICA_SETS, replicaSetManifest('web', 2));
+  const reconciler = createReplicaSetReconciler({ client, recorder: noEvents });
+  await reconciler.reconcile('default/web');
+  const [debug] = await listPods(client);
+  await client.patch(PODS, 'default', debug!.metadata.name, 'merge', { metadata: { labels: { app: 'debug' } } });
+  await reconciler.reconcile('default/web');
+  const released = (await client.get<Pod>(PODS, 'default', debug!.metadata.name))!;
+  t.same(released.metadata.ownerReferences ?? [], [], 'no longer controlled');
+  const web = await listPods(client, 'default', 'app=web');
+  t.equal(web.length, 2, 'a replacement keeps the count');
+  t.notOk(web.some((p) => p.metadata.name === debug!.metadata.name));
+});
