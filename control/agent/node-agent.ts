@@ -113,11 +113,11 @@ export class NodeAgent implements Reconciler {
     const [namespace, name] = splitKey(key);
     const pod = this.informer.get(namespace, name);
     const record = this.pods.get(key);
-    if (record && (!pod || pod.metadata.uid !== record.uid)) await this.teardown(key, record);
+    if (record && (!pod || pod.metadata.uid !== record.uid)) await this.teardown(key, record, { removeLogs: true });
     if (!pod) return;
     if (pod.metadata.deletionTimestamp) {
       const current = this.pods.get(key);
-      if (current) await this.teardown(key, current);
+      if (current) await this.teardown(key, current, { gracePeriodSeconds: pod.metadata.deletionGracePeriodSeconds, removeLogs: true });
       try {
         await this.options.client.delete(PODS, namespace, name, { gracePeriodSeconds: 0 });
       } catch (err) {
@@ -163,6 +163,7 @@ export class NodeAgent implements Reconciler {
         ports: c.ports,
         readinessProbe: c.readinessProbe,
         livenessProbe: c.livenessProbe,
+        startupProbe: c.startupProbe,
       });
       const spec = pod.spec!;
       const containers = await Promise.all(spec.containers.map(toRunSpec));
@@ -181,7 +182,7 @@ export class NodeAgent implements Reconciler {
         (status) => {
           if (this.pods.get(key) !== record) return;
           record.latest = status;
-          for (const e of status.events) this.events.record(pod, e.type, e.reason, e.message);
+          for (const e of status.events) this.events.record(pod, e.type, e.reason, e.message, e.container ? `spec.containers{${e.container}}` : undefined);
           this.controller.enqueue(key);
         },
       );
@@ -210,9 +211,9 @@ export class NodeAgent implements Reconciler {
     }
   }
 
-  private async teardown(key: string, record: PodRecord): Promise<void> {
+  private async teardown(key: string, record: PodRecord, stop: { gracePeriodSeconds?: number; removeLogs?: boolean } = {}): Promise<void> {
     this.pods.delete(key);
-    await record.running?.stop().catch(() => undefined);
+    await record.running?.stop(stop).catch(() => undefined);
     await record.sidecar?.close().catch(() => undefined);
     await this.options.podIps.release(record.ipKey).catch(() => undefined);
   }

@@ -46,6 +46,7 @@ export interface Container {
   workingDir?: string;
   readinessProbe?: Probe;
   livenessProbe?: Probe;
+  startupProbe?: Probe;
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
 }
 
@@ -213,7 +214,7 @@ export interface ConfigMap extends KubeObject {
 }
 
 export interface CoreEvent extends KubeObject {
-  involvedObject: { kind: string; name: string; namespace?: string; uid?: string; apiVersion?: string };
+  involvedObject: { kind: string; name: string; namespace?: string; uid?: string; apiVersion?: string; fieldPath?: string };
   reason: string;
   message: string;
   type: 'Normal' | 'Warning';

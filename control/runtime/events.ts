@@ -5,13 +5,14 @@ import type { Client, CoreEvent, KubeObject, Clock } from '../api/index.ts';
 import { EVENTS, isApiError, systemClock } from '../api/index.ts';
 
 export interface EventRecorder {
-  record(object: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): void;
+  /** `fieldPath` names the part of the object, e.g. `spec.containers{app}` (kubectl describe shows it). */
+  record(object: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string, fieldPath?: string): void;
 }
 
 export function createEventRecorder(client: Client, component: string, host?: string, clock: Clock = systemClock): EventRecorder {
   return {
-    record(object, type, reason, message) {
-      void writeEvent(client, component, host, clock, object, type, reason, message).catch(() => {
+    record(object, type, reason, message, fieldPath) {
+      void writeEvent(client, component, host, clock, object, type, reason, message, fieldPath).catch(() => {
         // Events are best effort, as in Kubernetes: losing one must not fail the caller.
       });
     },
@@ -27,9 +28,10 @@ async function writeEvent(
   type: 'Normal' | 'Warning',
   reason: string,
   message: string,
+  fieldPath: string | undefined,
 ): Promise<void> {
   const namespace = object.metadata.namespace ?? 'default';
-  const digest = simpleHash(`${object.metadata.uid}/${reason}/${message}`);
+  const digest = simpleHash(`${object.metadata.uid}/${fieldPath ?? ''}/${reason}/${message}`);
   const name = `${object.metadata.name}.${digest}`;
   const now = new Date(clock.now()).toISOString();
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -48,6 +50,7 @@ async function writeEvent(
             name: object.metadata.name,
             namespace: object.metadata.namespace,
             uid: object.metadata.uid,
+            ...(fieldPath ? { fieldPath } : {}),
           },
           reason,
           message,
