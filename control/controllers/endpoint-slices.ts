@@ -1,14 +1,16 @@
-// EndpointSlice controller (discovery.k8s.io/v1): mirrors the Endpoints data
-// of each selector Service into slices labelled kubernetes.io/service-name,
-// one slice per distinct port list, owned by the Service. Unlike Endpoints,
-// slices keep terminating pods (ready=false, terminating=true).
+// EndpointSlice controller (discovery.k8s.io/v1): the Endpoints data of each
+// selector Service as slices labelled kubernetes.io/service-name, one slice
+// per distinct port list, owned by the Service. Unlike Endpoints, slices keep
+// terminating pods (ready=false, terminating=true). For a Service without a
+// selector, the user's Endpoints are mirrored instead, one slice per subset
+// (Kubernetes' endpointslicemirroring controller).
 
-import type { Client, KubeObject, Service } from '../api/index.ts';
-import { ENDPOINT_SLICES, SERVICES, isApiError } from '../api/index.ts';
+import type { Client, EndpointAddress, EndpointSubset, Endpoints, KubeObject, Service } from '../api/index.ts';
+import { ENDPOINTS, ENDPOINT_SLICES, SERVICES, isApiError } from '../api/index.ts';
 import type { Reconciler } from '../runtime/index.ts';
 import { groupByPorts, serviceBackends } from './endpoint-addresses.ts';
 import type { ServiceBackend } from './endpoint-addresses.ts';
-import { selectedPods, selectsPods } from './endpoints.ts';
+import { ENDPOINTS_MANAGED_BY, ENDPOINTS_MANAGED_BY_LABEL, selectedPods, selectsPods } from './endpoints.ts';
 import { splitKey } from './keys.ts';
 import { canonicalJson, generatedName } from './names.ts';
 import { controllerRef } from './owner-refs.ts';
@@ -18,6 +20,25 @@ import type { PodLister } from './pod-lister.ts';
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 export const SLICE_MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';
 export const SLICE_MANAGED_BY = 'endpointslice-controller.k8s.io';
+/** Slices mirrored from the Endpoints of a Service without selector. */
+export const SLICE_MIRRORED_BY = 'endpointslicemirroring-controller.k8s.io';
+
+type SlicePort = { name?: string; port: number; protocol?: string; appProtocol?: string };
+
+/** A user's Endpoints (Service without selector) mirrored into one slice per subset. */
+function mirrorSubset(subset: EndpointSubset): { ports: SlicePort[]; endpoints: EndpointSlice['endpoints'] } {
+  const endpoint = (a: EndpointAddress, ready: boolean): EndpointSlice['endpoints'][number] => ({
+    addresses: [a.ip],
+    conditions: { ready, serving: ready, terminating: false },
+    ...(a.hostname ? { hostname: a.hostname } : {}),
+    ...(a.nodeName ? { nodeName: a.nodeName } : {}),
+    ...(a.targetRef ? { targetRef: a.targetRef } : {}),
+  });
+  return {
+    ports: (subset.ports ?? []).map((p) => ({ ...p })),
+    endpoints: [...(subset.addresses ?? []).map((a) => endpoint(a, true)), ...(subset.notReadyAddresses ?? []).map((a) => endpoint(a, false))],
+  };
+}
 
 export interface EndpointSlice extends KubeObject {
   addressType: 'IPv4' | 'IPv6' | 'FQDN';
@@ -28,7 +49,7 @@ export interface EndpointSlice extends KubeObject {
     nodeName?: string;
     targetRef?: { kind: string; name: string; namespace: string; uid: string };
   }[];
-  ports?: { name?: string; port: number; protocol?: string; appProtocol?: string }[];
+  ports?: SlicePort[];
 }
 
 function sliceEndpoints(backends: readonly ServiceBackend[], publishNotReady: boolean): EndpointSlice['endpoints'] {
@@ -56,32 +77,38 @@ export function createEndpointSliceReconciler(options: { client: Client; pods?: 
     }
   }
 
+  /** What the slices should hold: from the selected pods, or mirrored from a user's Endpoints. */
+  async function desiredGroups(service: Service): Promise<{ managedBy: string; groups: { ports: SlicePort[]; endpoints: EndpointSlice['endpoints'] }[] } | undefined> {
+    if (selectsPods(service)) {
+      const publishNotReady = service.spec?.publishNotReadyAddresses === true;
+      const groups = groupByPorts(serviceBackends(service, await selectedPods(pods, service)));
+      return { managedBy: SLICE_MANAGED_BY, groups: groups.map((g) => ({ ports: g.ports.map((p) => ({ ...p })), endpoints: sliceEndpoints(g.backends, publishNotReady) })) };
+    }
+    const ep = await client.get<Endpoints>(ENDPOINTS, service.metadata.namespace, service.metadata.name);
+    if (!ep || ep.metadata.labels?.[ENDPOINTS_MANAGED_BY_LABEL] === ENDPOINTS_MANAGED_BY) return undefined;
+    return { managedBy: SLICE_MIRRORED_BY, groups: (ep.subsets ?? []).map(mirrorSubset) };
+  }
+
   return {
     name: 'endpointslice',
     async reconcile(key) {
       const { namespace, name } = splitKey(key);
       const service = await client.get<Service>(SERVICES, namespace, name);
-      const existing = (
-        await client.list<EndpointSlice>(ENDPOINT_SLICES, { namespace, labelSelector: `${SERVICE_NAME_LABEL}=${name},${SLICE_MANAGED_BY_LABEL}=${SLICE_MANAGED_BY}` })
-      ).items;
-      if (!service || !selectsPods(service) || service.metadata.deletionTimestamp) {
-        await Promise.all(existing.map(deleteSlice));
+      const mine = (await client.list<EndpointSlice>(ENDPOINT_SLICES, { namespace, labelSelector: `${SERVICE_NAME_LABEL}=${name}` })).items.filter((sl) =>
+        [SLICE_MANAGED_BY, SLICE_MIRRORED_BY].includes(sl.metadata.labels?.[SLICE_MANAGED_BY_LABEL] ?? ''),
+      );
+      const desired = service && !service.metadata.deletionTimestamp && service.spec?.type !== 'ExternalName' ? await desiredGroups(service) : undefined;
+      if (!service || !desired) {
+        await Promise.all(mine.map(deleteSlice));
         return;
       }
-      const publishNotReady = service.spec?.publishNotReadyAddresses === true;
-      let groups = groupByPorts(serviceBackends(service, await selectedPods(pods, service)));
       // A Service with no backends still gets one (empty) slice, as on Kubernetes.
-      if (groups.length === 0) groups = [{ ports: [], backends: [] }];
-      const labels = {
-        ...(service.metadata.labels ?? {}),
-        [SERVICE_NAME_LABEL]: name,
-        [SLICE_MANAGED_BY_LABEL]: SLICE_MANAGED_BY,
-      };
-      const unused = [...existing];
-      for (const g of groups) {
-        const ports = g.ports.map((p) => ({ ...p }));
-        const endpoints = sliceEndpoints(g.backends, publishNotReady);
-        const matchIndex = unused.findIndex((s) => canonicalJson(s.ports ?? []) === canonicalJson(ports));
+      const groups = desired.groups.length ? desired.groups : [{ ports: [], endpoints: [] }];
+      const labels = { ...(service.metadata.labels ?? {}), [SERVICE_NAME_LABEL]: name, [SLICE_MANAGED_BY_LABEL]: desired.managedBy };
+      const unused = mine.filter((sl) => sl.metadata.labels?.[SLICE_MANAGED_BY_LABEL] === desired.managedBy);
+      const stale = mine.filter((sl) => !unused.includes(sl));
+      for (const { ports, endpoints } of groups) {
+        const matchIndex = unused.findIndex((sl) => canonicalJson(sl.ports ?? []) === canonicalJson(ports));
         const match = matchIndex >= 0 ? unused.splice(matchIndex, 1)[0] : unused.shift();
         if (match) {
           if (canonicalJson(match.endpoints ?? []) === canonicalJson(endpoints) && canonicalJson(match.ports ?? []) === canonicalJson(ports) && canonicalJson(match.metadata.labels ?? {}) === canonicalJson(labels)) continue;
@@ -97,7 +124,7 @@ export function createEndpointSliceReconciler(options: { client: Client; pods?: 
           });
         }
       }
-      await Promise.all(unused.map(deleteSlice));
+      await Promise.all([...unused, ...stale].map(deleteSlice));
     },
   };
 }

@@ -16,7 +16,7 @@ export { rolloutLimits, resolveIntOrPercent, newReplicaSetTarget, oldReplicaSetT
 export { computeDeploymentStatus, REASON_NEW_RS_AVAILABLE, REASON_NEW_RS_CREATED, REASON_RS_UPDATED, REASON_DEADLINE_EXCEEDED } from './deployment-status.ts';
 export { createEndpointsReconciler, buildSubsets, selectsPods, ENDPOINTS_MANAGED_BY_LABEL, ENDPOINTS_MANAGED_BY, HEADLESS_LABEL } from './endpoints.ts';
 export type { EndpointSlice } from './endpoint-slices.ts';
-export { createEndpointSliceReconciler, SERVICE_NAME_LABEL, SLICE_MANAGED_BY_LABEL, SLICE_MANAGED_BY } from './endpoint-slices.ts';
+export { createEndpointSliceReconciler, SERVICE_NAME_LABEL, SLICE_MANAGED_BY_LABEL, SLICE_MANAGED_BY, SLICE_MIRRORED_BY } from './endpoint-slices.ts';
 export type { ServiceBackend } from './endpoint-addresses.ts';
 export { resolveTargetPort, serviceBackends } from './endpoint-addresses.ts';
 export type { GarbageCollectorOptions } from './garbage-collector.ts';

@@ -166,7 +166,10 @@ export async function startControllers(options: StartControllersOptions): Promis
     endpoints.enqueue(objectKeyOf(svc));
     slices.enqueue(objectKeyOf(svc));
   });
-  onChange(informers, ENDPOINTS, (ep) => endpoints.enqueue(objectKeyOf(ep)));
+  onChange(informers, ENDPOINTS, (ep) => {
+    endpoints.enqueue(objectKeyOf(ep));
+    slices.enqueue(objectKeyOf(ep));
+  });
   onChange(informers, ENDPOINT_SLICES, (slice) => {
     const svc = slice.metadata.labels?.[SERVICE_NAME_LABEL];
     if (svc) slices.enqueue(joinKey(slice.metadata.namespace, svc));

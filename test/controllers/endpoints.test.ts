@@ -104,7 +104,16 @@ t.test('publishNotReadyAddresses, headless hostname/subdomain, services without 
   await c.client.create(ENDPOINTS, { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'external', namespace: 'default' }, subsets: [{ addresses: [{ ip: '127.0.0.1' }], ports: [{ port: 8080 }] }] });
   await c.sync('external');
   t.same((await c.getEndpoints('external'))!.subsets, [{ addresses: [{ ip: '127.0.0.1' }], ports: [{ port: 8080 }] }]);
-  t.equal((await c.getSlices('external')).length, 0);
+  const mirrored = await c.getSlices('external');
+  t.equal(mirrored.length, 1, 'mirrored into one slice');
+  t.match(mirrored[0], {
+    metadata: { labels: { 'endpointslice.kubernetes.io/managed-by': 'endpointslicemirroring-controller.k8s.io' } },
+    endpoints: [{ addresses: ['127.0.0.1'], conditions: { ready: true } }],
+    ports: [{ port: 8080 }],
+  });
+  await c.client.delete(ENDPOINTS, 'default', 'external');
+  await c.sync('external');
+  t.equal((await c.getSlices('external')).length, 0, 'mirror removed with the Endpoints');
 });
 
 t.test('deleting the Service removes the Endpoints and slices it made', async (t) => {
