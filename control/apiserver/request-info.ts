@@ -51,10 +51,8 @@ export function parseResourcePath(pathname: string): ResourceRequest | { unknown
     return undefined;
   }
   let namespace: string | undefined;
-  if (rest[0] === 'namespaces' && rest.length >= 3 && group === '') {
-    namespace = rest[1];
-    rest = rest.slice(2);
-  } else if (rest[0] === 'namespaces' && rest.length >= 3 && group !== '') {
+  const namespaceSubresource = group === '' && rest[0] === 'namespaces' && rest.length === 3 && (rest[2] === 'status' || rest[2] === 'finalize');
+  if (rest[0] === 'namespaces' && rest.length >= 3 && !namespaceSubresource) {
     namespace = rest[1];
     rest = rest.slice(2);
   }

@@ -264,6 +264,10 @@ export async function handleResource(ctx: HandlerContext): Promise<void> {
   }
   if (request.name === undefined) return handleCollection(ctx);
   const sub = request.subresource;
+  if (sub === 'finalize' && request.type.kind === 'Namespace') {
+    // The namespace controller's finalize call: a plain update of spec.finalizers.
+    return handleObject({ ...ctx, request: { ...request, subresource: undefined } });
+  }
   if (sub === undefined || sub === 'status') {
     if (sub === 'status' && !request.type.subresources.includes('status')) throw notFound(`${request.type.plural}/status`, request.name, request.type.group);
     return handleObject(ctx);

@@ -425,3 +425,16 @@ t.test('hostile requests get a Status and the server keeps serving', async (t) =
   }
   t.equal((await http.call('GET', '/api/v1/namespaces')).status, 200, 'still serving');
 });
+
+t.test('namespace subresources /status and /finalize are not read as a namespace called "status"', async (t) => {
+  const { http } = await setup(t);
+  await http.call('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team' } } });
+  const status = await http.call('GET', '/api/v1/namespaces/team/status');
+  t.equal(status.status, 200);
+  t.match(status.json, { kind: 'Namespace', metadata: { name: 'team' }, status: { phase: 'Active' } });
+  const live = status.json;
+  const finalized = await http.call('PUT', '/api/v1/namespaces/team/finalize', { body: { ...live, spec: { finalizers: [] } } });
+  t.equal(finalized.status, 200);
+  t.same((finalized.json['spec'] as { finalizers: string[] }).finalizers, []);
+  t.equal((await http.call('GET', '/api/v1/namespaces/team/configmaps')).status, 200, 'namespaced collections still resolve');
+});
