@@ -27,4 +27,4 @@ export type { Requirement } from './labels.ts';
 export { parseLabelSelector, matchesRequirements, matchesSelector, matchesLabels, selectorToString } from './labels.ts';
 export { stableStringify } from './stable-json.ts';
 export type { YamlDocument } from './yaml.ts';
-export { YamlError, parseYamlDocuments, parseYaml, stringifyYaml } from './yaml.ts';
+export { YamlError, parseYamlDocuments, parseYaml, stringifyYaml, fieldPathSegments } from './yaml.ts';

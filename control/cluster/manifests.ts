@@ -11,6 +11,8 @@ export interface SourcedObject {
   object: ObjectInput;
   file: string;
   line: number;
+  /** Line of a field inside this object's document (for findings and errors). */
+  locate?: (field: string) => number | undefined;
 }
 
 const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
@@ -45,12 +47,13 @@ export function parseManifestText(text: string, source: string): SourcedObject[]
     const objects = value.kind === 'List' || (typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items))
       ? (value.items ?? [])
       : [value];
+    const single = objects.length === 1;
     for (const obj of objects) {
       const o = obj as Partial<ObjectInput>;
       if (!o || typeof o !== 'object' || typeof o.apiVersion !== 'string' || typeof o.kind !== 'string') {
         throw new MeshletError('MESHLET_MANIFEST_INVALID', `${source}:${doc.line}: object is missing apiVersion or kind`);
       }
-      out.push({ object: { ...o, metadata: o.metadata ?? {} } as ObjectInput, file: source, line: doc.line });
+      out.push({ object: { ...o, metadata: o.metadata ?? {} } as ObjectInput, file: source, line: doc.line, ...(single ? { locate: doc.locate } : {}) });
     }
   }
   return out;

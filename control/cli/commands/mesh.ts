@@ -98,7 +98,7 @@ const analyze: Command = async (argv) => {
       client.close();
     }
   }
-  for (const m of loadManifests(strs(args, 'files'))) inputs.push({ object: m.object as KubeObject, file: m.file, line: m.line });
+  for (const m of loadManifests(strs(args, 'files'))) inputs.push({ object: m.object as KubeObject, file: m.file, line: m.line, ...(m.locate ? { locate: m.locate } : {}) });
   if (inputs.length === 0) throw new UsageError('nothing to analyze: give -f FILE|DIR or start a cluster');
   const findings = analyzeMesh(inputs);
   if (str(args, 'output') === 'json') process.stdout.write(`${JSON.stringify(findings, null, 2)}\n`);
