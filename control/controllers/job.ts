@@ -61,6 +61,15 @@ export function createJobReconciler(options: JobReconcilerOptions): Reconciler {
   const recorder = options.recorder ?? createEventRecorder(client, 'job-controller', undefined, clock);
 
   async function createPod(job: Job): Promise<Pod> {
+    try {
+      return await createPodOnce(job);
+    } catch (err) {
+      recorder.record(job, 'Warning', 'FailedCreate', `Error creating: ${err instanceof Error ? err.message : String(err)}`);
+      throw err;
+    }
+  }
+
+  async function createPodOnce(job: Job): Promise<Pod> {
     const template = job.spec!.template;
     const spec = structuredClone(template.spec);
     if (spec.restartPolicy !== 'OnFailure') spec.restartPolicy = 'Never';

@@ -82,7 +82,10 @@ export function createReplicaSetReconciler(options: ReplicaSetReconcilerOptions)
           spec: structuredClone(template.spec),
         });
       } catch (err) {
-        if (!isApiError(err, 'AlreadyExists') || attempt >= 3) throw err;
+        if (isApiError(err, 'AlreadyExists') && attempt < 3) continue;
+        // What `kubectl describe rs` shows when pods cannot be made (invalid template, namespace terminating).
+        recorder.record(rs, 'Warning', 'FailedCreate', `Error creating: ${err instanceof Error ? err.message : String(err)}`);
+        throw err;
       }
     }
   }

@@ -1,6 +1,6 @@
 import t from 'tap';
 import type { Pod, ReplicaSet } from '../../control/api/index.ts';
-import { PODS, REPLICA_SETS } from '../../control/api/index.ts';
+import { NAMESPACES, PODS, REPLICA_SETS } from '../../control/api/index.ts';
 import { createReplicaSetReconciler } from '../../control/controllers/index.ts';
 import { listPods, markPodRunning, newCluster, podManifest, replicaSetManifest } from './cluster.ts';
 
@@ -97,4 +97,16 @@ t.test('a controlled pod relabelled out of the selector is released and replaced
   const web = await listPods(client, 'default', 'app=web');
   t.equal(web.length, 2, 'a replacement keeps the count');
   t.notOk(web.some((p) => p.metadata.name === debug!.metadata.name));
+});
+
+t.test('pods that cannot be created leave a FailedCreate event and an error to retry', async (t) => {
+  const { client, close } = await newCluster();
+  t.teardown(close);
+  await client.create(NAMESPACES, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } });
+  await client.create(REPLICA_SETS, { ...replicaSetManifest('web', 1), metadata: { name: 'web', namespace: 'shop' } });
+  await client.delete(NAMESPACES, undefined, 'shop'); // Terminating: the registry refuses new content
+  const events: { type: string; reason: string; message: string }[] = [];
+  const reconciler = createReplicaSetReconciler({ client, recorder: { record: (_o, type, reason, message) => events.push({ type, reason, message }) } });
+  await t.rejects(reconciler.reconcile('shop/web'), { reason: 'Forbidden' });
+  t.match(events, [{ type: 'Warning', reason: 'FailedCreate', message: /^Error creating: .*being terminated/ }]);
 });
