@@ -14,6 +14,8 @@ export interface ClusterStateFile {
   caData: string;
   kubeconfig: string;
   ingress: string;
+  /** Gateway TCP server port → local port (Istio's 31400 for TCP routes). */
+  ingressTcp?: Record<string, number>;
   /** Set when Bookinfo was applied at start. */
   productPage?: string;
   dashboard: string;

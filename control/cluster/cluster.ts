@@ -85,6 +85,8 @@ export interface RunningCluster {
   readonly token: string;
   readonly kubeconfigPath: string;
   readonly ingressUrl: string;
+  /** Gateway TCP server port → local port on 127.0.0.1 (31400 → a free port). */
+  readonly ingressTcpPorts: Readonly<Record<number, number>>;
   /** The dashboard; its /metrics serves Istio's standard metrics and rate-limit counters. */
   readonly dashboardUrl: string;
   readonly dns: { host: string; port: number };
@@ -226,6 +228,8 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
       tracer: tracing.tracer('meshlet-ingressgateway'),
       metrics,
       rateLimit: gatewayLimiter,
+      // Istio's default ingress gateway exposes 31400 for TCP routes (the tcp-echo sample).
+      tcpPorts: { 31400: 0 },
       clock,
     });
     closers.push(() => gateway.close());
@@ -305,6 +309,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
       token,
       kubeconfigPath,
       ingressUrl: `http://127.0.0.1:${gateway.port}`,
+      ingressTcpPorts: gateway.tcpPorts,
       dashboardUrl: dashboard.url,
       dns: { host: dns.host, port: dns.port },
       nodes,

@@ -126,6 +126,21 @@ void t.test('tcp-echo prefixes lines with the version from its args, on both Ser
   }
 });
 
+void t.test('tcp-echo through the ingress gateway TCP port 31400: all to v1, then 80/20', async (t) => {
+  const port = cluster.ingressTcpPorts[31400];
+  t.ok(port, 'the gateway maps 31400 to a local port');
+  await applySample('tcp-echo/tcp-echo-all-v1.yaml');
+  const first = await waitFor('tcp-echo via the gateway', () => tcpExchange('127.0.0.1', port!, 'hello\n'), { timeoutMs: 15_000, intervalMs: 100 });
+  t.equal(first, 'one hello\n', 'v1 answers (its prefix is "one")');
+  await applySample('tcp-echo/tcp-echo-20-v2.yaml');
+  await waitFor('v2 takes part', async () => (await tcpExchange('127.0.0.1', port!, 'x\n')).startsWith('two'), { timeoutMs: 15_000, intervalMs: 0 });
+  const total = 200;
+  let v2 = 0;
+  for (let i = 0; i < total; i++) if ((await tcpExchange('127.0.0.1', port!, 'x\n')).startsWith('two')) v2 += 1;
+  const sigma = Math.sqrt(total * 0.2 * 0.8);
+  t.ok(Math.abs(v2 - total * 0.2) <= 4 * sigma, `v2 got ${v2} of ${total} connections (expected 40 ± ${Math.round(4 * sigma)})`);
+});
+
 void t.test('the curl sample runs its own command (sleep infinity) and stays up', async (t) => {
   const pod = await waitFor('curl pod running', async () => {
     const pods = await cluster.client.list<Pod>(PODS, { namespace: 'default', labelSelector: 'app=curl' });

@@ -13,6 +13,7 @@ export async function statusCommand(argv: string[]): Promise<number> {
     const view = {
       apiServer: state.apiServer,
       ingress: state.ingress,
+      ingressTcp: state.ingressTcp ?? {},
       dns: state.dns,
       dashboard: state.dashboard,
       kubeconfig: state.kubeconfig,
@@ -34,6 +35,7 @@ export async function statusCommand(argv: string[]): Promise<number> {
         [
           `API server: ${view.apiServer}`,
           `ingress:    ${view.ingress}`,
+          ...Object.entries(view.ingressTcp).map(([port, local]) => `ingress TCP ${port}: 127.0.0.1:${local}`),
           `dashboard:  ${view.dashboard}`,
           `DNS:        ${view.dns.host}:${view.dns.port}`,
           `nodes:`,
