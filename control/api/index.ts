@@ -28,3 +28,13 @@ export { parseLabelSelector, matchesRequirements, matchesSelector, matchesLabels
 export { stableStringify } from './stable-json.ts';
 export type { YamlDocument } from './yaml.ts';
 export { YamlError, parseYamlDocuments, parseYaml, stringifyYaml, fieldPathSegments } from './yaml.ts';
+export type {
+  StringMatch, HTTPMatchRequest, HTTPRoute, HTTPRouteDestination, HTTPRetry, HTTPFaultInjection, TCPRoute, VirtualServiceSpec,
+  TrafficPolicy, Subset, DestinationRuleSpec, GatewayServer, GatewaySpec, ServiceEntrySpec, IngressSpec,
+  VirtualService, DestinationRule, Gateway, ServiceEntry, Ingress,
+} from './istio.ts';
+export type {
+  RateLimitUnit, RateLimitMode, RateLimitAlgorithm, RateLimitTarget, RateLimitMatch, RateLimitDescriptor, RateLimitLimit, RateLimitRule,
+  RateLimitPolicySpec, RateLimitPolicy,
+} from './ratelimit-policy.ts';
+export { validateRateLimitPolicy } from './ratelimit-policy.ts';
