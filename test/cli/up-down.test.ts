@@ -4,7 +4,7 @@
 
 import t from 'tap';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,6 +74,26 @@ t.test('up --detach, inspect, down leaves nothing running', async (t) => {
     return list.items.length === 3 && list.items.every((p) => p.status?.phase === 'Running') ? list.items : undefined;
   }, { timeoutMs: 60_000, intervalMs: 250 });
   t.equal(running.length, 3);
+
+  // kubeconfig --write merges a "meshlet" context into $KUBECONFIG, keeping what was there.
+  const kubeconfig = join(home, 'kube', 'config');
+  mkdirSync(join(home, 'kube'));
+  writeFileSync(kubeconfig, 'apiVersion: v1\nkind: Config\nclusters: [{name: other, cluster: {server: "https://127.0.0.1:1"}}]\nusers: []\ncontexts: []\n');
+  const written = await new Promise<{ code: number; stdout: string }>((resolve) => {
+    execFile(process.execPath, [BIN, 'kubeconfig', '--write'], { env: { ...process.env, MESHLET_HOME: home, KUBECONFIG: kubeconfig } }, (err, stdout) =>
+      resolve({ code: err ? 1 : 0, stdout }),
+    );
+  });
+  t.equal(written.code, 0);
+  const kubectlPods = await new Promise<string>((resolve, reject) => {
+    execFile('kubectl', ['get', 'pods', '-o', 'name'], { env: { ...process.env, KUBECONFIG: kubeconfig } }, (err, stdout, stderr) =>
+      err ? reject(new Error(`kubectl failed (install kubectl 1.32 if missing): ${stderr}`)) : resolve(stdout),
+    );
+  });
+  t.match(kubectlPods, /pod\/forker/, 'real kubectl reaches the cluster through the merged kubeconfig');
+  const merged = readFileSync(kubeconfig, 'utf8');
+  t.match(merged, /name: other/, 'existing entries are kept');
+  t.match(merged, /current-context: meshlet/);
 
   const table = await meshlet(home, ['get', 'pods', '-o', 'wide']);
   t.match(table.stdout, /NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE/);
