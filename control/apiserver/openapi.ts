@@ -135,8 +135,38 @@ function hashOf(group: string, version: string): string {
   return hash;
 }
 
+/**
+ * kubectl checks the CustomResourceDefinition PATCH operation for the
+ * fieldValidation parameter when a manifest names a kind the server does not
+ * serve (Gateway API routes, say). Advertising it keeps kubectl on
+ * server-side validation, so the user sees Kubernetes' "no matches for kind"
+ * instead of a failed OpenAPI v2 download. CRDs themselves are not served.
+ */
+const CRD_GROUP_VERSION = 'apis/apiextensions.k8s.io/v1';
+
+function crdDocument(): Record<string, unknown> {
+  const gvk = { group: 'apiextensions.k8s.io', version: 'v1', kind: 'CustomResourceDefinition' };
+  return {
+    openapi: '3.0.0',
+    info: { title: 'Kubernetes', version: 'v1.32.0' },
+    paths: {
+      '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{name}': {
+        patch: {
+          operationId: 'patchCustomResourceDefinition',
+          'x-kubernetes-action': 'patch',
+          'x-kubernetes-group-version-kind': gvk,
+          parameters: QUERY_PARAMS.map((name) => ({ name, in: 'query', schema: { type: 'string' }, uniqueItems: true })),
+          requestBody: { content: PATCH_CONTENT, required: true },
+          responses: { '200': { description: 'OK' } },
+        },
+      },
+    },
+    components: { schemas: {} },
+  };
+}
+
 export function openApiV3Index(): Record<string, unknown> {
-  const paths: Record<string, unknown> = {};
+  const paths: Record<string, unknown> = { [CRD_GROUP_VERSION]: { serverRelativeURL: `/openapi/v3/${CRD_GROUP_VERSION}?hash=${createHash('sha512').update(JSON.stringify(crdDocument())).digest('hex').slice(0, 64).toUpperCase()}` } };
   for (const [group, version] of allGroupVersions()) {
     const rel = group ? `apis/${group}/${version}` : `api/${version}`;
     paths[rel] = { serverRelativeURL: `/openapi/v3/${rel}?hash=${hashOf(group, version)}` };
@@ -148,6 +178,7 @@ export function openApiV3Index(): Record<string, unknown> {
 export function openApiV3ForPath(path: string): Record<string, unknown> | undefined {
   const core = /^\/openapi\/v3\/api\/([^/]+)$/.exec(path);
   if (core) return openApiV3Document('', core[1]!);
+  if (path === `/openapi/v3/${CRD_GROUP_VERSION}`) return crdDocument();
   const named = /^\/openapi\/v3\/apis\/([^/]+)\/([^/]+)$/.exec(path);
   if (named) return openApiV3Document(named[1]!, named[2]!);
   return undefined;

@@ -14,6 +14,7 @@ import type { PodLogSource } from './log.ts';
 import { sendError, sendJson } from './responses.ts';
 import { aggregatedContentType, aggregatedCore, aggregatedGroups, wantsAggregated } from './aggregated-discovery.ts';
 import { serveAuthReview } from './auth-reviews.ts';
+import { minimalOpenApiV2Protobuf, OPENAPI_V2_PROTOBUF_RESPONSE, wantsOpenApiV2Protobuf } from './openapi-v2-proto.ts';
 import { openApiV2Document, openApiV3ForPath, openApiV3Index } from './openapi.ts';
 import { createServingCert } from './serving-cert.ts';
 import type { ServingCert } from './serving-cert.ts';
@@ -88,7 +89,19 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         return;
       }
       if (path === '/openapi/v3') return sendJson(res, 200, openApiV3Index());
-      if (path === '/openapi/v2') return sendJson(res, 200, openApiV2Document());
+      if (path === '/openapi/v2') {
+        if (wantsOpenApiV2Protobuf(req.headers.accept)) {
+          const body = minimalOpenApiV2Protobuf('v1.32.0');
+          res.writeHead(200, { 'content-type': OPENAPI_V2_PROTOBUF_RESPONSE, 'content-length': body.length });
+          res.end(body);
+          return;
+        }
+        return sendJson(res, 200, openApiV2Document());
+      }
+      // kubectl asks whether an unserved kind is a CRD before validating; there are none.
+      if (path === '/apis/apiextensions.k8s.io/v1/customresourcedefinitions') {
+        return sendJson(res, 200, { kind: 'CustomResourceDefinitionList', apiVersion: 'apiextensions.k8s.io/v1', metadata: { resourceVersion: '0' }, items: [] });
+      }
       if (path.startsWith('/openapi/v3/')) {
         const doc = openApiV3ForPath(path);
         if (doc) return sendJson(res, 200, doc);
