@@ -8,6 +8,8 @@ import type { ResourceRequest } from './request-info.ts';
 import { toApiError } from './responses.ts';
 import { withRequestedVersion } from './versions.ts';
 
+const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
+
 export interface WatchParams {
   options: WatchOptions;
   timeoutSeconds?: number;
@@ -22,7 +24,13 @@ export function serveWatch(req: IncomingMessage, res: ServerResponse, client: Cl
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache, private', 'transfer-encoding': 'chunked' });
     res.flushHeaders();
     const write = (event: unknown): void => {
-      if (!finished) res.write(`${JSON.stringify(event)}\n`);
+      if (finished) return;
+      res.write(`${JSON.stringify(event)}\n`);
+      // A client that stops reading is cut off (it relists and watches again) rather than buffered without bound.
+      if (res.writableLength > MAX_BUFFERED_BYTES) {
+        finish();
+        res.destroy();
+      }
     };
     let timer: NodeJS.Timeout | undefined;
     const finish = (): void => {
