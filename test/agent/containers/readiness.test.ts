@@ -1,5 +1,8 @@
 import t from 'tap';
 import { connect } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { ManualClock } from '../../../control/api/index.ts';
 import { harness, node, podSpec, sh, startWatched, waitFor } from './helpers.ts';
 
@@ -151,8 +154,17 @@ t.test('under OnFailure a container killed for liveness is restarted even if it 
   const clock = new ManualClock(0);
   const h = harness({ probeTimeScale: 0.01, clock });
   t.teardown(() => h.close());
+  // The probe only fails once the script has installed its TERM trap (the marker file), so a
+  // busy machine cannot deliver SIGTERM before the trap exists.
+  const marker = join(mkdtempSync(join(tmpdir(), 'meshlet-liveness-')), 'armed');
+  t.teardown(() => rmSync(dirname(marker), { recursive: true, force: true }));
   const spec = podSpec(
-    [{ name: 'polite', ...sh(`trap 'exit 0' TERM; sleep 100 & wait`, {}, { livenessProbe: { tcpSocket: { port: 9 }, failureThreshold: 1 } }) }],
+    [{
+      name: 'polite',
+      ...sh(`trap 'exit 0' TERM; touch ${marker}; sleep 100 & wait`, {}, {
+        livenessProbe: { exec: { command: ['/bin/sh', '-c', `test ! -e ${marker}`] }, failureThreshold: 1 },
+      }),
+    }],
     { podIp: '127.253.2.8', restartPolicy: 'OnFailure' },
   );
   const w = startWatched(h.runtime, spec);
