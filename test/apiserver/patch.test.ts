@@ -6,7 +6,7 @@ import t from 'tap';
 import type * as Tap from 'tap';
 import { CONFIG_MAPS, DEPLOYMENTS, SERVICES, VIRTUAL_SERVICES, ApiError } from '../../control/api/index.ts';
 import type { KubeObject } from '../../control/api/index.ts';
-import { applyPatch, applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from '../../control/registry/patch/index.ts';
+import { applyPatch, applyJsonPatch, applyMergePatch, applyStrategicMergePatch, recordUpdateManager } from '../../control/registry/patch/index.ts';
 
 /** Runs fn, which must throw an ApiError with this reason whose message matches. */
 function throwsApi(t: Tap.Test, fn: () => unknown, reason: string, message: RegExp): void {
@@ -157,4 +157,20 @@ t.test('server-side apply: ownership, removal, conflicts and force', async (t) =
   t.equal((forced['spec'] as { replicas: number }).replicas, 3);
   const alice = (forced.metadata.managedFields as { manager: string; fieldsV1: Record<string, Record<string, unknown>> }[]).find((e) => e.manager === 'alice');
   t.notOk(alice?.fieldsV1['f:spec']?.['f:replicas'], 'force moves ownership away from alice');
+});
+
+t.test('recordUpdateManager: ownership moves to whoever changes a field; explicit managedFields edits are taken as given', async (t) => {
+  const time = '2026-01-01T00:00:00Z';
+  const input = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { a: '1', b: '2' } };
+  const created = live(recordUpdateManager(CONFIG_MAPS, undefined, input, 'alice', time));
+  const entries = (o: { metadata: { managedFields?: unknown[] } }) => o.metadata.managedFields as { manager: string; operation: string; fieldsV1: { 'f:data'?: Record<string, unknown> } }[];
+  t.same(Object.keys(entries(created)[0]!.fieldsV1['f:data']!).sort(), ['f:a', 'f:b']);
+  const changed = recordUpdateManager(CONFIG_MAPS, created, { ...created, data: { a: '9', b: '2' } }, 'bob', time);
+  const alice = entries(changed).find((e) => e.manager === 'alice')!;
+  const bob = entries(changed).find((e) => e.manager === 'bob')!;
+  t.same(Object.keys(alice.fieldsV1['f:data']!), ['f:b']);
+  t.same(Object.keys(bob.fieldsV1['f:data']!), ['f:a']);
+  const handEdited = [{ manager: 'kubectl', operation: 'Apply', apiVersion: 'v1', time, fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { 'f:a': {} } } }];
+  const upgraded = recordUpdateManager(CONFIG_MAPS, created, { ...created, metadata: { ...created.metadata, managedFields: handEdited } }, 'kubectl', time);
+  t.same(upgraded.metadata.managedFields, handEdited);
 });

@@ -129,6 +129,9 @@ export function applyServerSide(
  * fieldManager so later server-side applies see the right owners.
  */
 export function recordUpdateManager(type: ResourceType, before: KubeObject | undefined, after: ObjectInput, manager: string, time: string): ObjectInput {
+  // A write that sets managedFields itself (kubectl's client-side → server-side apply upgrade) is taken as given.
+  const explicit = after.metadata.managedFields;
+  if (Array.isArray(explicit) && explicit.length > 0 && !deepEqual(explicit, before?.metadata.managedFields)) return after;
   const keyed = BUILTIN_GROUPS.has(type.group);
   const afterPaths = leafPaths(type.kind, after, keyed);
   const changed = afterPaths.filter((p) => !before || !deepEqual(valueAt(before, p), valueAt(after, p)));
