@@ -447,8 +447,9 @@ export function createRegistry(options: RegistryOptions): Registry {
   return new Registry(options);
 }
 
+/** Stores hand out freshly parsed values on every read and event, so no copy is needed here. */
 function toObject<T extends KubeObject>(kv: KeyValue<StoredObject>): T {
-  const value = deepClone(kv.value);
+  const value = kv.value;
   return { ...value, metadata: { ...value.metadata, resourceVersion: String(kv.modRevision) } } as unknown as T;
 }
 
