@@ -4,7 +4,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Client, Clock, DeleteOptions, KubeObject, ObjectInput } from '../api/index.ts';
-import { ApiError, notFound } from '../api/index.ts';
+import { ApiError, notFound, parseLabelSelector } from '../api/index.ts';
 import type { ResourceRequest } from './request-info.ts';
 import { decodeObjectBody, decodePatchBody, readBody } from './body.ts';
 import { sendJson } from './responses.ts';
@@ -143,6 +143,8 @@ async function handleCollection(ctx: HandlerContext): Promise<void> {
   switch (req.method) {
     case 'GET': {
       if (boolParam(query, 'watch')) {
+        // A bad selector is a 400 before the stream starts, not an ERROR event inside it.
+        if (selectors.labelSelector) parseLabelSelector(selectors.labelSelector);
         const resourceVersion = query.get('resourceVersion') || undefined;
         await serveWatch(req, res, client, request, {
           options: { ...selectors, resourceVersion: resourceVersion === '0' ? undefined : resourceVersion, allowBookmarks: boolParam(query, 'allowWatchBookmarks') },

@@ -438,3 +438,10 @@ t.test('namespace subresources /status and /finalize are not read as a namespace
   t.same((finalized.json['spec'] as { finalizers: string[] }).finalizers, []);
   t.equal((await http.call('GET', '/api/v1/namespaces/team/configmaps')).status, 200, 'namespaced collections still resolve');
 });
+
+t.test('a watch with a malformed label selector is a 400 before the stream starts', async (t) => {
+  const { http } = await setup(t);
+  const r = await http.call('GET', '/api/v1/namespaces/default/pods?watch=true&labelSelector=app%20in%20(');
+  t.equal(r.status, 400);
+  t.match(r.json, { kind: 'Status', reason: 'BadRequest' });
+});
