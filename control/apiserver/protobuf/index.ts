@@ -80,7 +80,8 @@ function decodeMessage(message: string, buf: Uint8Array, table: Record<string, R
     } else if (typeof def.type === 'object' && 'map' in def.type) {
       const entry = decodeMessage('MapEntry', bytesOf(field, message, def), { MapEntry: { 1: { name: 'key', type: 'string' }, 2: { name: 'value', type: def.type.map } } });
       const map = (out[def.name] ??= {}) as Record<string, unknown>;
-      map[String(entry['key'] ?? '')] = entry['value'] ?? (def.type.map === 'string' ? '' : def.type.map === 'bytes' ? '' : undefined);
+      // defineProperty: a key named __proto__ is data, never the map's prototype.
+      Object.defineProperty(map, String(entry['key'] ?? ''), { value: entry['value'] ?? (def.type.map === 'quantity' ? '0' : ''), enumerable: true, writable: true, configurable: true });
       continue;
     } else {
       value = scalar(def.type, field, message, def);
