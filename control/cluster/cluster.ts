@@ -3,7 +3,7 @@
 // ingress gateway, dashboard and N node agents. `meshlet up` and the
 // integration tests both start clusters through here.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import {
@@ -25,7 +25,8 @@ import type { Clock, ObjectInput, Service, Store } from '../api/index.ts';
 import { openStore } from '../store/index.ts';
 import { createRegistry } from '../registry/index.ts';
 import type { Registry } from '../registry/index.ts';
-import { startApiServer, kubeconfigFor } from '../apiserver/index.ts';
+import { startApiServer, kubeconfigFor, createServingCert } from '../apiserver/index.ts';
+import type { ServingCert } from '../apiserver/index.ts';
 import type { ApiServer } from '../apiserver/index.ts';
 import { startControllers } from '../controllers/index.ts';
 import { startScheduler } from '../scheduler/index.ts';
@@ -161,7 +162,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
 
     const token = randomBytes(24).toString('hex');
     const podLogs = podLogSource(runtime);
-    const apiServer = await startApiServer({ client: registry, port: options.apiPort ?? 0, token, podLogs });
+    const apiServer = await startApiServer({ client: registry, port: options.apiPort ?? 0, token, podLogs, tls: servingCert(options.home) });
     closers.push(() => apiServer.close());
     const kubeconfigPath = join(options.home, 'kubeconfig');
     writeFileSync(kubeconfigPath, kubeconfigFor({ server: apiServer.url, token, caData: apiServer.caData }), { mode: 0o600 });
@@ -326,6 +327,22 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     await stopAll();
     throw err;
   }
+}
+
+/** One serving certificate per MESHLET_HOME, so kubeconfigs written earlier keep trusting a restarted cluster. */
+function servingCert(home: string): ServingCert {
+  const file = join(home, 'apiserver-tls.json');
+  if (existsSync(file)) {
+    try {
+      const saved = JSON.parse(readFileSync(file, 'utf8')) as Partial<ServingCert>;
+      if (typeof saved.cert === 'string' && typeof saved.key === 'string') return { cert: saved.cert, key: saved.key };
+    } catch {
+      // unreadable: make a new one below
+    }
+  }
+  const cert = createServingCert();
+  writeFileSync(file, JSON.stringify(cert), { mode: 0o600 });
+  return cert;
 }
 
 function createMeshConfigSource(state: ClusterState) {

@@ -376,7 +376,7 @@ export class Registry implements Client {
     delete (metadata as { resourceVersion?: string }).resourceVersion;
     delete metadata.deletionTimestamp;
     const stored = { ...defaulted, metadata } as StoredObject;
-    if (type === PODS && !stored.status) stored.status = { phase: 'Pending' };
+    if (type === PODS) stored.status = { ...(stored.status as object | undefined), phase: (stored.status as { phase?: string } | undefined)?.phase ?? 'Pending' };
     if (type === NAMESPACES) {
       const spec = (stored.spec ?? {}) as { finalizers?: string[] };
       stored.spec = { ...spec, finalizers: spec.finalizers ?? ['kubernetes'] };
