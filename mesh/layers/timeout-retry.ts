@@ -72,25 +72,38 @@ export function timeoutRetryLayer(deps: LayerDeps): Layer {
         if (res) drain(res);
         throw new MeshError('UT', 'mesh/timeout: route timeout');
       }
-      const retriable = res ? statusIsRetriable(policy, res.status) : failureIsRetriable(policy, failure!.failure);
-      const left = attempt < policy.attempts;
-      if (!retriable || !left) {
-        if (res) {
-          if (retriable && attempt > 0) req.flags.add('URX');
-          return res;
-        }
-        throw failure!;
-      }
-      if (!takeRetry(req)) {
-        if (res) return res;
-        throw failure!;
-      }
-      req.notes.push(`try ${attempt + 1}: ${res ? res.status : failure!.failure}, retrying`);
-      if (res) drain(res);
-      const ceiling = Math.min(MAX_BACKOFF_MS, policy.backoffBaseMs * (2 ** (attempt + 1) - 1));
-      await sleep(Math.floor(deps.random() * ceiling), overall);
+      const outcome = settleTry(req, policy, attempt, res, failure);
+      if ('final' in outcome) return outcome.final;
+      await sleep(outcome.backoffMs, overall);
       if (overall.aborted) throw new MeshError('UT', 'mesh/timeout: route timeout');
     }
+  }
+
+  /**
+   * After one try: the final outcome (a response, or the failure thrown), or the jittered
+   * backoff to wait before the next try (Envoy: base × (2^(n+1) − 1), capped).
+   */
+  function settleTry(
+    req: MeshRequest,
+    policy: RetryPolicy,
+    attempt: number,
+    res: MeshResponse | undefined,
+    failure: UpstreamError | undefined,
+  ): { final: MeshResponse } | { backoffMs: number } {
+    const retriable = res ? statusIsRetriable(policy, res.status) : failureIsRetriable(policy, failure!.failure);
+    if (!retriable || attempt >= policy.attempts) {
+      if (!res) throw failure!;
+      if (retriable && attempt > 0) req.flags.add('URX');
+      return { final: res };
+    }
+    if (!takeRetry(req)) {
+      if (!res) throw failure!;
+      return { final: res };
+    }
+    req.notes.push(`try ${attempt + 1}: ${res ? res.status : failure!.failure}, retrying`);
+    if (res) drain(res);
+    const ceiling = Math.min(MAX_BACKOFF_MS, policy.backoffBaseMs * (2 ** (attempt + 1) - 1));
+    return { backoffMs: Math.floor(deps.random() * ceiling) };
   }
 
   /**
@@ -123,21 +136,9 @@ export function timeoutRetryLayer(deps: LayerDeps): Layer {
         if (!(err instanceof UpstreamError)) throw err;
         failure = err;
       }
-      const retriable = res ? statusIsRetriable(policy, res.status) : failureIsRetriable(policy, failure!.failure);
-      if (!retriable || attempt >= policy.attempts) {
-        if (res) {
-          if (retriable && attempt > 0) req.flags.add('URX');
-          return res;
-        }
-        throw failure!;
-      }
-      if (!takeRetry(req)) {
-        if (res) return res;
-        throw failure!;
-      }
-      req.notes.push(`try ${attempt + 1}: ${res ? res.status : failure!.failure}, retrying`);
-      if (res) drain(res);
-      await sleep(Math.floor(deps.random() * Math.min(MAX_BACKOFF_MS, policy.backoffBaseMs * (2 ** (attempt + 1) - 1))), never);
+      const outcome = settleTry(req, policy, attempt, res, failure);
+      if ('final' in outcome) return outcome.final;
+      await sleep(outcome.backoffMs, never);
     }
   }
 
