@@ -89,16 +89,7 @@ export function writeMeshResponse(res: ServerResponse, out: MeshResponse, onDone
       chunks.push(chunk);
     });
     body.once('end', () => res.end(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), () => finish()));
-    body.once('error', (err: Error) => {
-      res.destroy(err);
-      finish(err);
-    });
-    res.once('close', () => {
-      if (!res.writableFinished) {
-        body.destroy();
-        finish(new Error('downstream closed'));
-      }
-    });
+    endOnFailure(body, res, finish);
     return;
   }
   body.on('data', (chunk: Buffer) => {
@@ -109,6 +100,11 @@ export function writeMeshResponse(res: ServerResponse, out: MeshResponse, onDone
     }
   });
   body.once('end', () => res.end(() => finish()));
+  endOnFailure(body, res, finish);
+}
+
+/** An upstream body error or a downstream close ends both sides and reports the failure once. */
+function endOnFailure(body: NodeJS.ReadableStream & { destroy(): void }, res: ServerResponse, finish: (err?: Error) => void): void {
   body.once('error', (err: Error) => {
     res.destroy(err);
     finish(err);
