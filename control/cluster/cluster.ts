@@ -189,7 +189,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     };
     const meshConfig = createMeshConfigSource(state);
 
-    const dns = await startDnsServer({ host: overlay.clusterDnsIp, port: options.dnsPort ?? 0, catalog, clock });
+    const dns = await startClusterDns(options.dnsPort, (port) => startDnsServer({ host: overlay.clusterDnsIp, port, catalog, clock }));
     closers.push(() => dns.close());
     const serviceProxy = await startServiceProxy({
       catalog,
@@ -327,6 +327,23 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     await stopAll();
     throw err;
   }
+}
+
+/**
+ * The cluster DNS listens where kube-dns would — port 53 of its ClusterIP — when meshlet runs
+ * as root and the port is free (so plain resolvers can use it); otherwise on a free high port,
+ * which pods learn from MESHLET_DNS. An explicit --dns-port is used as given.
+ */
+async function startClusterDns<T>(requested: number | undefined, start: (port: number) => Promise<T>): Promise<T> {
+  if (requested !== undefined) return start(requested);
+  if (process.getuid?.() === 0) {
+    try {
+      return await start(53);
+    } catch {
+      // port 53 is taken on this address (e.g. a resolver bound to the wildcard): use a free port
+    }
+  }
+  return start(0);
 }
 
 /** One serving certificate per MESHLET_HOME, so kubeconfigs written earlier keep trusting a restarted cluster. */

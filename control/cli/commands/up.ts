@@ -109,7 +109,7 @@ export function printUrls(state: ClusterStateFile): void {
     ...(state.productPage ? [`  product page: ${state.productPage}`] : []),
     `  dashboard:  ${state.dashboard}`,
     `  API server: ${state.apiServer}   (kubectl --kubeconfig ${state.kubeconfig} get pods)`,
-    `  DNS:        ${state.dns.host}:${state.dns.port}   (dig @${state.dns.host} -p ${state.dns.port} productpage.default.svc.cluster.local)`,
+    `  DNS:        ${state.dns.host}:${state.dns.port}   (dig @${state.dns.host}${state.dns.port === 53 ? '' : ` -p ${state.dns.port}`} productpage.default.svc.cluster.local)`,
     `  stop with:  meshlet down`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
