@@ -33,6 +33,7 @@ export function meshletHome(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 export const stateFile = (home: string) => join(home, 'cluster.json');
+export const nodeStateFile = (home: string) => join(home, 'node.json');
 export const logFile = (home: string) => join(home, 'meshlet.log');
 export const runDir = (home: string) => join(home, 'run');
 
@@ -72,4 +73,28 @@ export function requireRunning(home: string): ClusterStateFile {
     throw new MeshletError('MESHLET_NOT_RUNNING', `no meshlet cluster is running in ${home}; start one with "meshlet up" (or set MESHLET_HOME)`);
   }
   return state;
+}
+
+/** A node agent started with `meshlet node join` from this home. */
+export interface NodeStateFile {
+  pid: number;
+  name: string;
+  store: string;
+  podCidr: string;
+}
+
+export function readNodeState(home: string): NodeStateFile | undefined {
+  try {
+    return JSON.parse(readFileSync(nodeStateFile(home), 'utf8')) as NodeStateFile;
+  } catch {
+    return undefined;
+  }
+}
+
+export function writeNodeState(home: string, state: NodeStateFile): void {
+  writeFileSync(nodeStateFile(home), JSON.stringify(state, null, 2), { mode: 0o600 });
+}
+
+export function removeNodeState(home: string): void {
+  rmSync(nodeStateFile(home), { force: true });
 }

@@ -12,13 +12,15 @@ import { deleteCommand } from './commands/delete.ts';
 import { logsCommand } from './commands/logs.ts';
 import { kubeconfigCommand } from './commands/kubeconfig.ts';
 import { meshCommands } from './commands/mesh.ts';
+import { nodeCommand } from './commands/node.ts';
 
 const USAGE = `meshlet — Kubernetes networking and an Istio-like mesh on one machine
 
 Usage:
   meshlet up [-f FILE|DIR]... [DIR] [--nodes N] [--detach] [--api-port P] [--ingress-port P]
              [--dns-port P] [--ui-port P] [--store redis://…] [--data-dir DIR] [--redis URL]
-  meshlet down
+  meshlet down                      stops the cluster, or the node this home joined
+  meshlet node join --store redis://… [--name NAME]   run a node agent against a Redis-backed control plane
   meshlet status [--json]
   meshlet apply -f FILE|DIR...
   meshlet get <kind> [name] [-n NS | -A] [-o json|yaml|wide|name] [-l SELECTOR]
@@ -43,6 +45,7 @@ const COMMANDS: Record<string, Command> = {
   delete: deleteCommand,
   logs: logsCommand,
   kubeconfig: kubeconfigCommand,
+  node: nodeCommand,
   ...meshCommands,
 };
 

@@ -6,21 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import {
-  CONFIG_MAPS,
-  DESTINATION_RULES,
-  ENDPOINTS,
-  ENVOY_FILTERS,
-  GATEWAYS,
-  INGRESSES,
-  NODES,
-  PODS,
-  RATE_LIMIT_POLICIES,
-  SERVICES,
-  SERVICE_ENTRIES,
-  VIRTUAL_SERVICES,
-  systemClock,
-} from '../api/index.ts';
+import { ENDPOINTS, PODS, SERVICES, systemClock } from '../api/index.ts';
 import type { Clock, ObjectInput, Service, Store } from '../api/index.ts';
 import { openStore } from '../store/index.ts';
 import { createRegistry } from '../registry/index.ts';
@@ -32,20 +18,22 @@ import { startControllers } from '../controllers/index.ts';
 import { startScheduler } from '../scheduler/index.ts';
 import { createPodRuntime, loadImageMap, builtinImageMapFile, podLogSource } from '../agent/containers/index.ts';
 import type { PodRuntime, PodLogStreamSource } from '../agent/containers/index.ts';
-import { NodeAgent } from '../agent/index.ts';
 import { SpanRing, createTracerPipeline } from '../telemetry/index.ts';
 import type { TracerPipeline } from '../telemetry/index.ts';
 import { startDashboard } from '../dashboard/index.ts';
 import {
-  validateOverlayConfig, SubnetAllocator, PodIpAllocator, ServiceIpAllocator, DEFAULT_SERVICE_CIDR, formatIpv4, parseCidr,
+  validateOverlayConfig, SubnetAllocator, ServiceIpAllocator, DEFAULT_SERVICE_CIDR, formatIpv4, parseCidr,
 } from '../../overlay/ipam/index.ts';
-import { startDnsServer, startServiceProxy, podNetworkEnv } from '../../overlay/index.ts';
-import { startSidecar, startIngressGateway, MeshMetrics } from '../../mesh/index.ts';
+import { startDnsServer, startServiceProxy } from '../../overlay/index.ts';
+import { startIngressGateway, MeshMetrics } from '../../mesh/index.ts';
 import { createRateLimitService, InProcessCounter, RateLimitMetrics } from '../../mesh/ratelimit/index.ts';
 import { ClusterState } from './cluster-state.ts';
 import { claimAddressSlot } from './address-slot.ts';
 import type { AddressSlot } from './address-slot.ts';
 import { applyObjects } from './apply.ts';
+import { startNodeHost } from './node-host.ts';
+import { createMeshConfigSource, createPolicySource, WATCHED_KINDS } from './sources.ts';
+import { writeJoinInfo } from './join-info.ts';
 import type { ApplyResult } from './apply.ts';
 import { createDashboardSource } from './dashboard-source.ts';
 
@@ -172,10 +160,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     const scheduler = await startScheduler({ client: registry, clock });
     closers.push(() => scheduler.stop());
 
-    const state = new ClusterState(registry, [
-      PODS, SERVICES, ENDPOINTS, NODES, VIRTUAL_SERVICES, DESTINATION_RULES, GATEWAYS, SERVICE_ENTRIES, INGRESSES,
-      RATE_LIMIT_POLICIES, ENVOY_FILTERS, CONFIG_MAPS,
-    ]);
+    const state = new ClusterState(registry, WATCHED_KINDS);
     state.start();
     closers.push(() => state.stop());
     await state.waitForSync();
@@ -203,15 +188,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     closers.push(() => tracing.shutdown());
     const metrics = new MeshMetrics();
 
-    const policySource = {
-      snapshot: () => ({
-        rateLimitPolicies: state.list(RATE_LIMIT_POLICIES),
-        envoyFilters: state.list(ENVOY_FILTERS),
-        configMaps: state.list(CONFIG_MAPS),
-        services: state.list(SERVICES),
-      }),
-      onChange: (listener: () => void) => state.onChange(listener),
-    };
+    const policySource = createPolicySource(state);
     // One counter for every limiter in the process: without Redis, sidecars still share one global budget.
     const sharedCounter = options.rateLimitRedis ? undefined : new InProcessCounter(clock);
     const rateLimitMetrics = new RateLimitMetrics();
@@ -237,54 +214,35 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
 
     const subnets = new SubnetAllocator({ store, clock, clusterCidr: overlay.clusterCidr.text, subnetLength: overlay.nodeSubnetLength });
     closers.push(() => subnets.close());
+    // What `meshlet node join` needs to attach another process's node agent to this control plane.
+    await writeJoinInfo(store, {
+      clusterCidr: overlay.clusterCidr.text,
+      serviceCidr: overlay.serviceCidr.text,
+      nodeSubnetLength: overlay.nodeSubnetLength,
+      dns: { host: dns.host, port: dns.port },
+    });
     const nodes: RunningCluster['nodes'] = [];
     const nodeCount = options.nodes ?? 2;
     for (let i = 1; i <= nodeCount; i++) {
-      const nodeName = `node-${i}`;
-      const lease = await subnets.acquire(nodeName);
-      const podIps = new PodIpAllocator({ store, subnet: lease.subnet });
       const limiter = newRateLimiter();
       limiters.push(limiter);
       closers.push(() => limiter.close());
-      const agent = new NodeAgent({
+      const host = await startNodeHost({
+        nodeName: `node-${i}`,
         client: registry,
-        nodeName,
-        nodeAddress: lease.gateway,
-        podCidr: lease.subnet,
-        podIps,
+        store,
+        subnets,
         runtime,
+        runDir,
+        dns: { host: dns.host, port: dns.port },
+        meshConfig,
+        tracer: tracing.tracer('meshlet-sidecar'),
+        metrics,
+        rateLimit: limiter,
         clock,
-        networkEnv: async (pod, podIp, sidecarOutbound) =>
-          (
-            await podNetworkEnv({
-              pod,
-              podIp,
-              dns: { host: dns.host, port: dns.port },
-              sidecarOutbound,
-              runDir: join(runDir, 'pods', `${pod.metadata.namespace ?? 'default'}_${pod.metadata.name}_${pod.metadata.uid}`),
-            })
-          ).env,
-        startSidecar: (pod, podIp) =>
-          startSidecar({
-            identity: {
-              kind: 'sidecar',
-              name: pod.metadata.name,
-              namespace: pod.metadata.namespace ?? 'default',
-              labels: pod.metadata.labels ?? {},
-              ip: podIp,
-              serviceAccount: pod.spec?.serviceAccountName ?? 'default',
-            },
-            podIp,
-            config: meshConfig,
-            tracer: tracing.tracer('meshlet-sidecar'),
-            metrics,
-            rateLimit: limiter,
-            clock,
-          }),
       });
-      await agent.start();
-      closers.push(() => agent.stop());
-      nodes.push({ name: nodeName, podCidr: lease.subnet, address: lease.gateway });
+      closers.push(() => host.stop());
+      nodes.push(host.node);
     }
 
     // With Redis, wait for the connections so the first checks count instead of failing open.
@@ -362,26 +320,4 @@ function servingCert(home: string): ServingCert {
   return cert;
 }
 
-function createMeshConfigSource(state: ClusterState) {
-  let cached: { revision: number; snapshot: ReturnType<typeof build> } | undefined;
-  const build = () => ({
-    services: state.list<Service>(SERVICES),
-    endpoints: state.list(ENDPOINTS) as never,
-    pods: state.list(PODS) as never,
-    virtualServices: state.list(VIRTUAL_SERVICES) as never,
-    destinationRules: state.list(DESTINATION_RULES) as never,
-    gateways: state.list(GATEWAYS) as never,
-    serviceEntries: state.list(SERVICE_ENTRIES) as never,
-    ingresses: state.list(INGRESSES) as never,
-    revision: state.revision(),
-  });
-  return {
-    snapshot() {
-      const revision = state.revision();
-      if (!cached || cached.revision !== revision) cached = { revision, snapshot: build() };
-      return cached.snapshot;
-    },
-    onChange: (listener: () => void) => state.onChange(listener),
-  };
-}
 

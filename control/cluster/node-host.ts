@@ -1,0 +1,87 @@
+// Hosts one node agent: leases the node's subnet, hands out pod IPs from it,
+// gives each pod its network environment and sidecar, and runs the agent.
+// `meshlet up` hosts N of these in its own process; `meshlet node join` hosts
+// one in another process that shares the control plane's store.
+
+import { join } from 'node:path';
+import type { Tracer } from '@opentelemetry/api';
+import type { Client, Clock, Store } from '../api/index.ts';
+import { NodeAgent } from '../agent/index.ts';
+import type { PodRuntime } from '../agent/containers/index.ts';
+import { PodIpAllocator } from '../../overlay/ipam/index.ts';
+import type { SubnetAllocator } from '../../overlay/ipam/index.ts';
+import { podNetworkEnv } from '../../overlay/index.ts';
+import { startSidecar } from '../../mesh/index.ts';
+import type { ConfigSource, MeshMetrics } from '../../mesh/index.ts';
+import type { RateLimitService } from '../../mesh/ratelimit/index.ts';
+
+export interface NodeHostOptions {
+  nodeName: string;
+  client: Client;
+  store: Store;
+  subnets: SubnetAllocator;
+  runtime: PodRuntime;
+  runDir: string;
+  dns: { host: string; port: number };
+  meshConfig: ConfigSource;
+  tracer: Tracer;
+  metrics: MeshMetrics;
+  rateLimit: RateLimitService;
+  clock: Clock;
+  labels?: Record<string, string>;
+}
+
+export interface NodeHost {
+  readonly node: { name: string; podCidr: string; address: string };
+  readonly agent: NodeAgent;
+  stop(): Promise<void>;
+}
+
+export async function startNodeHost(options: NodeHostOptions): Promise<NodeHost> {
+  const { nodeName, runDir } = options;
+  const lease = await options.subnets.acquire(nodeName);
+  const podIps = new PodIpAllocator({ store: options.store, subnet: lease.subnet });
+  const agent = new NodeAgent({
+    client: options.client,
+    nodeName,
+    nodeAddress: lease.gateway,
+    podCidr: lease.subnet,
+    podIps,
+    runtime: options.runtime,
+    clock: options.clock,
+    labels: options.labels,
+    networkEnv: async (pod, podIp, sidecarOutbound) =>
+      (
+        await podNetworkEnv({
+          pod,
+          podIp,
+          dns: options.dns,
+          sidecarOutbound,
+          runDir: join(runDir, 'pods', `${pod.metadata.namespace ?? 'default'}_${pod.metadata.name}_${pod.metadata.uid}`),
+        })
+      ).env,
+    startSidecar: (pod, podIp) =>
+      startSidecar({
+        identity: {
+          kind: 'sidecar',
+          name: pod.metadata.name,
+          namespace: pod.metadata.namespace ?? 'default',
+          labels: pod.metadata.labels ?? {},
+          ip: podIp,
+          serviceAccount: pod.spec?.serviceAccountName ?? 'default',
+        },
+        podIp,
+        config: options.meshConfig,
+        tracer: options.tracer,
+        metrics: options.metrics,
+        rateLimit: options.rateLimit,
+        clock: options.clock,
+      }),
+  });
+  await agent.start();
+  return {
+    node: { name: nodeName, podCidr: lease.subnet, address: lease.gateway },
+    agent,
+    stop: () => agent.stop(),
+  };
+}
