@@ -284,3 +284,66 @@ export type DestinationRule = KubeObject<DestinationRuleSpec>;
 export type Gateway = KubeObject<GatewaySpec>;
 export type ServiceEntry = KubeObject<ServiceEntrySpec>;
 export type Ingress = KubeObject<IngressSpec>;
+
+// security.istio.io v1 / v1beta1 AuthorizationPolicy (same shape in both).
+
+/** Source of a request: fields AND together, values within a field OR. */
+export interface AuthorizationSource {
+  principals?: string[];
+  notPrincipals?: string[];
+  requestPrincipals?: string[];
+  notRequestPrincipals?: string[];
+  namespaces?: string[];
+  notNamespaces?: string[];
+  ipBlocks?: string[];
+  notIpBlocks?: string[];
+  remoteIpBlocks?: string[];
+  notRemoteIpBlocks?: string[];
+}
+
+/** Operation of a request: fields AND together, values within a field OR. */
+export interface AuthorizationOperation {
+  hosts?: string[];
+  notHosts?: string[];
+  ports?: string[];
+  notPorts?: string[];
+  methods?: string[];
+  notMethods?: string[];
+  paths?: string[];
+  notPaths?: string[];
+}
+
+export interface AuthorizationCondition {
+  key: string;
+  values?: string[];
+  notValues?: string[];
+}
+
+/** from × to × when AND together; entries of from (or to) OR. A rule `{}` matches every request. */
+export interface AuthorizationRule {
+  from?: { source?: AuthorizationSource }[];
+  to?: { operation?: AuthorizationOperation }[];
+  when?: AuthorizationCondition[];
+}
+
+export interface PolicyTargetReference {
+  group?: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+}
+
+export type AuthorizationAction = 'ALLOW' | 'DENY' | 'AUDIT' | 'CUSTOM';
+
+export interface AuthorizationPolicySpec {
+  selector?: { matchLabels?: Labels };
+  targetRef?: PolicyTargetReference;
+  targetRefs?: PolicyTargetReference[];
+  rules?: AuthorizationRule[];
+  /** Default ALLOW. */
+  action?: AuthorizationAction;
+  /** CUSTOM only: the extension provider's name. */
+  provider?: { name?: string };
+}
+
+export type AuthorizationPolicy = KubeObject<AuthorizationPolicySpec>;
