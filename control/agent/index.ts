@@ -5,3 +5,5 @@ export type { PodIpSource, SidecarHandle, NodeAgentOptions } from './node-agent.
 export { NodeAgent } from './node-agent.ts';
 export { resolveContainerEnv } from './container-env.ts';
 export { buildPodStatus } from './pod-status.ts';
+export type { NodeLogServer } from './log-server.ts';
+export { startNodeLogServer, KUBELET_PORT } from './log-server.ts';

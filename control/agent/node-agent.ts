@@ -42,6 +42,8 @@ export interface NodeAgentOptions {
   sidecarOutboundPort?: number;
   clock?: Clock;
   labels?: Record<string, string>;
+  /** Port of this node's log endpoint, published on the Node for the API server. */
+  kubeletPort?: number;
 }
 
 interface PodRecord {
@@ -92,6 +94,7 @@ export class NodeAgent implements Reconciler {
       nodeAddress: this.options.nodeAddress,
       podCidr: this.options.podCidr,
       labels: this.options.labels,
+      kubeletPort: this.options.kubeletPort,
       clock: this.clock,
     });
     this.informer.start();

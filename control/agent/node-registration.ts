@@ -11,6 +11,8 @@ export interface NodeRegistrationOptions {
   podCidr: string;
   labels?: Record<string, string>;
   clock: Clock;
+  /** Port of the node's log endpoint (the kubelet's 10250), published in status.daemonEndpoints. */
+  kubeletPort?: number;
   /** Lease renewal period. Default 10 s (the kubelet's). */
   heartbeatMs?: number;
 }
@@ -46,6 +48,7 @@ export async function registerNode(options: NodeRegistrationOptions): Promise<No
     conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'meshlet node agent is posting ready status', lastHeartbeatTime: now() }],
     capacity: { cpu: '4', memory: '8Gi', pods: '110' },
     allocatable: { cpu: '4', memory: '8Gi', pods: '110' },
+    ...(options.kubeletPort ? { daemonEndpoints: { kubeletEndpoint: { Port: options.kubeletPort } } } : {}),
     nodeInfo: { kubeletVersion: 'v1.32.0-meshlet', operatingSystem: 'linux', architecture: process.arch, containerRuntimeVersion: 'meshlet://process' },
   };
   const existing = await client.get<Node>(NODES, undefined, nodeName);

@@ -155,6 +155,7 @@ export interface NodeStatus {
   capacity?: Record<string, string>;
   allocatable?: Record<string, string>;
   nodeInfo?: Record<string, string>;
+  daemonEndpoints?: { kubeletEndpoint?: { Port: number } };
 }
 
 export interface NodeSpec {

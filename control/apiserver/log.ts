@@ -7,7 +7,7 @@ export interface PodLogSource {
   stream(
     namespace: string,
     pod: string,
-    options: { container?: string; follow?: boolean; tailLines?: number; sinceSeconds?: number; signal?: AbortSignal },
+    options: { container?: string; follow?: boolean; tailLines?: number; sinceSeconds?: number; previous?: boolean; signal?: AbortSignal },
   ): AsyncIterable<string>;
 }
 
@@ -41,6 +41,7 @@ export async function handleLog(ctx: HandlerContext): Promise<void> {
   const stream = ctx.podLogs.stream(namespace, name, {
     container: container ?? containers[0],
     follow: query.get('follow') === 'true',
+    previous: query.get('previous') === 'true',
     tailLines: optionalInt(query, 'tailLines'),
     sinceSeconds: optionalInt(query, 'sinceSeconds'),
     signal: abort.signal,

@@ -32,6 +32,7 @@ import { claimAddressSlot } from './address-slot.ts';
 import type { AddressSlot } from './address-slot.ts';
 import { applyObjects } from './apply.ts';
 import { startNodeHost } from './node-host.ts';
+import { createPodLogRouter } from './pod-logs.ts';
 import { createMeshConfigSource, createPolicySource, WATCHED_KINDS } from './sources.ts';
 import { writeJoinInfo } from './join-info.ts';
 import type { ApplyResult } from './apply.ts';
@@ -150,7 +151,10 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
 
     const token = randomBytes(24).toString('hex');
     const podLogs = podLogSource(runtime);
-    const apiServer = await startApiServer({ client: registry, port: options.apiPort ?? 0, token, podLogs, tls: servingCert(options.home) });
+    const nodes: RunningCluster['nodes'] = [];
+    // Pods on nodes of this process log from the local runtime; joined nodes serve their own.
+    const routedLogs = createPodLogRouter({ client: registry, local: podLogs, isLocalNode: (name) => nodes.some((n) => n.name === name) });
+    const apiServer = await startApiServer({ client: registry, port: options.apiPort ?? 0, token, podLogs: routedLogs, tls: servingCert(options.home) });
     closers.push(() => apiServer.close());
     const kubeconfigPath = join(options.home, 'kubeconfig');
     writeFileSync(kubeconfigPath, kubeconfigFor({ server: apiServer.url, token, caData: apiServer.caData }), { mode: 0o600 });
@@ -221,7 +225,6 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
       nodeSubnetLength: overlay.nodeSubnetLength,
       dns: { host: dns.host, port: dns.port },
     });
-    const nodes: RunningCluster['nodes'] = [];
     const nodeCount = options.nodes ?? 2;
     for (let i = 1; i <= nodeCount; i++) {
       const limiter = newRateLimiter();

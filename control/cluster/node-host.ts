@@ -6,7 +6,9 @@
 import { join } from 'node:path';
 import type { Tracer } from '@opentelemetry/api';
 import type { Client, Clock, Store } from '../api/index.ts';
-import { NodeAgent } from '../agent/index.ts';
+import { NodeAgent, startNodeLogServer, KUBELET_PORT } from '../agent/index.ts';
+import type { NodeLogServer } from '../agent/index.ts';
+import { podLogSource } from '../agent/containers/index.ts';
 import type { PodRuntime } from '../agent/containers/index.ts';
 import { PodIpAllocator } from '../../overlay/ipam/index.ts';
 import type { SubnetAllocator } from '../../overlay/ipam/index.ts';
@@ -41,7 +43,9 @@ export async function startNodeHost(options: NodeHostOptions): Promise<NodeHost>
   const { nodeName, runDir } = options;
   const lease = await options.subnets.acquire(nodeName);
   const podIps = new PodIpAllocator({ store: options.store, subnet: lease.subnet });
+  const logServer = await startLogServer(lease.gateway, options.runtime);
   const agent = new NodeAgent({
+    kubeletPort: logServer.port,
     client: options.client,
     nodeName,
     nodeAddress: lease.gateway,
@@ -82,6 +86,18 @@ export async function startNodeHost(options: NodeHostOptions): Promise<NodeHost>
   return {
     node: { name: nodeName, podCidr: lease.subnet, address: lease.gateway },
     agent,
-    stop: () => agent.stop(),
+    async stop() {
+      await agent.stop();
+      await logServer.close();
+    },
   };
+}
+
+/** The kubelet's port 10250 on the node's own address; a free port when that one is taken. */
+async function startLogServer(host: string, runtime: PodRuntime): Promise<NodeLogServer> {
+  try {
+    return await startNodeLogServer({ host, port: KUBELET_PORT, logs: podLogSource(runtime) });
+  } catch {
+    return startNodeLogServer({ host, port: 0, logs: podLogSource(runtime) });
+  }
 }

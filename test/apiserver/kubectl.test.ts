@@ -18,6 +18,9 @@ if (!findKubectl()) {
   t.test('kubectl against meshlet', { timeout: 240_000 }, async (t) => {
     t.ok(readFileSync(BOOKINFO, 'utf8').includes('productpage'), `reference manifest at ${BOOKINFO}`);
     const cluster = await startCluster({ nodes: 2 });
+    // Pod IPs come from this cluster's CIDR (its address slot), e.g. 127.244.x.y.
+    const podIpPattern = `${cluster.clusterCidr.split('.').slice(0, 2).join('\\.')}\\.\\d+\\.\\d+`;
+    const podIpInRow = new RegExp(`\\s${podIpPattern}\\s`);
     const kubectl = kubectlFor(cluster.kubeconfigPath);
     t.teardown(async () => {
       kubectl.close();
@@ -40,13 +43,13 @@ if (!findKubectl()) {
       const r = await kubectl.run(['get', 'pods', '-o', 'wide']);
       lastPods = r.stdout + r.stderr;
       const rows = r.stdout.trim().split('\n');
-      const running = rows.slice(1).filter((row) => /\sRunning\s/.test(row) && /\s127\.244\.\d+\.\d+\s/.test(row));
+      const running = rows.slice(1).filter((row) => /\sRunning\s/.test(row) && podIpInRow.test(row));
       return running.length >= 6 ? rows : undefined;
     }, { timeoutMs: 90_000, intervalMs: 500 }).catch((err: Error) => {
       throw new Error(`${err.message}\nlast kubectl get pods -o wide:\n${lastPods}`);
     });
     t.match(wide[0], /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE\s+NOMINATED NODE\s+READINESS GATES$/);
-    t.match(wide.find((r) => r.startsWith('productpage-v1-')), /^productpage-v1-\S+\s+\d\/\d\s+Running\s+\d+\s+\S+\s+127\.244\.\d+\.\d+\s+\S+\s+<none>\s+<none>$/);
+    t.match(wide.find((r) => r.startsWith('productpage-v1-')), new RegExp(`^productpage-v1-\\S+\\s+\\d/\\d\\s+Running\\s+\\d+\\s+\\S+\\s+${podIpPattern}\\s+\\S+\\s+<none>\\s+<none>$`));
 
     const pods = await cluster.client.list(PODS, { namespace: 'default', labelSelector: 'app=ratings' });
     const ratingsPod = pods.items[0]!.metadata.name;
@@ -66,7 +69,7 @@ if (!findKubectl()) {
       return /Events:\s*\n\s+Type\s+Reason/.test(r.stdout) ? r : undefined;
     }, { timeoutMs: 20_000, intervalMs: 500 });
     t.match(describe.stdout, /Name:\s+ratings-v1-/);
-    t.match(describe.stdout, /IP:\s+127\.244\./);
+    t.match(describe.stdout, new RegExp(`IP:\\s+${podIpPattern}`));
 
     const logs = await kubectl.run(['logs', ratingsPod, '--tail=20']);
     t.equal(logs.code, 0, logs.stderr);

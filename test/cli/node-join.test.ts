@@ -101,6 +101,12 @@ t.test('node join attaches a second process to a Redis-backed control plane', as
   });
   t.match(reply, /Hello version: v1, instance: hello-remote-/);
 
+  const logs = await waitFor('logs of the remote pod through the control plane', async () => {
+    const res = await meshlet(plane, ['logs', pod.metadata.name]);
+    return res.code === 0 && res.stdout.length > 0 ? res : undefined;
+  });
+  t.match(logs.stdout, /helloworld|listening|5000/i, 'the API server streams logs from the joined node');
+
   const pgids = readdirSync(join(remote, 'run', 'pids')).map(Number).filter(Number.isInteger);
   const tree = processTree(joined.pid!, pgids);
   t.ok(tree.length >= 2, 'the joined node runs the container');
