@@ -3,10 +3,12 @@
 // (no ALLOW policy for the workload → allow; else allow only on a match).
 // AUDIT policies never change the decision.
 
+import type { KubeObject } from '../../control/api/index.ts';
+import { stableStringify } from '../../control/api/index.ts';
 import type { AuthorizationCheck } from '../layers/deps.ts';
 import type { MeshRequest } from '../layers/context.ts';
 import type { ProxyIdentity } from '../config/identity.ts';
-import type { AuthorizationPolicySource } from './source.ts';
+import type { AuthorizationPolicySnapshot, AuthorizationPolicySource } from './source.ts';
 import type { CompiledPolicySet } from './compile.ts';
 import { compilePolicies, matchingRule } from './compile.ts';
 import { requestAttributes } from './attributes.ts';
@@ -26,6 +28,8 @@ export type Verdict = ReturnType<AuthorizationCheck['check']>;
 export interface PolicyAuthorizationCheck extends AuthorizationCheck {
   /** Keys (`ns/name`) of the policies that apply to this proxy, by action. */
   applicable(): { deny: string[]; allow: string[]; audit: string[] };
+  /** How many times the policy set was compiled (changes to other objects do not count). */
+  compilations(): number;
   /** Stops following the source. */
   close(): void;
 }
@@ -47,16 +51,24 @@ export function createAuthorizationCheck(options: AuthorizationCheckOptions): Po
     warned.add(key);
     log(line);
   };
-  let compiled: CompiledPolicySet | undefined;
+  let compiled: { set: CompiledPolicySet; fingerprint: string } | undefined;
+  let stale = true;
+  let compilations = 0;
   const current = (): CompiledPolicySet => {
-    if (!compiled) {
+    if (stale || !compiled) {
+      stale = false;
       const snap = source.snapshot();
-      compiled = compilePolicies(snap.authorizationPolicies, { identity, rootNamespace, services: snap.services, warn });
+      const fingerprint = fingerprintOf(snap);
+      // A cluster-wide source signals every change (pods, endpoints, ...): recompile only when the inputs differ.
+      if (!compiled || compiled.fingerprint !== fingerprint) {
+        compilations += 1;
+        compiled = { fingerprint, set: compilePolicies(snap.authorizationPolicies, { identity, rootNamespace, services: snap.services, warn }) };
+      }
     }
-    return compiled;
+    return compiled.set;
   };
   const unsubscribe = source.onChange(() => {
-    compiled = undefined;
+    stale = true;
   });
   const enforces = (req: MeshRequest): boolean => identity.kind === 'gateway' || req.direction === 'inbound';
 
@@ -78,8 +90,26 @@ export function createAuthorizationCheck(options: AuthorizationCheckOptions): Po
       const set = current();
       return { deny: set.deny.map((p) => p.key), allow: set.allow.map((p) => p.key), audit: set.audit.map((p) => p.key) };
     },
+    compilations: () => compilations,
     close() {
       unsubscribe();
     },
   };
+}
+
+/** Identity of one object version: its resourceVersion when stored, its content otherwise. */
+function versionOf(o: KubeObject): string {
+  const rv = o.metadata.resourceVersion;
+  return `${o.metadata.namespace ?? ''}/${o.metadata.name}@${rv ?? stableStringify(o)}`;
+}
+
+function fingerprintOf(snap: AuthorizationPolicySnapshot): string {
+  const policies = snap.authorizationPolicies;
+  const usesServices = policies.some((p) => {
+    const spec = p.spec as { targetRef?: unknown; targetRefs?: unknown[] } | undefined;
+    return spec?.targetRef !== undefined || (spec?.targetRefs?.length ?? 0) > 0;
+  });
+  const parts = policies.map(versionOf);
+  if (usesServices) parts.push('|', ...(snap.services ?? []).map(versionOf));
+  return parts.join('\n');
 }

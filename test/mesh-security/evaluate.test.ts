@@ -181,8 +181,13 @@ t.test('policies compile once per change and follow the source', async (t) => {
   t.equal(check.check(request()).allowed, false, 'allow-nothing takes effect');
   t.equal(check.check(request()).allowed, false);
   t.equal(snapshots, 2, 'recompiled once after the change');
+  t.equal(check.compilations(), 2);
+  source.set([...source.snapshot().authorizationPolicies]);
+  t.equal(check.check(request()).allowed, false);
+  t.equal(check.compilations(), 2, 'a change signal with the same policies reuses the compiled set');
   source.apply(policy('n', { rules: [{}] }));
   t.equal(check.check(request()).allowed, true, 'replaced by allow-all');
+  t.equal(check.compilations(), 3);
   source.remove(policy('n', {}));
   t.equal(check.check(request()).allowed, true);
   check.close();
