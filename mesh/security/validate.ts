@@ -49,10 +49,10 @@ function checkEntries<T extends object>(causes: Causes, path: string, entry: T |
   for (const f of set) checkValues(causes, `${path}.${String(f)}`, String(f), (entry as Record<string, unknown>)[f as string]);
 }
 
-/** Returns no causes for a valid policy. Accepts any object (the API server calls it on create/update). */
-export function validateAuthorizationPolicy(obj: { spec?: unknown }): StatusCause[] {
+/** Returns no causes for a valid policy. Takes any object (an ObjectInput on create/update, a KubeObject). */
+export function validateAuthorizationPolicy(obj: object): StatusCause[] {
   const causes: Causes = [];
-  const spec = (obj.spec ?? {}) as AuthorizationPolicySpec;
+  const spec = ((obj as { spec?: unknown }).spec ?? {}) as AuthorizationPolicySpec;
   if (typeof spec !== 'object' || Array.isArray(spec)) return [{ field: 'spec', reason: 'FieldValueInvalid', message: 'must be an object' }];
   const action = spec.action ?? 'ALLOW';
   if (!ACTIONS.includes(action)) causes.push({ field: 'spec.action', reason: 'FieldValueNotSupported', message: `Unsupported value: ${JSON.stringify(action)}: supported values: ${ACTIONS.map((a) => `"${a}"`).join(', ')}` });
