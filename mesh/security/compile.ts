@@ -200,7 +200,15 @@ export function compilePolicies(objects: readonly KubeObject[], o: CompileOption
       continue;
     }
     // `rules` absent or empty: the policy matches nothing (ALLOW → allow-nothing, DENY → no effect).
-    const compiled: CompiledPolicy = { key, action, rules: (spec.rules ?? []).map((r) => compileRule(r ?? {}, warn)) };
+    let rules: RequestPredicate[];
+    try {
+      rules = (spec.rules ?? []).map((r) => compileRule(r ?? {}, warn));
+    } catch (err) {
+      // Malformed beyond what validation lets through (e.g. stored before validation): fail closed, as Istio does.
+      warn(`cannot be compiled (${(err as Error).message}); it ${action === 'DENY' ? 'denies every request' : 'allows nothing'}`);
+      rules = action === 'DENY' ? [ALWAYS] : [];
+    }
+    const compiled: CompiledPolicy = { key, action, rules };
     (action === 'DENY' ? deny : action === 'ALLOW' ? allow : audit).push(compiled);
   }
   return { deny, allow, audit };

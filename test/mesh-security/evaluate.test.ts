@@ -194,3 +194,12 @@ t.test('policies compile once per change and follow the source', async (t) => {
   source.apply(policy('n', {}));
   t.equal(check.check(request()).allowed, true, 'closed: no longer follows the source');
 });
+
+t.test('malformed policies fail closed instead of failing requests', async (t) => {
+  const log: string[] = [];
+  const bad = (action: string): KubeObject => policy(`bad-${action}`, { action, rules: { not: 'a list' } } as never);
+  t.equal(decide([bad('DENY')], {}, SERVER, log), false, 'a broken DENY denies');
+  t.equal(decide([bad('ALLOW')], {}, SERVER, log), false, 'a broken ALLOW allows nothing');
+  t.equal(decide([bad('ALLOW'), policy('ok', { rules: [{}] })], {}, SERVER, log), true, 'other ALLOW policies still allow');
+  t.match(log.join('\n'), /default\/bad-DENY: cannot be compiled/);
+});
