@@ -25,7 +25,8 @@ import {
   validateOverlayConfig, SubnetAllocator, ServiceIpAllocator, DEFAULT_SERVICE_CIDR, formatIpv4, parseCidr,
 } from '../../overlay/ipam/index.ts';
 import { startDnsServer, startServiceProxy } from '../../overlay/index.ts';
-import { startIngressGateway, MeshMetrics } from '../../mesh/index.ts';
+import { startIngressGateway, MeshMetrics, DEFAULT_GATEWAY_IDENTITY } from '../../mesh/index.ts';
+import { createAuthorizationCheck } from '../../mesh/security/index.ts';
 import { createRateLimitService, InProcessCounter, RateLimitMetrics } from '../../mesh/ratelimit/index.ts';
 import { ClusterState } from './cluster-state.ts';
 import { claimAddressSlot } from './address-slot.ts';
@@ -33,7 +34,7 @@ import type { AddressSlot } from './address-slot.ts';
 import { applyObjects } from './apply.ts';
 import { startNodeHost } from './node-host.ts';
 import { createPodLogRouter } from './pod-logs.ts';
-import { createMeshConfigSource, createPolicySource, WATCHED_KINDS } from './sources.ts';
+import { createAuthorizationPolicySource, createMeshConfigSource, createPolicySource, WATCHED_KINDS } from './sources.ts';
 import { writeJoinInfo } from './join-info.ts';
 import type { ApplyResult } from './apply.ts';
 import { createDashboardSource } from './dashboard-source.ts';
@@ -203,7 +204,12 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     const gatewayLimiter = newRateLimiter();
     limiters.push(gatewayLimiter);
     closers.push(() => gatewayLimiter.close());
+    const authorizationPolicies = createAuthorizationPolicySource(state);
+    const gatewayAuthorization = createAuthorizationCheck({ source: authorizationPolicies, identity: DEFAULT_GATEWAY_IDENTITY });
+    closers.push(() => gatewayAuthorization.close());
     const gateway = await startIngressGateway({
+      identity: DEFAULT_GATEWAY_IDENTITY,
+      authorization: gatewayAuthorization,
       host: '127.0.0.1',
       port: options.ingressPort ?? 0,
       config: meshConfig,
@@ -242,6 +248,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
         tracer: tracing.tracer('meshlet-sidecar'),
         metrics,
         rateLimit: limiter,
+        authorizationPolicies,
         clock,
       });
       closers.push(() => host.stop());

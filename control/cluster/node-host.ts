@@ -16,6 +16,8 @@ import { podNetworkEnv } from '../../overlay/index.ts';
 import { startSidecar } from '../../mesh/index.ts';
 import type { ConfigSource, MeshMetrics } from '../../mesh/index.ts';
 import type { RateLimitService } from '../../mesh/ratelimit/index.ts';
+import { createAuthorizationCheck } from '../../mesh/security/index.ts';
+import type { AuthorizationPolicySource } from '../../mesh/security/index.ts';
 
 export interface NodeHostOptions {
   nodeName: string;
@@ -29,6 +31,7 @@ export interface NodeHostOptions {
   tracer: Tracer;
   metrics: MeshMetrics;
   rateLimit: RateLimitService;
+  authorizationPolicies: AuthorizationPolicySource;
   clock: Clock;
   labels?: Record<string, string>;
 }
@@ -64,23 +67,39 @@ export async function startNodeHost(options: NodeHostOptions): Promise<NodeHost>
           runDir: join(runDir, 'pods', `${pod.metadata.namespace ?? 'default'}_${pod.metadata.name}_${pod.metadata.uid}`),
         })
       ).env,
-    startSidecar: (pod, podIp) =>
-      startSidecar({
-        identity: {
-          kind: 'sidecar',
-          name: pod.metadata.name,
-          namespace: pod.metadata.namespace ?? 'default',
-          labels: pod.metadata.labels ?? {},
-          ip: podIp,
-          serviceAccount: pod.spec?.serviceAccountName ?? 'default',
-        },
-        podIp,
-        config: options.meshConfig,
-        tracer: options.tracer,
-        metrics: options.metrics,
-        rateLimit: options.rateLimit,
-        clock: options.clock,
-      }),
+    startSidecar: async (pod, podIp) => {
+      const identity = {
+        kind: 'sidecar' as const,
+        name: pod.metadata.name,
+        namespace: pod.metadata.namespace ?? 'default',
+        labels: pod.metadata.labels ?? {},
+        ip: podIp,
+        serviceAccount: pod.spec?.serviceAccountName ?? 'default',
+      };
+      // The check subscribes to policy changes; it lives exactly as long as the sidecar.
+      const authorization = createAuthorizationCheck({ source: options.authorizationPolicies, identity });
+      try {
+        const sidecar = await startSidecar({
+          identity,
+          podIp,
+          config: options.meshConfig,
+          tracer: options.tracer,
+          metrics: options.metrics,
+          rateLimit: options.rateLimit,
+          authorization,
+          clock: options.clock,
+        });
+        return {
+          close: async () => {
+            authorization.close();
+            await sidecar.close();
+          },
+        };
+      } catch (err) {
+        authorization.close();
+        throw err;
+      }
+    },
   });
   await agent.start();
   return {

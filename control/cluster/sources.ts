@@ -3,18 +3,19 @@
 // require) and the rate-limit policy source.
 
 import {
-  CONFIG_MAPS, DESTINATION_RULES, ENDPOINTS, ENVOY_FILTERS, GATEWAYS, INGRESSES, NODES, PODS, RATE_LIMIT_POLICIES, SERVICES,
+  AUTHORIZATION_POLICIES, CONFIG_MAPS, DESTINATION_RULES, ENDPOINTS, ENVOY_FILTERS, GATEWAYS, INGRESSES, NODES, PODS, RATE_LIMIT_POLICIES, SERVICES,
   SERVICE_ENTRIES, VIRTUAL_SERVICES,
 } from '../api/index.ts';
 import type { ResourceType, Service } from '../api/index.ts';
 import type { ConfigSource, MeshSnapshot } from '../../mesh/index.ts';
 import type { RateLimitPolicySource } from '../../mesh/ratelimit/index.ts';
+import type { AuthorizationPolicySource } from '../../mesh/security/index.ts';
 import type { ClusterState } from './cluster-state.ts';
 
 /** Every kind the in-process views need, watched once. */
 export const WATCHED_KINDS: readonly ResourceType[] = [
   PODS, SERVICES, ENDPOINTS, NODES, VIRTUAL_SERVICES, DESTINATION_RULES, GATEWAYS, SERVICE_ENTRIES, INGRESSES,
-  RATE_LIMIT_POLICIES, ENVOY_FILTERS, CONFIG_MAPS,
+  RATE_LIMIT_POLICIES, ENVOY_FILTERS, CONFIG_MAPS, AUTHORIZATION_POLICIES,
 ];
 
 export function createMeshConfigSource(state: ClusterState): ConfigSource {
@@ -48,6 +49,14 @@ export function createPolicySource(state: ClusterState): RateLimitPolicySource {
       configMaps: state.list(CONFIG_MAPS),
       services: state.list(SERVICES),
     }),
+    onChange: (listener: () => void) => state.onChange(listener),
+  };
+}
+
+/** AuthorizationPolicies, plus Services so `targetRef: {kind: Service}` resolves. */
+export function createAuthorizationPolicySource(state: ClusterState): AuthorizationPolicySource {
+  return {
+    snapshot: () => ({ authorizationPolicies: state.list(AUTHORIZATION_POLICIES), services: state.list(SERVICES) }),
     onChange: (listener: () => void) => state.onChange(listener),
   };
 }

@@ -5,7 +5,7 @@
 
 import t from 'tap';
 import { Resolver } from 'node:dns/promises';
-import { ENDPOINTS, PODS, SERVICES } from '../../control/api/index.ts';
+import { AUTHORIZATION_POLICIES, ENDPOINTS, PODS, SERVICES } from '../../control/api/index.ts';
 import type { Endpoints, Pod, Service } from '../../control/api/index.ts';
 import { startCluster } from '../helpers/cluster.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -228,5 +228,27 @@ t.test('YAML to a traced, split request', async (t) => {
     t.equal(limited?.headers['x-envoy-ratelimited'], 'true');
     t.equal(limited?.headers['x-ratelimit-limit'] !== undefined, true, 'X-RateLimit-Limit on the 429');
     t.equal((await get(`${cluster.ingressUrl}/hello`)).status, 200, 'untagged requests are not limited');
+  });
+
+  t.test('an AuthorizationPolicy denies a path at the hello sidecars, and lifting it restores access', async (t) => {
+    const policy = {
+      apiVersion: 'security.istio.io/v1',
+      kind: 'AuthorizationPolicy',
+      metadata: { name: 'hello-deny-admin', namespace: 'default' },
+      spec: { selector: { matchLabels: { app: 'hello' } }, action: 'DENY', rules: [{ to: [{ operation: { paths: ['/hello/admin*'] } }] }] },
+    };
+    const [applied] = await cluster.apply([policy]);
+    t.equal(applied?.action, 'created', applied?.error?.message);
+    const denied = await waitFor('the policy in force', async () => {
+      const res = await get(`${cluster.ingressUrl}/hello/admin`);
+      return res.status === 403 ? res : undefined;
+    });
+    t.equal(denied.body, 'RBAC: access denied');
+    t.equal((await get(`${cluster.ingressUrl}/hello`)).status, 200, 'other paths still pass');
+    const bad = await cluster.apply([{ ...policy, metadata: { name: 'broken', namespace: 'default' }, spec: { action: 'MAYBE' } }]);
+    t.equal(bad[0]?.action, 'failed', 'an invalid policy is rejected');
+    t.match(bad[0]?.error?.message, /spec\.action/);
+    await cluster.registry.delete(AUTHORIZATION_POLICIES, 'default', 'hello-deny-admin');
+    await waitFor('access restored', async () => (await get(`${cluster.ingressUrl}/hello/admin`)).status !== 403);
   });
 });

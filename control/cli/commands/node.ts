@@ -11,7 +11,7 @@ import { createRegistry } from '../../registry/index.ts';
 import { createPodRuntime, loadImageMap, builtinImageMapFile } from '../../agent/containers/index.ts';
 import { createTracerPipeline } from '../../telemetry/index.ts';
 import { ClusterState } from '../../cluster/cluster-state.ts';
-import { createMeshConfigSource, createPolicySource, WATCHED_KINDS } from '../../cluster/sources.ts';
+import { createAuthorizationPolicySource, createMeshConfigSource, createPolicySource, WATCHED_KINDS } from '../../cluster/sources.ts';
 import { readJoinInfo } from '../../cluster/join-info.ts';
 import { startNodeHost } from '../../cluster/node-host.ts';
 import { SubnetAllocator } from '../../../overlay/ipam/index.ts';
@@ -75,6 +75,7 @@ export async function nodeCommand(argv: string[]): Promise<number> {
       tracer: tracing.tracer('meshlet-sidecar'),
       metrics: new MeshMetrics(),
       rateLimit: limiter,
+      authorizationPolicies: createAuthorizationPolicySource(state),
       clock: systemClock,
     });
     closers.push(() => host.stop());

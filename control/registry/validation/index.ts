@@ -9,6 +9,7 @@
 
 import type { ObjectInput, ResourceType, StatusCause } from '../../api/index.ts';
 import { validateRateLimitPolicy } from '../../api/ratelimit-policy.ts';
+import { validateAuthorizationPolicy } from '../../../mesh/security/validate.ts';
 import { validateMeta } from './meta.ts';
 import { validateJob, validatePod, validateServiceSpec, validateWorkload } from './builtin.ts';
 import { validateAgainstSchema } from './schema-models.ts';
@@ -24,6 +25,7 @@ const KIND_VALIDATORS: Record<string, (obj: ObjectInput) => StatusCause[]> = {
   'apps/ReplicaSet': validateWorkload,
   'batch/Job': validateJob,
   'policy.meshlet.dev/RateLimitPolicy': validateRateLimitPolicy,
+  'security.istio.io/AuthorizationPolicy': validateAuthorizationPolicy,
 };
 
 export function validateObject(type: ResourceType, obj: ObjectInput): StatusCause[] {
