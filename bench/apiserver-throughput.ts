@@ -13,6 +13,7 @@ import { MemoryStore, openRedisStore } from '../control/store/index.ts';
 import { startApiServer } from '../control/apiserver/index.ts';
 import type { ApiServer } from '../control/apiserver/index.ts';
 import { redisServerMissing, startRedisServer } from '../test/store/redis-server.ts';
+import { lineReader } from '../control/client/index.ts';
 
 const CREATES = 2000;
 const CONCURRENCY = 16;
@@ -56,16 +57,8 @@ function httpFor(server: ApiServer): Http {
     watch(path, onLine) {
       const watchAgent = new Agent({ keepAlive: false, ca: server.caData });
       const req = request(new URL(path, server.url), { method: 'GET', agent: watchAgent, headers }, (res) => {
-        let buffer = '';
         res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          buffer += chunk;
-          let nl: number;
-          while ((nl = buffer.indexOf('\n')) >= 0) {
-            onLine(buffer.slice(0, nl));
-            buffer = buffer.slice(nl + 1);
-          }
-        });
+        res.on('data', lineReader(onLine));
         res.on('error', () => undefined);
       });
       req.on('error', () => undefined);

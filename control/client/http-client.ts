@@ -19,6 +19,7 @@ import type {
   Watcher,
 } from '../api/index.ts';
 import { collectionPath, objectPath } from './rest-paths.ts';
+import { lineReader } from './line-reader.ts';
 
 export interface HttpClientOptions {
   /** e.g. http://127.0.0.1:6443 */
@@ -147,15 +148,12 @@ export class HttpClient implements Client {
         void readBody(res).then((text) => fail(toApiError(res.statusCode ?? 500, text)));
         return;
       }
-      let buffer = '';
       res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buffer += chunk;
-        let nl: number;
-        while ((nl = buffer.indexOf('\n')) >= 0) {
-          const line = buffer.slice(0, nl).trim();
-          buffer = buffer.slice(nl + 1);
-          if (!line || closed) continue;
+      res.on(
+        'data',
+        lineReader((raw) => {
+          const line = raw.trim();
+          if (!line || closed) return;
           let event: WatchEvent<T>;
           try {
             event = JSON.parse(line) as WatchEvent<T>;
@@ -168,8 +166,8 @@ export class HttpClient implements Client {
             return;
           }
           onEvent(event);
-        }
-      });
+        }),
+      );
       res.on('end', () => fail(new ApiError('Timeout', 'control/client: watch stream ended')));
       res.on('error', (err) => fail(err));
     });

@@ -4,6 +4,7 @@
 import { request as httpsRequest } from 'node:https';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { ApiServer } from '../../control/apiserver/index.ts';
+import { lineReader } from '../../control/client/index.ts';
 
 export interface Reply {
   status: number;
@@ -62,16 +63,13 @@ export function clientFor(server: ApiServer, token: string) {
       const events: Record<string, unknown>[] = [];
       let ended = false;
       let wake: (() => void) | undefined;
-      let buffer = '';
       res.setEncoding('utf8');
+      const readLines = lineReader((raw) => {
+        const line = raw.trim();
+        if (line) events.push(JSON.parse(line) as Record<string, unknown>);
+      });
       res.on('data', (chunk: string) => {
-        buffer += chunk;
-        let nl: number;
-        while ((nl = buffer.indexOf('\n')) >= 0) {
-          const line = buffer.slice(0, nl).trim();
-          buffer = buffer.slice(nl + 1);
-          if (line) events.push(JSON.parse(line) as Record<string, unknown>);
-        }
+        readLines(chunk);
         wake?.();
       });
       res.on('end', () => {
