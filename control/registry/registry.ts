@@ -23,7 +23,6 @@ import type {
   Client,
   Clock,
   DeleteOptions,
-  KeyValue,
   KubeObject,
   ListOptions,
   ObjectInput,
@@ -31,7 +30,6 @@ import type {
   PatchType,
   ResourceType,
   Store,
-  StoreEvent,
   WatchEvent,
   WatchOptions,
   Watcher,
@@ -39,9 +37,13 @@ import type {
 import { applyDefaults, validateObject } from './validation/index.ts';
 import { applyPatch } from './patch/index.ts';
 import { compileFilter, isEmptyFilter, matchesFilter } from './selectors.ts';
-import type { ObjectFilter } from './selectors.ts';
 import { decodeContinue, encodeContinue } from './continue-token.ts';
 import { deepClone, newUid, randomNameSuffix, specPart } from './object-meta.ts';
+import { stripVersion, toObject } from './stored-object.ts';
+import type { StoredObject } from './stored-object.ts';
+import { alreadyExists, checkKind, conflict, requireName, storeFailure } from './registry-errors.ts';
+import { keepClusterIp, namespaceFinalizers, scaleOf } from './kind-rules.ts';
+import { watchObjects } from './registry-watch.ts';
 
 /** Allocates Service ClusterIPs (overlay/ipam's ServiceIpAllocator fits). */
 export interface ClusterIpAllocator {
@@ -62,8 +64,6 @@ export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube
 
 const MAX_CAS_RETRIES = 8;
 
-/** Stored values carry everything but resourceVersion, which is the store's modRevision. */
-type StoredObject = Omit<KubeObject, 'metadata'> & { metadata: Omit<KubeObject['metadata'], 'resourceVersion'> };
 
 export class Registry implements Client {
   readonly store: Store;
@@ -276,87 +276,7 @@ export class Registry implements Client {
     onEvent: (event: WatchEvent<T>) => void,
     onError?: (err: Error) => void,
   ): Watcher {
-    let filter: ObjectFilter;
-    try {
-      filter = compileFilter(options.labelSelector, options.fieldSelector);
-    } catch (err) {
-      queueMicrotask(() => onError?.(err as Error));
-      return { close() {} };
-    }
-    const prefix = namespacePrefix(type, options.namespace);
-    const rv = options.resourceVersion;
-    let closed = false;
-    let lastRevision = 0;
-    let storeWatch: { close(): void } | undefined;
-    let bookmarkTimer: { cancel(): void } | undefined;
-
-    const emit = (event: WatchEvent<T>): void => {
-      if (!closed) onEvent(event);
-    };
-    const scheduleBookmark = (): void => {
-      if (!options.allowBookmarks || closed) return;
-      bookmarkTimer = this.clock.setTimer(this.bookmarkIntervalMs, () => {
-        if (closed) return;
-        emit({
-          type: 'BOOKMARK',
-          object: { apiVersion: apiVersionOf(type), kind: type.kind, metadata: { resourceVersion: String(lastRevision) } } as T,
-        });
-        scheduleBookmark();
-      });
-    };
-    const startFrom = (afterRevision: number): void => {
-      lastRevision = afterRevision;
-      storeWatch = this.store.watch<StoredObject>(
-        prefix,
-        { afterRevision },
-        (event) => {
-          lastRevision = event.revision;
-          const translated = translateEvent<T>(event, filter);
-          if (translated) emit(translated);
-        },
-        (err) => {
-          if (closed) return;
-          closed = true;
-          bookmarkTimer?.cancel();
-          const compacted = err.kind === 'Compacted';
-          onError?.(
-            compacted
-              ? new ApiError('Expired', `too old resource version: ${afterRevision}`, undefined, { cause: err })
-              : new ApiError('InternalError', String(err.message), undefined, { cause: err }),
-          );
-        },
-      );
-      scheduleBookmark();
-    };
-
-    if (rv === undefined || rv === '' || rv === '0') {
-      // "Start at most recent": synthetic ADDED events for what exists, then changes.
-      void this.store
-        .range<StoredObject>(prefix)
-        .then((range) => {
-          if (closed) return;
-          for (const kv of range.kvs) {
-            const obj = toObject<T>(kv);
-            if (matchesFilter(obj, filter)) emit({ type: 'ADDED', object: obj });
-          }
-          startFrom(range.revision);
-        })
-        .catch((err: unknown) => onError?.(storeFailure(err)));
-    } else {
-      const after = Number(rv);
-      if (!Number.isInteger(after) || after < 0) {
-        queueMicrotask(() => onError?.(new ApiError('BadRequest', `invalid resourceVersion "${rv}"`)));
-        return { close() {} };
-      }
-      startFrom(after);
-    }
-    return {
-      close: () => {
-        closed = true;
-        bookmarkTimer?.cancel();
-        storeWatch?.close();
-      },
-    };
+    return watchObjects(this.store, this.clock, this.bookmarkIntervalMs, type, options, onEvent, onError);
   }
 
   // --- internals -----------------------------------------------------------
@@ -445,100 +365,4 @@ export class Registry implements Client {
 
 export function createRegistry(options: RegistryOptions): Registry {
   return new Registry(options);
-}
-
-/** Stores hand out freshly parsed values on every read and event, so no copy is needed here. */
-function toObject<T extends KubeObject>(kv: KeyValue<StoredObject>): T {
-  const value = kv.value;
-  return { ...value, metadata: { ...value.metadata, resourceVersion: String(kv.modRevision) } } as unknown as T;
-}
-
-function stripVersion(obj: ObjectInput | KubeObject): StoredObject {
-  const copy = deepClone(obj) as KubeObject;
-  delete (copy.metadata as { resourceVersion?: string }).resourceVersion;
-  return copy as StoredObject;
-}
-
-function translateEvent<T extends KubeObject>(event: StoreEvent<StoredObject>, filter: ObjectFilter): WatchEvent<T> | undefined {
-  if (event.type === 'delete') {
-    const obj = toObject<T>({ ...event.kv, modRevision: event.revision });
-    return matchesFilter(obj, filter) ? { type: 'DELETED', object: obj } : undefined;
-  }
-  const obj = toObject<T>(event.kv);
-  const now = matchesFilter(obj, filter);
-  const isNew = event.kv.version === 1 || event.kv.createRevision === event.kv.modRevision;
-  if (isNew) return now ? { type: 'ADDED', object: obj } : undefined;
-  const before = event.prevKv ? matchesFilter(toObject<T>(event.prevKv), filter) : now;
-  if (now && before) return { type: 'MODIFIED', object: obj };
-  if (now) return { type: 'ADDED', object: obj };
-  if (before) return { type: 'DELETED', object: obj };
-  return undefined;
-}
-
-function namespaceFinalizers(obj: ObjectInput | KubeObject): string[] {
-  if (obj.kind !== 'Namespace') return [];
-  return ((obj.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []).filter(Boolean);
-}
-
-function keepClusterIp(current: KubeObject, next: ObjectInput): void {
-  const cur = (current.spec ?? {}) as { clusterIP?: string; clusterIPs?: string[] };
-  const spec = (next.spec ?? {}) as { clusterIP?: string; clusterIPs?: string[] };
-  if (spec.clusterIP && cur.clusterIP && spec.clusterIP !== cur.clusterIP) {
-    throw invalid('Service', next.metadata.name ?? '', [
-      { field: 'spec.clusterIP', reason: 'FieldValueInvalid', message: `field is immutable (was ${cur.clusterIP})` },
-    ]);
-  }
-  next.spec = { ...spec, ...(cur.clusterIP ? { clusterIP: cur.clusterIP, clusterIPs: cur.clusterIPs ?? [cur.clusterIP] } : {}) };
-}
-
-function scaleOf(obj: KubeObject): Record<string, unknown> {
-  const spec = (obj.spec ?? {}) as { replicas?: number; selector?: { matchLabels?: Record<string, string> } };
-  const status = (obj.status ?? {}) as { replicas?: number };
-  return {
-    apiVersion: 'autoscaling/v1',
-    kind: 'Scale',
-    metadata: { ...obj.metadata },
-    spec: { replicas: spec.replicas ?? 1 },
-    status: {
-      replicas: status.replicas ?? 0,
-      selector: Object.entries(spec.selector?.matchLabels ?? {})
-        .map(([k, v]) => `${k}=${v}`)
-        .join(','),
-    },
-  };
-}
-
-function checkKind(type: ResourceType, input: ObjectInput): void {
-  if (!input || typeof input !== 'object' || !input.metadata || typeof input.metadata !== 'object') {
-    throw new ApiError('BadRequest', `control/registry: ${type.kind} object must have metadata`);
-  }
-  if (input.kind && input.kind !== type.kind) {
-    throw new ApiError('BadRequest', `the kind "${input.kind}" does not match the resource ${type.plural} (kind ${type.kind})`);
-  }
-}
-
-function requireName(type: ResourceType, input: ObjectInput): string {
-  const name = input.metadata.name;
-  if (!name) throw invalid(type.kind, '', [{ field: 'metadata.name', reason: 'FieldValueRequired', message: 'Required value' }], type.group);
-  return name;
-}
-
-function alreadyExists(type: ResourceType, name: string): ApiError {
-  const resource = type.group ? `${type.plural}.${type.group}` : type.plural;
-  return new ApiError('AlreadyExists', `${resource} "${name}" already exists`, { name, group: type.group, kind: type.plural });
-}
-
-function conflict(type: ResourceType, name: string): ApiError {
-  const resource = type.group ? `${type.plural}.${type.group}` : type.plural;
-  return new ApiError(
-    'Conflict',
-    `Operation cannot be fulfilled on ${resource} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
-    { name, group: type.group, kind: type.plural },
-  );
-}
-
-function storeFailure(err: unknown): Error {
-  if (err instanceof ApiError) return err;
-  if (isStoreError(err, 'Unavailable')) return new ApiError('ServiceUnavailable', err.message, undefined, { cause: err });
-  return err instanceof Error ? err : new Error(String(err));
 }
