@@ -7,10 +7,15 @@ import { MeshletError } from './errors.ts';
 export class YamlError extends MeshletError {
   readonly source: string;
   readonly line: number | undefined;
+  readonly column: number | undefined;
+  /** What is wrong, without the location. */
+  readonly reason: string;
   constructor(source: string, line: number | undefined, column: number | undefined, reason: string) {
     super('MESHLET_YAML_INVALID', `${source}${line ? `:${line}${column ? `:${column}` : ''}` : ''}: invalid YAML: ${reason}`);
     this.source = source;
     this.line = line;
+    this.column = column;
+    this.reason = reason;
   }
 }
 

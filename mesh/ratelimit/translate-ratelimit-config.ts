@@ -10,7 +10,7 @@ import type { KubeObject } from '../../control/api/objects.ts';
 import type { RateLimitUnit } from '../../control/api/ratelimit-policy.ts';
 import { RateLimitError } from './errors.ts';
 import type { DescriptorEntry, DescriptorTreeNode } from './model.ts';
-import { parseYamlDocument } from './parse-yaml.ts';
+import { parseYaml } from '../../control/api/yaml.ts';
 
 export const RATELIMIT_CONFIG_MAP_NAME = 'ratelimit-config';
 export const RATELIMIT_CONFIG_LABEL = 'policy.meshlet.dev/ratelimit-config';
@@ -62,7 +62,7 @@ function parseNode(v: unknown, path: string): DescriptorTreeNode {
 export function parseRateLimitConfig(text: string, origin: string, configMap: KubeObject): RateLimitDomainConfig {
   let doc: unknown;
   try {
-    doc = parseYamlDocument(text);
+    doc = parseYaml(text, origin);
   } catch (err) {
     throw new RateLimitError('MESHLET_RATELIMIT_INVALID_POLICY', `${origin}: not YAML: ${(err as Error).message}`, { cause: err });
   }

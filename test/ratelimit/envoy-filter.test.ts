@@ -7,7 +7,9 @@ import { ManualClock } from '../../control/api/clock.ts';
 import type { KubeObject } from '../../control/api/objects.ts';
 import { InProcessCounter, StaticPolicySource, createRateLimitService } from '../../mesh/ratelimit/index.ts';
 import type { RateLimitDecision, RateLimitRequest } from '../../mesh/ratelimit/index.ts';
-import { parseYamlDocument } from '../../mesh/ratelimit/parse-yaml.ts';
+import { parseYaml } from '../../control/api/index.ts';
+
+const parseYamlDocument = (text: string): unknown => parseYaml(text, 'test yaml');
 import { kubeObject, request } from './fixtures.ts';
 
 const SAMPLES = new URL('../../../shared/reference/istio-samples/ratelimit/', import.meta.url);

@@ -19,7 +19,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
+import { parseYaml } from '../../api/index.ts';
 import { ContainerRuntimeError } from './errors.ts';
 import type { ImageMap, ImageMapEntry } from './types.ts';
 
@@ -111,7 +111,7 @@ function readImages(file: ImageMapFile): Map<string, ImageMapEntry> | undefined 
   }
   let doc: unknown;
   try {
-    doc = parse(text);
+    doc = parseYaml(text, file.path);
   } catch (err) {
     throw invalid(file.path, `is not valid YAML (${(err as Error).message})`, err);
   }
