@@ -6,6 +6,7 @@ import type { Client, Deployment, DeploymentSpec, KubeObject, Node, Pod, Replica
 import { NODES, PODS } from '../../control/api/index.ts';
 import { createRegistry } from '../../control/registry/index.ts';
 import { MemoryStore } from '../../control/store/index.ts';
+import { waitFor as waitUntil } from '../helpers/wait.ts';
 
 export interface TestCluster {
   client: Client;
@@ -22,18 +23,7 @@ export async function newCluster(): Promise<TestCluster> {
 
 /** Waits until `check` returns a truthy value; fails with `what` after the deadline. */
 export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, deadlineMs = 10_000): Promise<T> {
-  const until = Date.now() + deadlineMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  return (await waitUntil(what, check, { timeoutMs: deadlineMs, intervalMs: 10 })) as T;
 }
 
 let nextIp = 2;

@@ -125,7 +125,6 @@ void t.test('the event stream sends a snapshot on connect and throttled snapshot
   await t.rejects(events.next(300), /no snapshot event/, 'an unchanged snapshot is not re-sent');
 
   await dashboard.close();
-  await events.ended;
+  await t.resolves(events.ended, 'close() ends open event streams');
   t.equal(source.listenerCount(), 0, 'close() unsubscribes from the source');
-  t.pass('close() ends open event streams');
 });

@@ -6,6 +6,7 @@ import { Agent, createServer, request } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { parseAllDocuments } from 'yaml';
 import type { KubeObject, Labels, Pod, Service } from '../../control/api/index.ts';
+import { waitFor as waitUntil } from '../helpers/wait.ts';
 
 let uid = 0;
 const created = Date.parse('2026-01-01T00:00:00Z');
@@ -157,12 +158,7 @@ export function send(o: { host: string; port: number; path: string; method?: str
 
 /** Polls `check` until it returns true or the deadline passes. */
 export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error(`timed out waiting for ${what}`);
+  await waitUntil(what, check, { timeoutMs, intervalMs: 5 });
 }
 
 /** Counts names in JSON bodies `{"name": ...}`. */

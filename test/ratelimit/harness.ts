@@ -9,6 +9,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Clock } from '../../control/api/clock.ts';
 import type { RateLimitRequest, RateLimitService } from '../../mesh/ratelimit/index.ts';
+import { waitFor as waitUntil } from '../helpers/wait.ts';
 
 export interface Replica {
   url: string;
@@ -99,12 +100,7 @@ export async function freePort(host: string): Promise<number> {
 
 /** Polls `condition` until true or the deadline passes (no blind sleeps). */
 export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await condition()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await waitUntil(what, condition, { timeoutMs, intervalMs: 20 });
 }
 
 export function requireRedisServer(): void {

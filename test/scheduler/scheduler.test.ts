@@ -78,7 +78,7 @@ t.test('a node turning Ready, or a bound pod going away, lets waiting pods in', 
   await waitFor('second waits: pod capacity', async () => (await getPod(client, 'second')).status?.conditions?.find((c) => c.reason === 'Unschedulable')?.message === '0/1 nodes are available: 1 Too many pods.');
   await client.delete(PODS, 'default', 'first', { gracePeriodSeconds: 0 });
   await waitFor('second bound once first is gone', async () => (await getPod(client, 'second')).spec?.nodeName === 'node-1');
-  t.pass('both pods placed in turn');
+  t.equal((await getPod(client, 'second')).spec?.nodeName, 'node-1', 'both pods placed in turn');
 });
 
 t.test('required pod anti-affinity holds across back-to-back decisions (assumed pods count)', async (t) => {
@@ -103,5 +103,5 @@ t.test('required pod anti-affinity holds across back-to-back decisions (assumed 
 
   await createNode(client, nodeManifest('node-3'));
   await waitFor('third pod placed on the new node', async () => (await getPod(client, refused.metadata.name)).spec?.nodeName === 'node-3');
-  t.pass('placed once a node joined');
+  t.equal((await getPod(client, refused.metadata.name)).spec?.nodeName, 'node-3', 'placed once a node joined');
 });

@@ -4,6 +4,7 @@
 import type { Test } from 'tap';
 import { isStoreError } from '../../control/api/index.ts';
 import type { Store, StoreError, StoreEvent } from '../../control/api/index.ts';
+import { waitFor as waitUntil } from '../helpers/wait.ts';
 
 export interface ConformanceBackend {
   /** A fresh, empty store (each subtest gets its own). */
@@ -19,12 +20,7 @@ export interface ConformanceBackend {
 }
 
 export async function waitFor(what: string, condition: () => boolean | Promise<boolean>, deadlineMs = 10_000): Promise<void> {
-  const until = Date.now() + deadlineMs;
-  for (;;) {
-    if (await condition()) return;
-    if (Date.now() > until) throw new Error(`timed out after ${deadlineMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  await waitUntil(what, condition, { timeoutMs: deadlineMs, intervalMs: 10 });
 }
 
 async function rejection(p: Promise<unknown>): Promise<unknown> {
@@ -344,6 +340,6 @@ export function runConformance(t: Test, backend: ConformanceBackend): void {
     t.ok(await store.get('/ka/a'), 'kept alive past twice its TTL');
     await backend.passTime(ttl * 1000 + 100);
     await waitFor('expiry after keepAlive stops', async () => (await store.get('/ka/a')) === undefined, ttl * 1000 + backend.expiryDeadlineMs);
-    t.pass('expired once keepAlive stopped');
+    t.equal(await store.get('/ka/a'), undefined, 'expired once keepAlive stopped');
   });
 }

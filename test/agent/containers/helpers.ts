@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { createPodRuntime, imageMapFromEntries } from '../../../control/agent/containers/index.ts';
 import { groupHasLiveMembers } from '../../../control/agent/containers/process-group.ts';
 import type { ContainerRunSpec, ImageMap, PodRunSpec, PodRunStatus, PodRuntime, PodRuntimeOptions, RunningPod } from '../../../control/agent/containers/index.ts';
+import { waitFor as waitUntil } from '../../helpers/wait.ts';
 
 export interface Harness {
   runDir: string;
@@ -67,14 +68,8 @@ export function startWatched(runtime: PodRuntime, spec: PodRunSpec): WatchedPod 
 }
 
 /** Polls `condition` until it returns a truthy value or the deadline passes. */
-export async function waitFor<T>(what: string, condition: () => T | Promise<T>, timeoutMs = 10_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await condition();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+export function waitFor<T>(what: string, condition: () => T | Promise<T>, timeoutMs = 10_000): Promise<NonNullable<T>> {
+  return waitUntil(what, condition, { timeoutMs, intervalMs: 20 });
 }
 
 export async function collect(stream: AsyncIterable<string>): Promise<string> {

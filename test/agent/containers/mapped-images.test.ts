@@ -43,7 +43,9 @@ t.test('two pods listen on the same port on their own pod IPs', async (t) => {
     startWatched(h.runtime, podSpec([{ name: 'web', ...node(server, { POD_IP: podIp }, { ports: [{ containerPort: 9080 }] }) }], { podIp })),
   );
   await waitFor('both ready', () => pods.every((p) => p.latest().ready));
-  t.pass('both bound :9080');
+  for (const podIp of ['127.253.4.3', '127.253.4.4']) {
+    t.equal(await (await fetch(`http://${podIp}:9080/`)).text(), podIp, `the pod on ${podIp} answers on :9080`);
+  }
 });
 
 t.test('sinceSeconds skips what was written before the window', async (t) => {

@@ -51,7 +51,7 @@ t.test('tailLines returns the last lines; follow streams new lines and ends when
   t.notMatch(chunks.join(''), /line 4/, 'tailLines applies to follow');
   await w.pod.stop();
   await following;
-  t.pass('follow ended once the pod stopped');
+  t.match(chunks.join(''), /line 5\n(.*\n)*more\n/, 'follow ended once the pod stopped, having seen the tail and the new line in order');
 });
 
 t.test('follow ends when the signal aborts', async (t) => {
