@@ -19,6 +19,7 @@ import { pathToFileURL } from 'node:url';
 import type { KubeObject } from '../control/api/objects.ts';
 import { StaticPolicySource, createRateLimitService } from '../mesh/ratelimit/index.ts';
 import type { MeshRateLimitService, RateLimitRequest } from '../mesh/ratelimit/index.ts';
+import { inboundRequest } from '../test/ratelimit/harness.ts';
 
 const RATE = 1000;
 const WARMUP_MS = 1000;
@@ -70,15 +71,7 @@ async function startServer(limiter: MeshRateLimitService | undefined, checkUs: n
     };
     if (!limiter) return answer(200, {});
     const start = process.hrtime.bigint();
-    const request: RateLimitRequest = {
-      proxy,
-      direction: 'inbound',
-      method: req.method ?? 'GET',
-      path: req.url ?? '/',
-      authority: req.headers.host ?? '',
-      headers: req.headers,
-      sourceIp: req.socket.remoteAddress ?? '',
-    };
+    const request = inboundRequest(req, proxy);
     void Promise.resolve(limiter.check(request)).then((d) => {
       checkUs.push(Number(process.hrtime.bigint() - start) / 1000);
       answer(d.allowed ? 200 : (d.status ?? 429), d.responseHeaders);

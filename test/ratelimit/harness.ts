@@ -29,15 +29,7 @@ export async function startReplica(
 ): Promise<Replica> {
   const server = http.createServer((req, res) => {
     const checkedAt = clock.now();
-    const request: RateLimitRequest = {
-      proxy,
-      direction: 'inbound',
-      method: req.method ?? 'GET',
-      path: req.url ?? '/',
-      authority: req.headers.host ?? '',
-      headers: req.headers,
-      sourceIp: req.socket.remoteAddress ?? '',
-    };
+    const request = inboundRequest(req, proxy);
     void Promise.resolve(limiter.check(request)).then(
       (decision) => {
         res.setHeader(CHECKED_AT, String(checkedAt));
@@ -96,6 +88,19 @@ export async function freePort(host: string): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/** What a sidecar's inbound rate-limit layer would ask for this plain HTTP request. */
+export function inboundRequest(req: http.IncomingMessage, proxy: RateLimitRequest['proxy']): RateLimitRequest {
+  return {
+    proxy,
+    direction: 'inbound',
+    method: req.method ?? 'GET',
+    path: req.url ?? '/',
+    authority: req.headers.host ?? '',
+    headers: req.headers,
+    sourceIp: req.socket.remoteAddress ?? '',
+  };
 }
 
 /** Polls `condition` until true or the deadline passes (no blind sleeps). */
