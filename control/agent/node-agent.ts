@@ -5,7 +5,7 @@
 // changes only enqueue the key.
 
 import { PODS, isApiError, systemClock } from '../api/index.ts';
-import type { Client, Clock, Pod } from '../api/index.ts';
+import type { Client, Clock, Container, Pod } from '../api/index.ts';
 import { Controller, Informer, createEventRecorder } from '../runtime/index.ts';
 import type { EventRecorder, ReconcileResult, Reconciler } from '../runtime/index.ts';
 import type { ContainerRunSpec, PodRunStatus, PodRuntime, RunningPod } from './containers/index.ts';
@@ -156,7 +156,7 @@ export class NodeAgent implements Reconciler {
       if (injectSidecar) record.sidecar = await this.options.startSidecar!(pod, podIp);
       const outbound = record.sidecar ? `http://${podIp}:${this.options.sidecarOutboundPort ?? 15001}` : undefined;
       const base = await this.options.networkEnv(pod, podIp, outbound);
-      const toRunSpec = async (c: Pod['spec'] extends infer S ? (S extends { containers: (infer C)[] } ? C : never) : never): Promise<ContainerRunSpec> => ({
+      const toRunSpec = async (c: Container): Promise<ContainerRunSpec> => ({
         name: c.name,
         image: c.image,
         command: c.command,

@@ -68,7 +68,7 @@ export async function upCommand(argv: string[]): Promise<number> {
     caData: cluster.apiServer.caData,
     kubeconfig: cluster.kubeconfigPath,
     ingress: cluster.ingressUrl,
-    ingressTcp: Object.fromEntries(Object.entries(cluster.ingressTcpPorts).map(([k, v]) => [k, v])),
+    ingressTcp: { ...cluster.ingressTcpPorts },
     dashboard: cluster.dashboardUrl,
     dns: cluster.dns,
     nodes: cluster.nodes,
