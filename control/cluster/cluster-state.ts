@@ -3,8 +3,8 @@
 // limiter). One informer per kind, one combined revision, and change
 // notifications coalesced so a burst of events triggers one recompile.
 
-import type { Client, KubeObject, ResourceType } from '../api/index.ts';
-import { Informer } from '../runtime/index.ts';
+import type { KubeObject, ResourceType } from '../api/index.ts';
+import type { Informer, InformerSet } from '../runtime/index.ts';
 
 export class ClusterState {
   private readonly informers = new Map<ResourceType, Informer>();
@@ -12,16 +12,20 @@ export class ClusterState {
   private readonly listeners = new Set<() => void>();
   private notifyScheduled = false;
 
-  constructor(client: Client, types: readonly ResourceType[]) {
+  private readonly set: InformerSet;
+
+  /** Views over `informers` (shared with controllers and scheduler); stopping the state stops them. */
+  constructor(informers: InformerSet, types: readonly ResourceType[]) {
+    this.set = informers;
     for (const type of types) {
-      const informer = new Informer(client, type);
+      const informer = informers.for(type);
       informer.addHandlers({ onAdd: () => this.changed(), onUpdate: () => this.changed(), onDelete: () => this.changed() });
       this.informers.set(type, informer);
     }
   }
 
   start(): void {
-    for (const informer of this.informers.values()) informer.start();
+    this.set.start();
   }
 
   async waitForSync(): Promise<void> {
@@ -55,7 +59,7 @@ export class ClusterState {
   }
 
   stop(): void {
-    for (const informer of this.informers.values()) informer.stop();
+    this.set.stop();
     this.listeners.clear();
   }
 

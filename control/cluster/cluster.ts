@@ -29,6 +29,7 @@ import { startIngressGateway, MeshMetrics, DEFAULT_GATEWAY_IDENTITY } from '../.
 import { createAuthorizationCheck } from '../../mesh/security/index.ts';
 import { createRateLimitService, InProcessCounter, RateLimitMetrics } from '../../mesh/ratelimit/index.ts';
 import { ClusterState } from './cluster-state.ts';
+import { InformerSet } from '../runtime/index.ts';
 import { claimAddressSlot } from './address-slot.ts';
 import type { AddressSlot } from './address-slot.ts';
 import { applyObjects } from './apply.ts';
@@ -160,12 +161,15 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     const kubeconfigPath = join(options.home, 'kubeconfig');
     writeFileSync(kubeconfigPath, kubeconfigFor({ server: apiServer.url, token, caData: apiServer.caData }), { mode: 0o600 });
 
-    const controllers = await startControllers({ client: registry, clock });
+    // One informer per kind for the whole process: controllers, scheduler and the views below share them.
+    const informers = new InformerSet(registry, clock);
+    closers.push(() => informers.stop());
+    const controllers = await startControllers({ client: registry, clock, informers });
     closers.push(() => controllers.stop());
-    const scheduler = await startScheduler({ client: registry, clock });
+    const scheduler = await startScheduler({ client: registry, clock, informers });
     closers.push(() => scheduler.stop());
 
-    const state = new ClusterState(registry, WATCHED_KINDS);
+    const state = new ClusterState(informers, WATCHED_KINDS);
     state.start();
     closers.push(() => state.stop());
     await state.waitForSync();

@@ -29,4 +29,3 @@ export type { Job, JobSpec, JobStatus, JobCondition, JobReconcilerOptions } from
 export { createJobReconciler, isJobFinished, JOB_NAME_LABEL, CONTROLLER_UID_LABEL } from './job.ts';
 export { controllerRef, controllerOf, isControlledBy } from './owner-refs.ts';
 export { isPodReady, isPodActive, isPodTerminal } from './pod-state.ts';
-export { InformerSet } from './informer-set.ts';

@@ -7,14 +7,13 @@ import {
   DEPLOYMENTS, ENDPOINTS, ENDPOINT_SLICES, JOBS, NAMESPACES, NODES, PODS, REPLICA_SETS, SERVICES, SERVICE_ACCOUNTS,
   isApiError, matchesLabels, matchesSelector, objectKeyOf,
 } from '../api/index.ts';
-import { Controller } from '../runtime/index.ts';
+import { Controller, InformerSet } from '../runtime/index.ts';
 import type { Reconciler } from '../runtime/index.ts';
 import { createDeploymentReconciler } from './deployment.ts';
 import { createDeploymentProgressReconciler } from './deployment-progress.ts';
 import { createEndpointSliceReconciler, SERVICE_NAME_LABEL } from './endpoint-slices.ts';
 import { createEndpointsReconciler } from './endpoints.ts';
 import { FOREGROUND_FINALIZER, GC_TYPES, ORPHAN_FINALIZER, createGarbageCollector, gcKey } from './garbage-collector.ts';
-import { InformerSet } from './informer-set.ts';
 import { createJobReconciler } from './job.ts';
 import { joinKey } from './keys.ts';
 import { createNamespaceReconciler } from './namespace.ts';
@@ -34,6 +33,8 @@ export interface StartControllersOptions {
    * Conflict, NotFound, AlreadyExists from objects changing underneath — are retried without a report.
    */
   onError?: (name: string, key: string, err: unknown) => void;
+  /** Informers shared with other components of the process; their owner stops them. Default: private ones. */
+  informers?: InformerSet;
 }
 
 export interface RunningControllers {
@@ -69,7 +70,8 @@ export async function startControllers(options: StartControllersOptions): Promis
   const { client, clock } = options;
   const report = options.onError;
   const onError = report ? (name: string, key: string, err: unknown) => (isRoutineRace(err) ? undefined : report(name, key, err)) : undefined;
-  const informers = new InformerSet(client, clock);
+  const informers = options.informers ?? new InformerSet(client, clock);
+  const ownsInformers = !options.informers;
   const controllers: Controller[] = [];
   const make = (reconciler: Reconciler, workers: number): Controller => {
     const c = new Controller(reconciler, { workers, ...(clock ? { clock } : {}), ...(onError ? { onError } : {}) });
@@ -224,7 +226,7 @@ export async function startControllers(options: StartControllersOptions): Promis
   return {
     idle: () => informers.synced() && controllers.every((c) => c.idle()),
     async stop() {
-      informers.stop();
+      if (ownsInformers) informers.stop();
       await Promise.all([...controllers, progressDeadlines, podGc].map((c) => c.stop()));
     },
   };

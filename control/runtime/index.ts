@@ -6,6 +6,7 @@ export type { WorkQueueOptions } from './work-queue.ts';
 export { WorkQueue } from './work-queue.ts';
 export type { InformerHandlers, InformerOptions } from './informer.ts';
 export { Informer } from './informer.ts';
+export { InformerSet } from './informer-set.ts';
 export type { ReconcileResult, Reconciler, ControllerOptions } from './controller.ts';
 export { Controller, TerminalError } from './controller.ts';
 export type { EventRecorder } from './events.ts';

@@ -33,6 +33,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   private relistTimer: Timer | undefined;
   private synced = false;
   private stopped = false;
+  private running = false;
   private failures = 0;
   private lastResourceVersion = '0';
   private changeCounter = 0;
@@ -49,7 +50,10 @@ export class Informer<T extends KubeObject = KubeObject> {
     if (this.synced) for (const obj of this.cache.values()) handlers.onAdd?.(obj);
   }
 
+  /** Starts list-then-watch; calling it again is a no-op (informers are shared). */
   start(): void {
+    if (this.running) return;
+    this.running = true;
     void this.listAndWatch();
   }
 

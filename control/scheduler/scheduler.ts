@@ -7,7 +7,7 @@
 
 import type { Client, Clock, Node, Pod, PodCondition } from '../api/index.ts';
 import { ApiError, NODES, PODS, isApiError, objectKeyOf, systemClock } from '../api/index.ts';
-import { Controller, Informer, createEventRecorder } from '../runtime/index.ts';
+import { Controller, InformerSet, createEventRecorder } from '../runtime/index.ts';
 import type { EventRecorder, Reconciler } from '../runtime/index.ts';
 import type { Profile } from './framework.ts';
 import { DEFAULT_SCHEDULER_NAME, defaultProfile } from './profile.ts';
@@ -28,6 +28,8 @@ export interface StartSchedulerOptions {
   random?: () => number;
   /** Share of nodes to find feasible before scoring (1..100); default adaptive, as kube-scheduler. */
   percentageOfNodesToScore?: number;
+  /** Informers shared with other components of the process; their owner stops them. Default: private ones. */
+  informers?: InformerSet;
 }
 
 export interface RunningScheduler {
@@ -47,8 +49,9 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Ru
   const profile = options.profile ?? defaultProfile(schedulerName);
   const recorder = options.recordEvents === false ? NOOP_RECORDER : createEventRecorder(client, schedulerName, undefined, clock);
   const cache = new SchedulerCache();
-  const pods = new Informer<Pod>(client, PODS, { clock });
-  const nodes = new Informer<Node>(client, NODES, { clock });
+  const informers = options.informers ?? new InformerSet(client, clock);
+  const pods = informers.for<Pod>(PODS);
+  const nodes = informers.for<Node>(NODES);
   const unschedulable = new Set<string>();
   const bindings = new Set<Promise<void>>();
   let nextStartIndex = 0;
@@ -171,8 +174,7 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Ru
     idle: () => pods.hasSynced() && nodes.hasSynced() && controller.idle() && bindings.size === 0,
     unschedulablePods: () => [...unschedulable],
     async stop() {
-      pods.stop();
-      nodes.stop();
+      if (!options.informers) informers.stop();
       await controller.stop();
       await Promise.allSettled([...bindings]);
     },

@@ -11,6 +11,7 @@ import { createRegistry } from '../../registry/index.ts';
 import { createPodRuntime, loadImageMap, builtinImageMapFile } from '../../agent/containers/index.ts';
 import { createTracerPipeline } from '../../telemetry/index.ts';
 import { ClusterState } from '../../cluster/cluster-state.ts';
+import { InformerSet } from '../../runtime/index.ts';
 import { createAuthorizationPolicySource, createMeshConfigSource, createPolicySource, WATCHED_KINDS } from '../../cluster/sources.ts';
 import { readJoinInfo } from '../../cluster/join-info.ts';
 import { startNodeHost } from '../../cluster/node-host.ts';
@@ -46,7 +47,7 @@ export async function nodeCommand(argv: string[]): Promise<number> {
   try {
     const info = await readJoinInfo(store);
     const registry = createRegistry({ store });
-    const state = new ClusterState(registry, WATCHED_KINDS);
+    const state = new ClusterState(new InformerSet(registry), WATCHED_KINDS);
     state.start();
     closers.push(() => state.stop());
     await state.waitForSync();

@@ -1,14 +1,15 @@
 // One shared informer per resource type, created on first use, so the pods
-// informer feeding the ReplicaSet, Endpoints, Job and garbage-collector
-// controllers is one watch, not four.
+// informer feeding the controllers, the scheduler and the in-process views
+// (DNS, sidecars, dashboard) is one watch and one cache, not one each.
 
 import type { Client, Clock, KubeObject, ResourceType } from '../api/index.ts';
-import { Informer } from '../runtime/index.ts';
+import { Informer } from './informer.ts';
 
 export class InformerSet {
   private readonly informers = new Map<ResourceType, Informer>();
   private readonly client: Client;
   private readonly clock: Clock | undefined;
+  private started = false;
 
   constructor(client: Client, clock?: Clock) {
     this.client = client;
@@ -20,11 +21,14 @@ export class InformerSet {
     if (!informer) {
       informer = new Informer(this.client, type, this.clock ? { clock: this.clock } : {});
       this.informers.set(type, informer);
+      if (this.started) informer.start();
     }
     return informer as unknown as Informer<T>;
   }
 
+  /** Starts every informer; ones asked for later start at once. Safe to call again. */
   start(): void {
+    this.started = true;
     for (const i of this.informers.values()) i.start();
   }
 
