@@ -27,6 +27,8 @@ export const UP_FLAGS: FlagSpec[] = [
   { names: ['--cluster-cidr'], key: 'clusterCidr', kind: 'string' },
   { names: ['--service-cidr'], key: 'serviceCidr', kind: 'string' },
   { names: ['--image-map'], key: 'imageMaps', kind: 'strings' },
+  { names: ['--restart-backoff-ms'], key: 'restartBackoffMs', kind: 'number' },
+  { names: ['--restart-backoff-max-ms'], key: 'restartBackoffMaxMs', kind: 'number' },
 ];
 
 const BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
@@ -59,6 +61,7 @@ export async function upCommand(argv: string[]): Promise<number> {
     clusterCidr: str(args, 'clusterCidr'),
     serviceCidr: str(args, 'serviceCidr'),
     imageMaps: strs(args, 'imageMaps'),
+    restartBackoff: { initialMs: num(args, 'restartBackoffMs'), maxMs: num(args, 'restartBackoffMaxMs') },
   });
   const state: ClusterStateFile = {
     pid: process.pid,
