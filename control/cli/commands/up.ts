@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { startCluster } from '../../cluster/cluster.ts';
 import { loadManifests } from '../../cluster/manifests.ts';
 import { parseArgs, str, strs, num, bool } from '../args.ts';
-import type { FlagSpec } from '../args.ts';
+import type { FlagSpec, ParsedArgs } from '../args.ts';
+import type { RestartBackoffOptions } from '../../agent/containers/index.ts';
 import { logFile, meshletHome, processAlive, readState, removeState, writeState } from '../home.ts';
 import type { ClusterStateFile } from '../home.ts';
 import { printApplyResults } from './apply.ts';
@@ -61,7 +62,7 @@ export async function upCommand(argv: string[]): Promise<number> {
     clusterCidr: str(args, 'clusterCidr'),
     serviceCidr: str(args, 'serviceCidr'),
     imageMaps: strs(args, 'imageMaps'),
-    restartBackoff: { initialMs: num(args, 'restartBackoffMs'), maxMs: num(args, 'restartBackoffMaxMs') },
+    restartBackoff: restartBackoffFromArgs(args),
   });
   const state: ClusterStateFile = {
     pid: process.pid,
@@ -103,6 +104,13 @@ export async function upCommand(argv: string[]): Promise<number> {
   return new Promise<number>(() => {
     // Runs until a signal stops it.
   });
+}
+
+/** --restart-backoff-ms / --restart-backoff-max-ms; unset ones keep kubelet's 10 s and 300 s. */
+export function restartBackoffFromArgs(args: ParsedArgs): RestartBackoffOptions {
+  const initialMs = num(args, 'restartBackoffMs');
+  const maxMs = num(args, 'restartBackoffMaxMs');
+  return { ...(initialMs !== undefined ? { initialMs } : {}), ...(maxMs !== undefined ? { maxMs } : {}) };
 }
 
 export function printUrls(state: ClusterStateFile): void {
