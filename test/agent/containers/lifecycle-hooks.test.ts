@@ -140,3 +140,22 @@ t.test('a preStop that outlasts the grace period is cut short: TERM follows, the
   t.ok(took < 10_000, `not the hook's 30 s (${took} ms)`);
   t.ok(w.events().some((e) => e.reason === 'FailedPreStopHook'), 'the cut-short hook is reported');
 });
+
+t.test('a liveness kill runs preStop before SIGTERM too', async (t) => {
+  const clock = new ManualClock(0);
+  const h = harness({ clock, probeTimeScale: 0.01 });
+  t.teardown(() => h.close());
+  const file = `${h.runDir}/order`;
+  const sick = `${h.runDir}/sick`;
+  const w = startWatched(h.runtime, podSpec([{
+    name: 'app',
+    ...sh(trapTerm, { F: file }, {
+      lifecycle: { preStop: { exec: { command: ['/bin/sh', '-c', 'echo prestop >> "$F"'] } } },
+      livenessProbe: { exec: { command: ['/bin/sh', '-c', `test ! -e ${sick}`] }, periodSeconds: 5, failureThreshold: 1 },
+    }),
+  }]));
+  await waitFor('armed', () => existsSync(file) && readFileSync(file, 'utf8').includes('armed'));
+  writeFileSync(sick, '');
+  await waitFor('killed for liveness', () => w.latest().containerStatuses[0]!.state.terminated);
+  t.equal(readFileSync(file, 'utf8'), 'armed\nprestop\nterm\n');
+});
