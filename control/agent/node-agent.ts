@@ -167,6 +167,7 @@ export class NodeAgent implements Reconciler {
         readinessProbe: c.readinessProbe,
         livenessProbe: c.livenessProbe,
         startupProbe: c.startupProbe,
+        lifecycle: c.lifecycle,
       });
       const spec = pod.spec!;
       const containers = await Promise.all(spec.containers.map(toRunSpec));

@@ -19,6 +19,14 @@ export function buildPodStatus(
     ['ContainersReady', run?.ready ?? false],
     ['Ready', run?.ready ?? false],
   ];
+  // kubelet names the containers holding Ready/ContainersReady back (once the pod is initialized).
+  const unready = run && run.initialized ? run.containerStatuses.filter((c) => !c.ready).map((c) => c.name) : [];
+  const why = (type: PodCondition['type']): Pick<PodCondition, 'reason' | 'message'> => {
+    if (type === 'PodScheduled') return {};
+    if (type === 'Initialized') return run?.reason ? { reason: 'PodInitializing' } : {};
+    if (unready.length > 0) return { reason: 'ContainersNotReady', message: `containers with unready status: [${unready.join(' ')}]` };
+    return run?.reason ? { reason: 'ContainersNotReady' } : {};
+  };
   const conditions: PodCondition[] = conditionsNow.map(([type, ok]) => {
     const status = ok ? 'True' : 'False';
     const before = previous.conditions?.find((c) => c.type === type);
@@ -26,7 +34,7 @@ export function buildPodStatus(
       type,
       status,
       lastTransitionTime: before && before.status === status && before.lastTransitionTime ? before.lastTransitionTime : now,
-      ...(!ok && type !== 'PodScheduled' && run?.reason ? { reason: type === 'Initialized' ? 'PodInitializing' : 'ContainersNotReady' } : {}),
+      ...(!ok ? why(type) : {}),
     };
   });
   return {

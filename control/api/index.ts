@@ -19,7 +19,7 @@ export type { ListOptions, WatchOptions, DeleteOptions, PatchType, Watcher, Clie
 export type { Timer, Clock } from './clock.ts';
 export { systemClock, ManualClock } from './clock.ts';
 export type {
-  LabelSelector, EnvVar, ContainerPort, Probe, Container, PodSpec, PodCondition, ContainerState, ContainerStatus, PodStatus, Pod,
+  LabelSelector, EnvVar, ContainerPort, Probe, LifecycleHandler, Lifecycle, Container, PodSpec, PodCondition, ContainerState, ContainerStatus, PodStatus, Pod,
   ServicePort, ServiceSpec, Service, EndpointAddress, EndpointPort, EndpointSubset, Endpoints, NodeStatus, NodeSpec, Node,
   PodTemplateSpec, DeploymentSpec, DeploymentStatus, Deployment, ReplicaSetSpec, ReplicaSetStatus, ReplicaSet, ConfigMap, CoreEvent,
 } from './kinds.ts';

@@ -36,6 +36,18 @@ export interface Probe {
   successThreshold?: number;
 }
 
+/** A lifecycle hook handler (one of exec, httpGet, sleep). */
+export interface LifecycleHandler {
+  exec?: { command: string[] };
+  httpGet?: { path?: string; port: number | string; host?: string; scheme?: 'HTTP' | 'HTTPS'; httpHeaders?: { name: string; value: string }[] };
+  sleep?: { seconds: number };
+}
+
+export interface Lifecycle {
+  postStart?: LifecycleHandler;
+  preStop?: LifecycleHandler;
+}
+
 export interface Container {
   name: string;
   image?: string;
@@ -47,6 +59,7 @@ export interface Container {
   readinessProbe?: Probe;
   livenessProbe?: Probe;
   startupProbe?: Probe;
+  lifecycle?: Lifecycle;
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
 }
 

@@ -17,7 +17,7 @@ import type { ApiServer } from '../apiserver/index.ts';
 import { startControllers } from '../controllers/index.ts';
 import { startScheduler } from '../scheduler/index.ts';
 import { createPodRuntime, loadImageMap, builtinImageMapFile, podLogSource } from '../agent/containers/index.ts';
-import type { PodRuntime, PodLogStreamSource } from '../agent/containers/index.ts';
+import type { PodRuntime, PodLogStreamSource, RestartBackoffOptions } from '../agent/containers/index.ts';
 import { SpanRing, createTracerPipeline } from '../telemetry/index.ts';
 import type { TracerPipeline } from '../telemetry/index.ts';
 import { startDashboard } from '../dashboard/index.ts';
@@ -65,6 +65,8 @@ export interface ClusterOptions {
   clock?: Clock;
   /** Probe timing scale for tests (see the pod runtime). */
   probeTimeScale?: number;
+  /** Container restart back-off; default kubelet's (10 s doubling to 300 s). Tests shorten it. */
+  restartBackoff?: RestartBackoffOptions;
   /** Report background problems (default: stderr). */
   log?: (line: string) => void;
 }
@@ -148,7 +150,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     const imageMap = loadImageMap([builtinImageMapFile(), userImageMap, ...(options.imageMaps ?? [])], {
       userFile: options.imageMaps?.[options.imageMaps.length - 1] ?? userImageMap,
     });
-    const runtime: PodRuntime = createPodRuntime({ runDir, imageMap, clock, probeTimeScale: options.probeTimeScale });
+    const runtime: PodRuntime = createPodRuntime({ runDir, imageMap, clock, probeTimeScale: options.probeTimeScale, restartBackoff: options.restartBackoff });
     closers.push(() => runtime.close());
 
     const token = randomBytes(24).toString('hex');

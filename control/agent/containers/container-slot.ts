@@ -1,27 +1,36 @@
 // One container of a pod across its restarts: starts its process, runs its
-// probes, kills it, and renders its Kubernetes ContainerStatus. What an exit
-// means for the pod (restart, backoff, phase) is the pod runner's decision.
+// postStart hook and probes, kills it (preStop first), keeps its own restart
+// back-off and renders its Kubernetes ContainerStatus. What an exit means
+// (restart, phase) is the pod runner's decision.
 
 import type { ContainerState, ContainerStatus } from '../../api/index.ts';
 import { resolveContainerCommand } from './command-resolution.ts';
 import { ContainerLogBook, containerLogPath } from './log-files.ts';
 import { startContainerProcess } from './process-group.ts';
 import type { ContainerProcess, ProcessExit } from './process-group.ts';
+import { runLifecycleHook } from './lifecycle-hooks.ts';
 import { PortReadiness, ProbeWorker, resolvePort } from './probes.ts';
 import type { ProbeKind, ProbeTarget } from './probes.ts';
-import type { ContainerRunSpec, ImageMap, PodRunEvent } from './types.ts';
-import type { Probe } from '../../api/index.ts';
+import { RestartBackoff } from './restart-backoff.ts';
+import type { ContainerRunSpec, ImageMap, PodRunEvent, RestartBackoffOptions } from './types.ts';
+import type { Probe, Timer } from '../../api/index.ts';
+
+/** kubelet's floor for what is left of the grace period after a preStop hook (minimumGracePeriodInSeconds). */
+const MIN_GRACE_AFTER_PRESTOP_SECONDS = 2;
 
 export interface SlotContext {
   podIp: string;
   namespace: string;
   pod: string;
+  /** kubelet's name for the pod in messages: name_namespace(uid). */
+  podRef: string;
   logDir: string;
   pidDir: string;
   imageMap(): ImageMap;
   probeTimeScale: number;
   portReadiness: { intervalMs: number; maxIntervalMs: number };
   gracePeriodSeconds: number;
+  restartBackoff: RestartBackoffOptions;
   now(): number;
   event(event: PodRunEvent): void;
   changed(): void;
@@ -49,12 +58,25 @@ export class ContainerSlot {
   lastExitCode: number | undefined;
   /** The latest instance was killed because a liveness or startup probe failed. */
   probeKilled = false;
+  /** The latest instance was killed because its postStart hook failed. */
+  postStartFailed = false;
+  /** This container's CrashLoopBackOff state (kubelet keys back-off by container). */
+  readonly backoff: RestartBackoff;
+  /** The pending restart, while the container waits to be started again. */
+  restartTimer: Timer | undefined;
+  /** Clock time the latest instance started (the back-off's reset window counts from it). */
+  startedAtMs = 0;
   onExit: (slot: ContainerSlot, exit: ProcessExit) => void = () => {};
   private containerID: string | undefined;
   private proc: ContainerProcess | undefined;
   private startedAt: string | undefined;
   private workers: Stoppable[] = [];
   private killTimer: NodeJS.Timeout | undefined;
+  /** The kill in progress for the current instance (preStop, TERM, KILL), so a second kill joins it. */
+  private killing: Promise<void> | undefined;
+  /** Aborts the hooks of the current instance when it exits. */
+  private hooks: AbortController | undefined;
+  private target: ProbeTarget | undefined;
 
   constructor(
     readonly spec: ContainerRunSpec,
@@ -65,6 +87,12 @@ export class ContainerSlot {
     this.name = spec.name;
     this.log = new ContainerLogBook(containerLogPath(ctx.logDir, spec.name));
     this.state = { waiting: { reason: initialWaiting } };
+    this.backoff = new RestartBackoff(ctx.restartBackoff);
+  }
+
+  /** kubelet's name for the pod in messages: name_namespace(uid). */
+  get podRef(): string {
+    return this.ctx.podRef;
   }
 
   get running(): boolean {
@@ -125,20 +153,50 @@ export class ContainerSlot {
     }
     this.rememberLastState();
     this.proc = proc;
+    this.killing = undefined;
     this.everRan = true;
     this.completed = false;
     this.probeKilled = false;
+    this.postStartFailed = false;
     this.containerID = `meshlet://${proc.pid}`;
-    this.startedAt = new Date(this.ctx.now()).toISOString();
-    this.state = { running: { startedAt: this.startedAt } };
+    this.startedAtMs = this.ctx.now();
+    this.startedAt = new Date(this.startedAtMs).toISOString();
     this.ready = false;
     this.started = false;
+    this.hooks = new AbortController();
+    this.target = this.probeTarget(resolved.env, resolved.cwd);
     this.normal('Created', `Created container: ${this.name}`);
     this.normal('Started', `Started container ${this.name}`);
     void proc.exited.then((exit) => this.handleExit(proc, exit));
-    this.startProbes(resolved.env, resolved.cwd, resolved.image?.ports);
+    const postStart = this.spec.lifecycle?.postStart;
+    if (postStart) {
+      // As kubelet: nothing else happens to the container (Running, probes) until postStart returns.
+      this.state = { waiting: { reason: 'ContainerCreating' } };
+      void this.runPostStart(proc, postStart, resolved.image?.ports);
+    } else {
+      this.becomeRunning(resolved.image?.ports);
+    }
     this.ctx.changed();
     return 'started';
+  }
+
+  private becomeRunning(imagePorts: number[] | undefined): void {
+    this.state = { running: { startedAt: this.startedAt ?? new Date(this.ctx.now()).toISOString() } };
+    this.startProbes(this.target!, imagePorts);
+    this.ctx.changed();
+  }
+
+  private async runPostStart(proc: ContainerProcess, handler: NonNullable<NonNullable<ContainerRunSpec['lifecycle']>['postStart']>, imagePorts: number[] | undefined): Promise<void> {
+    const result = await runLifecycleHook(handler, this.target!, { container: this.name, pod: this.ctx.podRef }, { signal: this.hooks!.signal });
+    if (this.proc !== proc || this.killing) return;
+    if (result.ok) {
+      this.becomeRunning(imagePorts);
+      return;
+    }
+    this.postStartFailed = true;
+    this.warn('FailedPostStartHook', result.message);
+    this.normal('Killing', `FailedPostStartHook`);
+    void this.kill(this.ctx.gracePeriodSeconds, { announce: false, preStop: false });
   }
 
   private probeTarget(env: Record<string, string>, cwd: string): ProbeTarget {
@@ -156,8 +214,7 @@ export class ContainerSlot {
     return worker;
   }
 
-  private startProbes(env: Record<string, string>, cwd: string, imagePorts: number[] | undefined): void {
-    const target = this.probeTarget(env, cwd);
+  private startProbes(target: ProbeTarget, imagePorts: number[] | undefined): void {
     const afterStarted = (): void => {
       this.started = true;
       this.ctx.changed();
@@ -220,30 +277,56 @@ export class ContainerSlot {
     if (!this.proc) return;
     this.probeKilled = true;
     this.normal('Killing', `Container ${this.name} failed ${probe} probe, will be restarted`);
-    void this.kill(this.ctx.gracePeriodSeconds, false);
+    void this.kill(this.ctx.gracePeriodSeconds, { announce: false });
   }
 
-  /** SIGTERM the container's process group, SIGKILL after the grace period; resolves once it exited. */
-  kill(gracePeriodSeconds: number, announce = true): Promise<void> {
+  /**
+   * Stops the running instance as kubelet does: the preStop hook first (it
+   * counts against the grace period), then SIGTERM to the process group and
+   * SIGKILL when the rest of the grace period is up; resolves once it exited.
+   * A second kill while one runs joins it (a zero grace period SIGKILLs at once).
+   */
+  kill(gracePeriodSeconds: number, options: { announce?: boolean; preStop?: boolean } = {}): Promise<void> {
     const proc = this.proc;
     if (!proc) return Promise.resolve();
+    if (this.killing) {
+      if (gracePeriodSeconds <= 0) proc.signal('SIGKILL');
+      return this.killing;
+    }
     this.stopProbes();
-    if (announce) this.normal('Killing', `Stopping container ${this.name}`);
+    if (options.announce !== false) this.normal('Killing', `Stopping container ${this.name}`);
+    const preStop = this.spec.lifecycle?.preStop;
+    const runPreStop = preStop !== undefined && options.preStop !== false && gracePeriodSeconds > 0 && this.state.running !== undefined;
+    this.killing = (async () => {
+      let grace = gracePeriodSeconds;
+      if (runPreStop) {
+        const begun = Date.now();
+        const result = await runLifecycleHook(preStop, this.target!, { container: this.name, pod: this.ctx.podRef }, { timeoutMs: grace * 1000, signal: this.hooks!.signal });
+        if (!result.ok) this.warn('FailedPreStopHook', result.message);
+        grace = Math.max(MIN_GRACE_AFTER_PRESTOP_SECONDS, grace - (Date.now() - begun) / 1000);
+      }
+      if (this.proc === proc) this.terminate(proc, grace);
+      await proc.exited;
+    })();
+    return this.killing;
+  }
+
+  private terminate(proc: ContainerProcess, gracePeriodSeconds: number): void {
     if (gracePeriodSeconds <= 0) {
       proc.signal('SIGKILL');
-    } else {
-      proc.signal('SIGTERM');
-      clearTimeout(this.killTimer);
-      this.killTimer = setTimeout(() => proc.signal('SIGKILL'), gracePeriodSeconds * 1000);
-      this.killTimer.unref();
+      return;
     }
-    return proc.exited.then(() => undefined);
+    proc.signal('SIGTERM');
+    clearTimeout(this.killTimer);
+    this.killTimer = setTimeout(() => proc.signal('SIGKILL'), gracePeriodSeconds * 1000);
+    this.killTimer.unref();
   }
 
   private handleExit(proc: ContainerProcess, exit: ProcessExit): void {
     if (this.proc !== proc) return;
     clearTimeout(this.killTimer);
     this.stopProbes();
+    this.hooks?.abort();
     this.proc = undefined;
     this.log.endInstance(Date.now());
     this.ready = false;

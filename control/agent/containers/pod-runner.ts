@@ -1,23 +1,21 @@
-// Runs one pod: init containers in order, then the main containers, which
-// share fate. When a main container exits for good the restart policy applies
-// to the pod as a unit:
-//   Always     any exit → stop the others, back off (CrashLoopBackOff), restart all
-//   OnFailure  non-zero → same; zero → that container is Completed, the pod
-//              Succeeds when all are
-//   Never      non-zero → stop the others, pod Failed; zero → Completed, the pod
-//              ends Succeeded or Failed once all have exited
-// A failed init container is retried alone with backoff (Never: pod Failed).
+// Runs one pod: init containers in order, then the main containers, each
+// restarted on its own as kubelet does, per the pod's restartPolicy:
+//   Always     any exit → that container restarts (CrashLoopBackOff after the first)
+//   OnFailure  non-zero exit (or killed by a failed probe or postStart hook) →
+//              restart; zero → Completed, the pod Succeeds when all are
+//   Never      no restart; the pod ends Succeeded (all zero) or Failed once
+//              every container has exited
+// A failed init container is retried alone with back-off (Never: pod Failed).
 // A container that cannot be started (RunContainerError) counts as a failed
 // exit; an unmapped image leaves its container waiting and the pod Pending.
 
 import { mkdirSync } from 'node:fs';
-import type { Clock, Timer } from '../../api/index.ts';
+import type { Clock } from '../../api/index.ts';
 import { ContainerSlot } from './container-slot.ts';
 import type { SlotContext } from './container-slot.ts';
 import { podLogDir } from './log-files.ts';
 import type { ProcessExit } from './process-group.ts';
 import { groupUsage } from './resource-usage.ts';
-import { RestartBackoff } from './restart-backoff.ts';
 import type { ContainerUsage, ImageMap, PodRunEvent, PodRunPhase, PodRunSpec, PodRunStatus, RestartBackoffOptions, RunningPod } from './types.ts';
 
 export interface PodRunnerOptions {
@@ -30,7 +28,7 @@ export interface PodRunnerOptions {
   portReadiness: { intervalMs: number; maxIntervalMs: number };
 }
 
-type Stage = 'init' | 'running' | 'backoff' | 'terminal' | 'stopping' | 'stopped';
+type Stage = 'init' | 'running' | 'terminal' | 'stopping' | 'stopped';
 
 export class PodRunner implements RunningPod {
   readonly uid: string;
@@ -40,9 +38,6 @@ export class PodRunner implements RunningPod {
   private stage: Stage = 'init';
   private terminalPhase: PodRunPhase | undefined;
   private initIndex = 0;
-  private generationStartMs = 0;
-  private readonly backoff: RestartBackoff;
-  private backoffTimer: Timer | undefined;
   private pendingEvents: PodRunEvent[] = [];
   private flushHandle: NodeJS.Immediate | undefined;
   private stopping: Promise<void> | undefined;
@@ -55,18 +50,19 @@ export class PodRunner implements RunningPod {
   ) {
     this.uid = spec.uid;
     this.logDir = podLogDir(options.runDir, spec.namespace, spec.name, spec.uid);
-    this.backoff = new RestartBackoff(options.restartBackoff);
     this.gracePeriodSeconds = spec.terminationGracePeriodSeconds ?? 30;
     const ctx: SlotContext = {
       podIp: spec.podIp,
       namespace: spec.namespace,
       pod: spec.name,
+      podRef: `${spec.name}_${spec.namespace}(${spec.uid})`,
       logDir: this.logDir,
       pidDir: options.pidDir,
       imageMap: () => options.imageMap(),
       probeTimeScale: options.probeTimeScale,
       portReadiness: options.portReadiness,
       gracePeriodSeconds: this.gracePeriodSeconds,
+      restartBackoff: options.restartBackoff,
       now: () => options.clock.now(),
       event: (e) => {
         this.pendingEvents.push(e);
@@ -112,7 +108,6 @@ export class PodRunner implements RunningPod {
         this.initIndex++;
         continue;
       }
-      this.generationStartMs = this.options.clock.now();
       const outcome = slot.start();
       if (outcome === 'failed') this.failInit(slot);
       return;
@@ -124,8 +119,8 @@ export class PodRunner implements RunningPod {
       this.finish('Failed');
       return;
     }
-    this.scheduleRestart([slot], slot, () => {
-      this.stage = 'init';
+    this.scheduleRestart(slot, () => {
+      if (this.stage !== 'init') return;
       slot.restartCount++;
       this.runInit();
     });
@@ -133,20 +128,17 @@ export class PodRunner implements RunningPod {
 
   private startMain(): void {
     this.stage = 'running';
-    this.generationStartMs = this.options.clock.now();
     this.startSlots(this.mainSlots);
   }
 
   private startSlots(slots: ContainerSlot[]): void {
-    let failed: ContainerSlot | undefined;
     for (const slot of slots) {
-      if (slot.start() === 'failed') failed ??= slot;
+      if (slot.start() === 'failed') this.mainFailed(slot);
     }
-    if (failed) this.mainFailed(failed);
   }
 
   private handleExit(slot: ContainerSlot, exit: ProcessExit): void {
-    if (this.stage === 'stopping' || this.stage === 'stopped' || this.stage === 'backoff') return;
+    if (this.stage === 'stopping' || this.stage === 'stopped') return;
     if (this.stage === 'terminal') {
       this.changed();
       return;
@@ -161,10 +153,9 @@ export class PodRunner implements RunningPod {
       }
       return;
     }
-    const policy = this.spec.restartPolicy;
-    // kubelet restarts a container killed for a failed probe even when it exited 0 (Never excepted).
-    const succeeded = exit.exitCode === 0 && !(slot.probeKilled && policy === 'OnFailure');
-    if (succeeded && policy !== 'Always') {
+    // kubelet restarts a container killed for a failed probe or postStart hook even when it exited 0.
+    const succeeded = exit.exitCode === 0 && !slot.probeKilled && !slot.postStartFailed;
+    if (succeeded && this.spec.restartPolicy === 'OnFailure') {
       slot.completed = true;
       this.maybeComplete();
       return;
@@ -172,19 +163,17 @@ export class PodRunner implements RunningPod {
     this.mainFailed(slot);
   }
 
+  /** A main container exited (or could not start) and is not done: restart it alone, unless the policy is Never. */
   private mainFailed(slot: ContainerSlot): void {
     if (this.spec.restartPolicy === 'Never') {
-      this.finish('Failed');
+      slot.completed = true;
+      this.maybeComplete();
       return;
     }
-    const toRestart = this.mainSlots.filter((s) => !s.completed || this.spec.restartPolicy === 'Always');
-    this.scheduleRestart(toRestart, slot, () => {
-      this.stage = 'running';
-      this.generationStartMs = this.options.clock.now();
-      for (const s of toRestart) {
-        if (s.everRan || s.state.waiting?.reason === 'RunContainerError') s.restartCount++;
-      }
-      this.startSlots(toRestart);
+    this.scheduleRestart(slot, () => {
+      if (this.stage !== 'running') return;
+      if (slot.everRan || slot.state.waiting?.reason === 'RunContainerError') slot.restartCount++;
+      this.startSlots([slot]);
     });
   }
 
@@ -204,9 +193,9 @@ export class PodRunner implements RunningPod {
     this.startSlots(this.mainSlots.filter((s) => s.state.waiting?.reason === 'ImageNotMapped'));
   }
 
-  /** Main containers under OnFailure/Never: the pod ends once every one has exited. */
+  /** Main containers under OnFailure/Never: the pod ends once every one has exited for good. */
   private maybeComplete(): void {
-    const allDone = this.mainSlots.every((s) => !s.running && s.state.terminated);
+    const allDone = this.mainSlots.every((s) => s.completed && !s.running);
     if (!allDone) return;
     const failed = this.mainSlots.some((s) => s.lastExitCode !== 0);
     this.finish(failed ? 'Failed' : 'Succeeded');
@@ -215,35 +204,35 @@ export class PodRunner implements RunningPod {
   private finish(phase: 'Succeeded' | 'Failed'): void {
     this.stage = 'terminal';
     this.terminalPhase = phase;
-    for (const s of [...this.initSlots, ...this.mainSlots]) void s.kill(this.gracePeriodSeconds);
+    for (const s of [...this.initSlots, ...this.mainSlots]) {
+      s.restartTimer?.cancel();
+      s.restartTimer = undefined;
+      void s.kill(this.gracePeriodSeconds);
+    }
     this.changed();
   }
 
   /**
-   * Stops the other running containers, backs off and then calls `restart`.
-   * Every container to be restarted waits with CrashLoopBackOff meanwhile
-   * (RunContainerError keeps its more telling reason).
+   * Restarts one exited container after its back-off: the first crash in a
+   * row keeps its terminated state (kubectl shows Error or Completed) until a
+   * prompt restart; later ones wait in CrashLoopBackOff (RunContainerError and
+   * ImageNotMapped keep their more telling reasons), as kubelet does.
    */
-  private scheduleRestart(slots: ContainerSlot[], failed: ContainerSlot, restart: () => void): void {
-    this.stage = 'backoff';
-    const ranFor = this.options.clock.now() - this.generationStartMs;
-    const delayMs = this.backoff.next(ranFor);
-    const kills = slots.map((s) => s.kill(this.gracePeriodSeconds));
-    const pod = `${this.spec.name}_${this.spec.namespace}(${this.spec.uid})`;
-    void Promise.all(kills).then(() => {
-      if (this.stage !== 'backoff') return;
-      for (const s of slots) {
-        if (s.state.waiting?.reason === 'RunContainerError' || s.state.waiting?.reason === 'ImageNotMapped') continue;
-        s.rememberLastState();
-        s.setWaiting('CrashLoopBackOff', `back-off ${formatDelay(delayMs)} restarting failed container=${s.name} pod=${pod}`);
+  private scheduleRestart(slot: ContainerSlot, restart: () => void): void {
+    const ranFor = slot.everRan ? this.options.clock.now() - slot.startedAtMs : 0;
+    const { delayMs, backingOff } = slot.backoff.next(ranFor);
+    if (backingOff) {
+      const reason = slot.state.waiting?.reason;
+      if (reason !== 'RunContainerError' && reason !== 'ImageNotMapped') {
+        slot.rememberLastState();
+        slot.setWaiting('CrashLoopBackOff', `back-off ${formatDelay(delayMs)} restarting failed container=${slot.name} pod=${slot.podRef}`);
       }
-    });
-    this.event('Warning', 'BackOff', `Back-off restarting failed container ${failed.name} in pod ${pod}`, failed.name);
-    this.backoffTimer = this.options.clock.setTimer(delayMs, () => {
-      this.backoffTimer = undefined;
-      void Promise.all(kills).then(() => {
-        if (this.stage === 'backoff') restart();
-      });
+      this.event('Warning', 'BackOff', `Back-off restarting failed container ${slot.name} in pod ${slot.podRef}`, slot.name);
+    }
+    slot.restartTimer?.cancel();
+    slot.restartTimer = this.options.clock.setTimer(delayMs, () => {
+      slot.restartTimer = undefined;
+      restart();
     });
   }
 
@@ -260,10 +249,9 @@ export class PodRunner implements RunningPod {
   }
 
   status(): PodRunStatus {
-    const running = this.stage === 'running';
     const status: PodRunStatus = {
       phase: this.phase(),
-      ready: running && this.mainSlots.every((s) => s.ready),
+      ready: this.stage === 'running' && this.mainSlots.every((s) => s.ready),
       initialized: this.initIndex >= this.initSlots.length,
       containerStatuses: this.mainSlots.map((s) => s.status()),
       events: [],
@@ -298,8 +286,10 @@ export class PodRunner implements RunningPod {
   stop(options: { gracePeriodSeconds?: number; removeLogs?: boolean } = {}): Promise<void> {
     if (this.stopping) return this.stopping;
     this.stage = 'stopping';
-    this.backoffTimer?.cancel();
-    this.backoffTimer = undefined;
+    for (const s of [...this.initSlots, ...this.mainSlots]) {
+      s.restartTimer?.cancel();
+      s.restartTimer = undefined;
+    }
     const grace = options.gracePeriodSeconds ?? this.gracePeriodSeconds;
     const kills = [...this.initSlots, ...this.mainSlots].map((s) => s.kill(grace));
     this.stopping = Promise.all(kills).then(() => {

@@ -73,15 +73,20 @@ function httpProbe(host: string, port: number, path: string, timeoutMs: number):
   });
 }
 
-function execProbe(command: string[], target: ProbeTarget, timeoutMs: number): Promise<ProbeResult> {
+/**
+ * Runs a command in the container's environment (its env and working dir;
+ * containers are host processes here), watched like a container so it goes
+ * with meshlet. Exit 0 succeeds; otherwise the output (or exit status) is the
+ * message. Ends the command's group on timeout or abort.
+ */
+export function execInContainer(command: string[], target: ProbeTarget, limits: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<ProbeResult> {
   return new Promise((resolveResult) => {
     const [file, ...args] = command;
-    if (!file) return resolveResult({ ok: false, message: 'exec probe has an empty command' });
-    // Watched like a container, so a probe still running when meshlet dies goes with it.
-    const { child, lifeline } = spawnWatchedGroup('meshlet-probe', file, args, { env: target.env, cwd: target.cwd, output: 'pipe' });
+    if (!file) return resolveResult({ ok: false, message: 'exec command is empty' });
+    const { child, lifeline } = spawnWatchedGroup('meshlet-exec', file, args, { env: target.env, cwd: target.cwd, output: 'pipe' });
     let output = '';
     let exitCode: number | null = null;
-    let timedOut = false;
+    let cutShort: 'timed out' | 'aborted' | undefined;
     const collect = (chunk: Buffer): void => {
       if (output.length < 1024) output += chunk.toString('utf8');
     };
@@ -91,31 +96,37 @@ function execProbe(command: string[], target: ProbeTarget, timeoutMs: number): P
       if (child.pid) signalGroup(child.pid, 'SIGKILL');
       lifeline?.destroy();
     };
-    const timer = setTimeout(() => {
-      timedOut = true;
+    const cut = (why: 'timed out' | 'aborted'): void => {
+      cutShort ??= why;
       endGroup();
-    }, timeoutMs);
-    child.once('error', (err) => {
+    };
+    const timer = limits.timeoutMs !== undefined ? setTimeout(() => cut('timed out'), limits.timeoutMs) : undefined;
+    const onAbort = (): void => cut('aborted');
+    if (limits.signal?.aborted) onAbort();
+    else limits.signal?.addEventListener('abort', onAbort, { once: true });
+    const settle = (result: ProbeResult): void => {
       clearTimeout(timer);
+      limits.signal?.removeEventListener('abort', onAbort);
+      resolveResult(result);
+    };
+    child.once('error', (err) => {
       lifeline?.destroy();
-      resolveResult({ ok: false, message: err.message });
+      settle({ ok: false, message: err.message });
     });
     child.once('exit', (code) => {
       exitCode = code;
       endGroup();
     });
     child.once('close', () => {
-      clearTimeout(timer);
-      if (timedOut) return resolveResult({ ok: false, message: `command ${JSON.stringify(command.join(' '))} timed out` });
-      resolveResult(
-        exitCode === 0 ? { ok: true, message: '' } : { ok: false, message: output.trim() || `command ${JSON.stringify(command.join(' '))} exited with ${exitCode}` },
-      );
+      const shown = JSON.stringify(command.join(' '));
+      if (cutShort) return settle({ ok: false, message: `command ${shown} ${cutShort}` });
+      settle(exitCode === 0 ? { ok: true, message: '' } : { ok: false, message: output.trim() || `command ${shown} exited with ${exitCode}` });
     });
   });
 }
 
 export async function runProbeOnce(probe: Probe, target: ProbeTarget, timeoutMs: number): Promise<ProbeResult> {
-  if (probe.exec) return execProbe(probe.exec.command, target, timeoutMs);
+  if (probe.exec) return execInContainer(probe.exec.command, target, { timeoutMs });
   const spec = probe.httpGet ?? probe.tcpSocket;
   if (!spec) return { ok: false, message: 'probe has no handler (httpGet, tcpSocket or exec)' };
   const port = resolvePort(spec.port, target);

@@ -2,7 +2,7 @@
 // asks to run (PodRunSpec), what the runtime reports back (PodRunStatus), and
 // the handles it gets (RunningPod, PodRuntime).
 
-import type { Clock, ContainerStatus, Probe } from '../../api/index.ts';
+import type { Clock, ContainerStatus, Lifecycle, Probe } from '../../api/index.ts';
 
 export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
 
@@ -18,6 +18,8 @@ export interface ContainerRunSpec {
   readinessProbe?: Probe;
   livenessProbe?: Probe;
   startupProbe?: Probe;
+  /** postStart runs right after the process starts (the container is not Running until it succeeds); preStop before SIGTERM. */
+  lifecycle?: Lifecycle;
 }
 
 export interface PodRunSpec {
@@ -27,7 +29,7 @@ export interface PodRunSpec {
   /** The address probes and port readiness checks connect to. */
   podIp: string;
   restartPolicy: RestartPolicy;
-  /** Seconds between SIGTERM and SIGKILL on stop; default 30 as in Kubernetes. */
+  /** Seconds a stop may take, preStop hooks included, before SIGKILL; default 30 as in Kubernetes. */
   terminationGracePeriodSeconds?: number;
   initContainers?: ContainerRunSpec[];
   containers: ContainerRunSpec[];
@@ -119,20 +121,27 @@ export interface ImageMap {
   reload?(): ImageMap;
 }
 
+/** Per-container CrashLoopBackOff timing; the defaults are kubelet's. */
 export interface RestartBackoffOptions {
-  /** Delay before the first restart; doubles per consecutive failure. Default 1000 ms. */
+  /** Delay of the first back-off (the second restart in a row); doubles per further crash. Default 10000 ms. */
   initialMs?: number;
-  /** Ceiling for the delay. Default 30000 ms. */
+  /** Ceiling for the delay. Default 300000 ms. */
   maxMs?: number;
-  /** A pod that ran this long before failing restarts with the initial delay again. Default 60000 ms. */
+  /** A container that ran this long since its last restart crashes as if for the first time again. Default 600000 ms. */
   resetAfterMs?: number;
+  /**
+   * Delay of the first restart in a row, which kubelet makes at once (no CrashLoopBackOff):
+   * meshlet waits this long so the terminated state (Error) can be seen, about one kubelet
+   * relist period. Default 1000 ms.
+   */
+  firstRestartMs?: number;
 }
 
 export interface PodRuntimeOptions {
   /** Per-cluster directory: logs under runDir/logs, process-group records under runDir/pids. */
   runDir: string;
   imageMap: ImageMap;
-  /** Drives restart backoff and its reset window (probes and grace periods use real time). */
+  /** Drives restart back-off and its reset window (probes, hooks and grace periods use real time). */
   clock?: Clock;
   restartBackoff?: RestartBackoffOptions;
   /** Multiplies probe initialDelay/period/timeout seconds (e.g. 0.01 for fast tests). Default 1. */

@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { startCluster } from '../../cluster/cluster.ts';
 import { loadManifests } from '../../cluster/manifests.ts';
 import { parseArgs, str, strs, num, bool } from '../args.ts';
-import type { FlagSpec } from '../args.ts';
+import type { FlagSpec, ParsedArgs } from '../args.ts';
+import type { RestartBackoffOptions } from '../../agent/containers/index.ts';
 import { logFile, meshletHome, processAlive, readState, removeState, writeState } from '../home.ts';
 import type { ClusterStateFile } from '../home.ts';
 import { printApplyResults } from './apply.ts';
@@ -27,6 +28,8 @@ export const UP_FLAGS: FlagSpec[] = [
   { names: ['--cluster-cidr'], key: 'clusterCidr', kind: 'string' },
   { names: ['--service-cidr'], key: 'serviceCidr', kind: 'string' },
   { names: ['--image-map'], key: 'imageMaps', kind: 'strings' },
+  { names: ['--restart-backoff-ms'], key: 'restartBackoffMs', kind: 'number' },
+  { names: ['--restart-backoff-max-ms'], key: 'restartBackoffMaxMs', kind: 'number' },
 ];
 
 const BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
@@ -59,6 +62,7 @@ export async function upCommand(argv: string[]): Promise<number> {
     clusterCidr: str(args, 'clusterCidr'),
     serviceCidr: str(args, 'serviceCidr'),
     imageMaps: strs(args, 'imageMaps'),
+    restartBackoff: restartBackoffFromArgs(args),
   });
   const state: ClusterStateFile = {
     pid: process.pid,
@@ -100,6 +104,13 @@ export async function upCommand(argv: string[]): Promise<number> {
   return new Promise<number>(() => {
     // Runs until a signal stops it.
   });
+}
+
+/** --restart-backoff-ms / --restart-backoff-max-ms; unset ones keep kubelet's 10 s and 300 s. */
+export function restartBackoffFromArgs(args: ParsedArgs): RestartBackoffOptions {
+  const initialMs = num(args, 'restartBackoffMs');
+  const maxMs = num(args, 'restartBackoffMaxMs');
+  return { ...(initialMs !== undefined ? { initialMs } : {}), ...(maxMs !== undefined ? { maxMs } : {}) };
 }
 
 export function printUrls(state: ClusterStateFile): void {

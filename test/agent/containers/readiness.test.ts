@@ -1,10 +1,10 @@
 import t from 'tap';
 import { connect } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ManualClock } from '../../../control/api/index.ts';
-import { harness, node, podSpec, sh, startWatched, waitFor } from './helpers.ts';
+import { harness, node, pidOf, podSpec, sh, startWatched, waitFor } from './helpers.ts';
 
 const server = (body: string): string => `
 const ip = process.env.POD_IP;
@@ -91,7 +91,7 @@ t.test('a failing livenessProbe restarts the container with Unhealthy and Killin
     { podIp, terminationGracePeriodSeconds: 1 },
   );
   const w = startWatched(h.runtime, spec);
-  await waitFor('killed for liveness', () => w.latest().containerStatuses[0]!.state.waiting?.reason === 'CrashLoopBackOff');
+  await waitFor('killed for liveness', () => w.latest().containerStatuses[0]!.state.terminated);
   const reasons = w.events().map((e) => e.reason);
   t.ok(reasons.includes('Unhealthy'));
   const killing = w.events().find((e) => e.reason === 'Killing');
@@ -105,6 +105,39 @@ t.test('a failing livenessProbe restarts the container with Unhealthy and Killin
   );
   clock.advance(1000);
   await waitFor('restarted', () => w.latest().containerStatuses[0]!.restartCount === 1 && w.latest().containerStatuses[0]!.state.running);
+});
+
+t.test('a liveness failure restarts only that container; its sibling keeps its process', async (t) => {
+  const clock = new ManualClock(0);
+  const h = harness({ probeTimeScale: 0.01, clock });
+  t.teardown(() => h.close());
+  const sick = `${h.runDir}/sick`;
+  const spec = podSpec(
+    [
+      { name: 'steady', ...sh('exec sleep 100') },
+      {
+        name: 'watched',
+        ...sh('exec sleep 100', {}, { livenessProbe: { exec: { command: ['/bin/sh', '-c', `test ! -e ${sick}`] }, periodSeconds: 5, failureThreshold: 1 } }),
+      },
+    ],
+    { podIp: '127.253.2.9', terminationGracePeriodSeconds: 1 },
+  );
+  const w = startWatched(h.runtime, spec);
+  const up = await waitFor('both running', () => (w.latest().containerStatuses.every((c) => c.state.running) ? w.latest() : undefined));
+  const steadyPid = pidOf(up, 'steady');
+  const watchedPid = pidOf(up, 'watched');
+  writeFileSync(sick, '');
+  await waitFor('watched killed', () => w.latest().containerStatuses[1]!.state.terminated);
+  rmSync(sick);
+  clock.advance(1000);
+  await waitFor('watched restarted', () => w.latest().containerStatuses[1]!.restartCount === 1 && w.latest().containerStatuses[1]!.state.running);
+  const status = w.latest();
+  t.not(pidOf(status, 'watched'), watchedPid, 'watched runs as a new process');
+  t.equal(status.containerStatuses[1]!.lastState?.terminated?.exitCode, 143, 'killed with SIGTERM');
+  t.equal(pidOf(status, 'steady'), steadyPid, 'steady kept its process');
+  t.equal(status.containerStatuses[0]!.restartCount, 0);
+  t.ok(status.containerStatuses[0]!.state.running);
+  t.same(w.events().filter((e) => e.reason === 'Killing').map((e) => e.message), ['Container watched failed liveness probe, will be restarted']);
 });
 
 t.test('a startupProbe gates started, readiness and liveness', async (t) => {
@@ -168,9 +201,13 @@ t.test('under OnFailure a container killed for liveness is restarted even if it 
     { podIp: '127.253.2.8', restartPolicy: 'OnFailure' },
   );
   const w = startWatched(h.runtime, spec);
-  await waitFor('backoff after the liveness kill', () => w.latest().containerStatuses[0]!.state.waiting?.reason === 'CrashLoopBackOff');
-  t.equal(w.latest().containerStatuses[0]!.lastState?.terminated?.exitCode, 0);
+  await waitFor('the liveness kill', () => w.latest().containerStatuses[0]!.state.terminated);
+  t.equal(w.latest().containerStatuses[0]!.state.terminated?.exitCode, 0);
   t.equal(w.latest().phase, 'Running', 'not Succeeded');
+  t.equal(clock.pendingTimers(), 1, 'a restart is scheduled');
+  clock.advance(1000);
+  // It arms the probe again at once, so only the count is a stable thing to wait on.
+  await waitFor('restarted', () => w.latest().containerStatuses[0]!.restartCount === 1);
 });
 
 t.test('a readinessProbe waits for its port before the first attempt, so a slow binder is not held back a period', async (t) => {

@@ -1,5 +1,6 @@
 import t from 'tap';
 import { ManualClock } from '../../../control/api/index.ts';
+import type { ContainerStatus } from '../../../control/api/index.ts';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { imageMapFromEntries, loadImageMap } from '../../../control/agent/containers/index.ts';
@@ -7,60 +8,109 @@ import { collect, groupAlive, harness, node, pidOf, podSpec, sh, startWatched, t
 
 const forever = 'setInterval(() => {}, 1000)';
 
-t.test('Always: a crash restarts the pod as a unit after exact backoff, counting restarts per container', async (t) => {
+t.test('Always: one of three containers crashing restarts alone; the others keep their process and restartCount 0', async (t) => {
   const clock = new ManualClock(1_000_000);
-  const h = harness({ clock, restartBackoff: { initialMs: 1000, maxMs: 4000, resetAfterMs: 60_000 } });
+  const h = harness({ clock });
   t.teardown(() => h.close());
+  const marker = `${h.runDir}/crashed-once`;
+  // The first run waits for the siblings to be up before crashing, so their pids are known first.
   const spec = podSpec([
-    { name: 'crasher', ...sh('echo run; sleep 0.05; exit 3') },
-    { name: 'steady', ...sh('exec sleep 100') },
+    { name: 'first', ...sh('exec sleep 100') },
+    { name: 'crasher', ...sh('echo run; test -f "$M" || { touch "$M"; sleep 1; }; exit 3', { M: marker }) },
+    { name: 'third', ...sh('exec sleep 100') },
   ]);
   const w = startWatched(h.runtime, spec);
+  const running = await waitFor('all three running', () => (w.latest().containerStatuses.every((c) => c.state.running) ? w.latest() : undefined));
+  const pids = { first: pidOf(running, 'first'), third: pidOf(running, 'third') };
 
-  const crash = await waitFor('CrashLoopBackOff', () => {
-    const s = w.latest().containerStatuses;
-    return s.every((c) => c.state.waiting?.reason === 'CrashLoopBackOff') ? s : undefined;
-  });
-  t.equal(crash[0]!.lastState?.terminated?.exitCode, 3);
-  t.equal(crash[1]!.lastState?.terminated?.exitCode, 143, 'the sibling was stopped with SIGTERM');
-  t.match(crash[0]!.state.waiting?.message, /^back-off 1s restarting failed container=crasher pod=/);
-  t.equal(w.latest().phase, 'Running', 'a pod in CrashLoopBackOff is still Running');
-  t.equal(w.latest().ready, false);
-  t.ok(w.events().some((e) => e.reason === 'BackOff' && e.type === 'Warning'));
+  const crashed = await waitFor('the crasher terminated', () => w.latest().containerStatuses[1]!.state.terminated);
+  t.equal(crashed.exitCode, 3);
+  t.equal(crashed.reason, 'Error', 'the first crash shows Error, not CrashLoopBackOff');
+  t.equal(clock.pendingTimers(), 1, 'one restart is scheduled, for the crasher');
+  clock.advance(1000);
+  await waitFor('the crasher restarted once', () => w.latest().containerStatuses[1]!.restartCount === 1);
+  await waitFor('the crasher backs off', () => w.latest().containerStatuses[1]!.state.waiting?.reason === 'CrashLoopBackOff');
 
-  clock.advance(999);
-  t.equal(clock.pendingTimers(), 1, 'the restart timer has not fired before the backoff elapsed');
-  t.ok(w.latest().containerStatuses[0]!.state.waiting);
-  clock.advance(1);
-  // The crasher may crash again before a poll sees it running: wait on the counts, not on a state.
-  await waitFor('restarted once', () => w.latest().containerStatuses.every((c) => c.restartCount === 1));
-
-  await waitFor('second backoff', () => w.latest().containerStatuses[0]!.state.waiting?.reason === 'CrashLoopBackOff');
-  t.match(w.latest().containerStatuses[0]!.state.waiting?.message, /^back-off 2s /, 'the delay doubles');
-  clock.advance(2000);
-  await waitFor('restarted twice', () => w.latest().containerStatuses.every((c) => c.restartCount === 2));
-  await waitFor('each container started three times', () => w.events().filter((e) => e.reason === 'Started').length === 6);
-
+  const status = w.latest();
+  const [first, crasher, third] = status.containerStatuses;
+  t.match(crasher!.state.waiting?.message, /^back-off 10s restarting failed container=crasher pod=pod-\d+_default\(uid-/);
+  t.equal(crasher!.lastState?.terminated?.exitCode, 3);
+  t.equal(crasher!.lastState?.terminated?.reason, 'Error');
+  for (const [name, c] of [['first', first], ['third', third]] as const) {
+    t.ok(c!.state.running, `${name} still runs`);
+    t.equal(c!.restartCount, 0, `${name} was not restarted`);
+    t.equal(pidOf(status, name), pids[name], `${name} kept its process`);
+    t.ok(groupAlive(pids[name]), `${name}'s process is alive`);
+    t.notOk(c!.lastState, `${name} has no previous instance`);
+  }
+  t.equal(status.phase, 'Running');
+  t.equal(status.ready, false, 'the pod is not ready while one container backs off');
+  t.same(w.events().filter((e) => e.reason === 'BackOff').map((e) => e.message.split(' in pod ')[0]), ['Back-off restarting failed container crasher']);
+  t.equal(w.events().filter((e) => e.reason === 'Started').length, 4, 'three starts and one restart');
   t.equal(await collect(h.runtime.logs(spec.namespace, spec.name, { container: 'crasher', previous: true })), 'run\n');
 });
 
-t.test('Never: a failing container fails the pod and stops the others', async (t) => {
+t.test('Error, then CrashLoopBackOff with kubelet delays 10s, 20s, 40s … capped at 5m', async (t) => {
+  const clock = new ManualClock(0);
+  const h = harness({ clock });
+  t.teardown(() => h.close());
+  const w = startWatched(h.runtime, podSpec([{ name: 'crasher', ...sh('exit 1') }]));
+  const restarts = (): number => w.latest().containerStatuses[0]!.restartCount;
+
+  await waitFor('first crash', () => w.latest().containerStatuses[0]!.state.terminated);
+  t.equal(w.latest().containerStatuses[0]!.state.terminated?.reason, 'Error');
+  clock.advance(999);
+  t.equal(restarts(), 0, 'not restarted before the first-restart delay');
+  clock.advance(1);
+  await waitFor('restarted at once after the first crash', () => restarts() === 1);
+
+  const expected: [number, string][] = [
+    [10_000, '10s'], [20_000, '20s'], [40_000, '40s'], [80_000, '1m20s'], [160_000, '2m40s'], [300_000, '5m0s'], [300_000, '5m0s'],
+  ];
+  for (const [i, [delayMs, text]] of expected.entries()) {
+    const count = i + 1;
+    const waiting = await waitFor(`back-off ${text}`, () => {
+      const c = w.latest().containerStatuses[0]!;
+      return c.restartCount === count && c.state.waiting?.reason === 'CrashLoopBackOff' ? c.state.waiting : undefined;
+    });
+    t.match(waiting.message, new RegExp(`^back-off ${text} restarting failed container=crasher `));
+    clock.advance(delayMs - 1);
+    t.equal(restarts(), count, `still waiting 1 ms before ${text}`);
+    clock.advance(1);
+    await waitFor(`restart ${count + 1}`, () => restarts() === count + 1);
+  }
+  const reasons = w.statuses.map((s) => s.containerStatuses[0]!.state.terminated?.reason ?? s.containerStatuses[0]!.state.waiting?.reason);
+  t.ok(reasons.indexOf('Error') >= 0 && reasons.indexOf('Error') < reasons.indexOf('CrashLoopBackOff'), 'Error was reported before CrashLoopBackOff');
+  // The last restart crashes again and backs off once more: one BackOff per back-off, none for the first restart.
+  await waitFor('the next back-off', () => restarts() === expected.length + 1 && w.latest().containerStatuses[0]!.state.waiting?.reason === 'CrashLoopBackOff');
+  await waitFor('its event', () => w.events().filter((e) => e.reason === 'BackOff').length === expected.length + 1);
+  t.equal(w.events().filter((e) => e.reason === 'BackOff').length, expected.length + 1);
+});
+
+t.test('Never: a failing container stays terminated, the others run on; the pod fails once all exited', async (t) => {
   const h = harness();
   t.teardown(() => h.close());
+  const release = `${h.runDir}/release`;
   const spec = podSpec(
     [
-      { name: 'fails', ...sh('sleep 0.05; exit 2') },
-      { name: 'other', ...sh('exec sleep 100') },
+      { name: 'fails', ...sh('exit 2') },
+      { name: 'other', ...sh('while ! test -f "$R"; do sleep 0.05; done', { R: release }) },
     ],
     { restartPolicy: 'Never' },
   );
   const w = startWatched(h.runtime, spec);
-  await waitFor('Failed with everything stopped', () => w.latest().phase === 'Failed' && w.latest().containerStatuses.every((c) => c.state.terminated));
+  await waitFor('fails terminated while other runs', () => w.latest().containerStatuses[0]!.state.terminated && w.latest().containerStatuses[1]!.state.running);
+  const otherPid = pidOf(w.latest(), 'other');
+  t.equal(w.latest().phase, 'Running', 'not Failed while a container still runs');
+  writeFileSync(release, '');
+  await waitFor('Failed with everything exited', () => w.latest().phase === 'Failed');
   const [fails, other] = w.latest().containerStatuses;
   t.equal(fails!.state.terminated?.exitCode, 2);
   t.equal(fails!.state.terminated?.reason, 'Error');
-  t.equal(other!.state.terminated?.exitCode, 143);
-  t.equal(fails!.restartCount, 0);
+  t.equal(other!.state.terminated?.exitCode, 0, 'other ended by itself, not by SIGTERM');
+  t.equal(other!.state.terminated?.reason, 'Completed');
+  t.equal(other!.containerID, `meshlet://${otherPid}`);
+  t.same([fails!.restartCount, other!.restartCount], [0, 0]);
 });
 
 t.test('Never and OnFailure: all containers exiting 0 → Succeeded', async (t) => {
@@ -94,7 +144,7 @@ t.test('OnFailure: a non-zero exit restarts, a zero exit completes', async (t) =
   const dir = h.runDir;
   // Fails on the first run, succeeds on the second (a marker file remembers).
   const w = startWatched(h.runtime, podSpec([{ name: 'job', ...sh('test -f marker && exit 0; touch marker; exit 1', {}, { workingDir: dir }) }], { restartPolicy: 'OnFailure' }));
-  await waitFor('backoff after the failure', () => w.latest().containerStatuses[0]!.state.waiting?.reason === 'CrashLoopBackOff');
+  await waitFor('the failure', () => w.latest().containerStatuses[0]!.state.terminated?.reason === 'Error');
   clock.advance(1000);
   await waitFor('Succeeded', () => w.latest().phase === 'Succeeded');
   t.equal(w.latest().containerStatuses[0]!.restartCount, 1);
@@ -170,37 +220,47 @@ t.test('a missing executable waits with RunContainerError and is retried with ba
   await waitFor('Failed', () => never.latest().phase === 'Failed');
 });
 
-t.test('RestartBackoff doubles to the ceiling and resets after a long enough run', async (t) => {
+t.test('RestartBackoff: a prompt first restart, then 10 s doubling to 300 s, reset after 10 minutes of running', async (t) => {
   const { RestartBackoff } = await import('../../../control/agent/containers/restart-backoff.ts');
-  const b = new RestartBackoff({ initialMs: 1000, maxMs: 5000, resetAfterMs: 60_000 });
-  const steps: [number, number][] = [
-    [0, 1000],
-    [10, 2000],
-    [59_999, 4000],
-    [0, 5000],
-    [0, 5000],
-    [60_000, 1000],
-    [0, 2000],
+  const b = new RestartBackoff();
+  const steps: [number, number, boolean][] = [
+    [0, 1000, false],
+    [10, 10_000, true],
+    [599_999, 20_000, true],
+    [0, 40_000, true],
+    [0, 80_000, true],
+    [0, 160_000, true],
+    [0, 300_000, true],
+    [0, 300_000, true],
+    [600_000, 1000, false],
+    [0, 10_000, true],
   ];
-  for (const [ranFor, want] of steps) t.equal(b.next(ranFor), want, `ran ${ranFor} ms`);
+  for (const [ranFor, delayMs, backingOff] of steps) t.same(b.next(ranFor), { delayMs, backingOff }, `ran ${ranFor} ms`);
+  const fast = new RestartBackoff({ initialMs: 100, maxMs: 250, firstRestartMs: 0 });
+  t.same([0, 0, 0, 0].map(() => fast.next(0).delayMs), [0, 100, 200, 250], 'options shorten it for tests');
 });
 
-t.test('a pod that ran past the reset window backs off from the initial delay again', async (t) => {
+t.test('a container that ran for the reset window crashes as if for the first time again', async (t) => {
   const clock = new ManualClock(0);
-  const h = harness({ clock, restartBackoff: { initialMs: 1000, maxMs: 30_000, resetAfterMs: 60_000 } });
+  const h = harness({ clock });
   t.teardown(() => h.close());
-  // Exits at once on the first run; later runs exit on SIGUSR2.
-  const marker = `${h.runDir}/ran-once`;
-  const spec = podSpec([{ name: 'app', ...sh(`test -f "$M" || { touch "$M"; exit 1; }; trap 'exit 1' USR2; echo armed; sleep 100 & wait`, { M: marker }) }]);
+  // Runs 1 and 2 exit at once; later runs exit on SIGUSR2.
+  const count = `${h.runDir}/runs`;
+  const spec = podSpec([{ name: 'app', ...sh(`echo x >> "$C"; test $(wc -l < "$C") -gt 2 || exit 1; trap 'exit 1' USR2; echo armed; sleep 100 & wait`, { C: count }) }]);
   const w = startWatched(h.runtime, spec);
-  await waitFor('first backoff', () => w.latest().containerStatuses[0]!.state.waiting?.reason === 'CrashLoopBackOff');
-  t.match(w.latest().containerStatuses[0]!.state.waiting?.message, /^back-off 1s /);
+  const app = (): ContainerStatus => w.latest().containerStatuses[0]!;
+  await waitFor('first crash', () => app().state.terminated);
   clock.advance(1000);
+  await waitFor('second crash backs off', () => app().state.waiting?.reason === 'CrashLoopBackOff');
+  t.match(app().state.waiting?.message, /^back-off 10s /);
+  clock.advance(10_000);
   await waitFor('armed', async () => (await collect(h.runtime.logs(spec.namespace, spec.name, {}))).includes('armed'));
-  clock.advance(60_000);
-  process.kill(Number(w.latest().containerStatuses[0]!.containerID!.slice('meshlet://'.length)), 'SIGUSR2');
-  await waitFor('second backoff', () => w.latest().containerStatuses[0]!.state.waiting?.reason === 'CrashLoopBackOff');
-  t.match(w.latest().containerStatuses[0]!.state.waiting?.message, /^back-off 1s /, 'not 2s: the pod had run for the reset window');
+  clock.advance(600_000);
+  process.kill(pidOf(w.latest(), 'app'), 'SIGUSR2');
+  await waitFor('third crash', () => app().restartCount === 2 && app().state.terminated);
+  t.equal(app().state.terminated?.reason, 'Error', 'a first crash again: Error, not CrashLoopBackOff');
+  clock.advance(1000);
+  await waitFor('restarted promptly, not after 20 s', () => app().restartCount === 3);
 });
 
 t.test('a failing init container is retried alone with backoff under Always', async (t) => {
@@ -210,13 +270,14 @@ t.test('a failing init container is retried alone with backoff under Always', as
   const marker = `${h.runDir}/init-ran`;
   const spec = podSpec([{ name: 'main', ...sh('exec sleep 100') }], { initContainers: [{ name: 'setup', ...sh('test -f "$M" && exit 0; touch "$M"; exit 5', { M: marker }) }] });
   const w = startWatched(h.runtime, spec);
-  await waitFor('init backoff', () => w.latest().initContainerStatuses?.[0]?.state.waiting?.reason === 'CrashLoopBackOff');
+  await waitFor('init failed', () => w.latest().initContainerStatuses?.[0]?.state.terminated);
   t.equal(w.latest().phase, 'Pending');
-  t.equal(w.latest().initContainerStatuses?.[0]?.lastState?.terminated?.exitCode, 5);
+  t.equal(w.latest().initContainerStatuses?.[0]?.state.terminated?.exitCode, 5);
   t.equal(w.latest().containerStatuses[0]!.state.waiting?.reason, 'PodInitializing');
   clock.advance(1000);
   await waitFor('Running', () => w.latest().phase === 'Running');
   t.equal(w.latest().initContainerStatuses?.[0]?.restartCount, 1);
+  t.equal(w.latest().initContainerStatuses?.[0]?.lastState?.terminated?.exitCode, 5);
   t.equal(w.latest().containerStatuses[0]!.restartCount, 0);
 });
 
@@ -245,12 +306,14 @@ t.test('stop during a backoff cancels the restart and reports a final state', as
   const h = harness({ clock });
   t.teardown(() => h.close());
   const w = startWatched(h.runtime, podSpec([{ name: 'crasher', ...sh('exit 1') }]));
+  await waitFor('first crash', () => w.latest().containerStatuses[0]!.state.terminated);
+  clock.advance(1000);
   await waitFor('backoff', () => w.latest().containerStatuses[0]!.state.waiting?.reason === 'CrashLoopBackOff');
   t.equal(clock.pendingTimers(), 1);
   await w.pod.stop();
   t.equal(clock.pendingTimers(), 0, 'the restart timer is cancelled');
-  clock.advance(60_000);
-  t.equal(w.latest().containerStatuses[0]!.restartCount, 0, 'nothing restarted after stop');
+  clock.advance(600_000);
+  t.equal(w.latest().containerStatuses[0]!.restartCount, 1, 'nothing restarted after stop');
   t.equal(w.statuses.at(-1)?.containerStatuses[0]?.state.waiting?.reason, 'CrashLoopBackOff', 'the final callback carries the last state');
 });
 
