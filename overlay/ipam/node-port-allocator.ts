@@ -12,13 +12,19 @@ export const DEFAULT_NODE_PORT_RANGE = { first: 30000, last: 32767 } as const;
 export interface NodePortAllocatorOptions {
   /** Default 30000-32767. */
   range?: { first: number; last: number };
+  /**
+   * Where the search for a free port starts, in [0, 1); default Math.random.
+   * Random like the API server's bitmap allocator, so clusters side by side
+   * (which share 127.0.0.1) rarely pick the same port.
+   */
+  random?: () => number;
 }
 
 export class NodePortAllocator {
   readonly first: number;
   readonly last: number;
   private readonly inUse = new Set<number>();
-  private cursor: number;
+  private readonly random: () => number;
 
   constructor(options: NodePortAllocatorOptions = {}) {
     const range = options.range ?? DEFAULT_NODE_PORT_RANGE;
@@ -27,7 +33,7 @@ export class NodePortAllocator {
     }
     this.first = range.first;
     this.last = range.last;
-    this.cursor = this.first - 1;
+    this.random = options.random ?? Math.random;
   }
 
   get rangeText(): string {
@@ -53,11 +59,11 @@ export class NodePortAllocator {
       return requested;
     }
     const span = this.last - this.first + 1;
-    for (let step = 1; step <= span; step++) {
-      const port = this.first + ((this.cursor - this.first + step) % span);
+    const start = Math.floor(this.random() * span);
+    for (let step = 0; step < span; step++) {
+      const port = this.first + ((start + step) % span);
       if (this.inUse.has(port)) continue;
       this.inUse.add(port);
-      this.cursor = port;
       return port;
     }
     throw overlayError(OVERLAY_ERROR_CODES.nodePortsExhausted, `overlay/ipam: no free node port left in range ${this.rangeText}`);
