@@ -4,7 +4,8 @@
 // its HTTP face. It owns what the real API server's registry owns: identity
 // (uid, resourceVersion = the store's modRevision, generation, timestamps),
 // defaulting + validation at the edge, compare-and-swap updates, status kept
-// apart from spec, finalizers and graceful deletion, and ClusterIP allocation.
+// apart from spec, finalizers and graceful deletion, and ClusterIP and nodePort
+// allocation (service-allocations.ts).
 
 import {
   ApiError,
