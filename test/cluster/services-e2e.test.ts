@@ -95,6 +95,16 @@ if (!findKubectl()) {
       t.equal(reply.body, 'hello from web', `NodePort answers on ${host}`);
     }
 
+    // Through the API with real kubectl: the same nodePort again is a 422 naming the field.
+    const dup = await kubectl.run(['create', '-f', '-'], {
+      stdin: JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'dup' }, spec: { type: 'NodePort', selector: { app: 'web' }, ports: [{ port: 80, nodePort }] } }),
+    });
+    t.not(dup.code, 0);
+    t.match(dup.stderr, `The Service "dup" is invalid: spec.ports[0].nodePort: Invalid value: ${nodePort}: provided port is already allocated`);
+    const outOfRange = await kubectl.run(['create', 'service', 'nodeport', 'low', '--tcp=80:8080', '--node-port=8080']);
+    t.not(outOfRange.code, 0);
+    t.match(outOfRange.stderr, 'provided port is not in the valid range. The range of valid ports is 30000-32767');
+
     // LoadBalancer: an ingress address from the pool that answers on the Service port.
     const lbIp = await waitFor('web-lb ingress IP', async () => {
       const lb = await cluster.client.get<Service>(SERVICES, 'default', 'web-lb');
