@@ -58,11 +58,17 @@ function forbiddenNodePorts(spec: Spec): StatusCause[] {
  * On update, before allocation: nodePorts the user left out are kept from the
  * current object (matched by port and protocol), and dropped when the type no
  * longer needs them and the user did not change them (the API server's
- * patchAllocatedValues and dropTypeDependentFields).
+ * patchAllocatedValues and dropTypeDependentFields); so is
+ * allocateLoadBalancerNodePorts once the type is no longer LoadBalancer.
  */
 export function keepNodePorts(current: KubeObject, next: ObjectInput): void {
   const cur = specOf(current);
   const spec = specOf(next);
+  if (spec.type !== 'LoadBalancer' && spec.allocateLoadBalancerNodePorts !== undefined && spec.allocateLoadBalancerNodePorts === cur.allocateLoadBalancerNodePorts) {
+    const { allocateLoadBalancerNodePorts: _dropped, ...rest } = spec;
+    next.spec = rest;
+    return keepNodePorts(current, next);
+  }
   if (!spec.ports) return;
   const sameKey = (a: ServicePort, b: ServicePort) => a.port === b.port && (a.protocol ?? 'TCP') === (b.protocol ?? 'TCP');
   const ports = spec.ports.map((p) => {

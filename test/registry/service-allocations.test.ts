@@ -72,6 +72,10 @@ t.test('update keeps nodePorts left out, releases them on type change and on del
   const back = await registry.update<Service>(SERVICES, { ...asClusterIp, spec: { ...asClusterIp.spec, type: 'LoadBalancer' } });
   const lbPort = nodePorts(back)[0]!;
   t.ok(ports.isAllocated(lbPort), 'type LoadBalancer allocates again');
+  const lbToClusterIp = await registry.update<Service>(SERVICES, { ...back, spec: { ...back.spec, type: 'ClusterIP' } });
+  t.equal((lbToClusterIp.spec as { allocateLoadBalancerNodePorts?: boolean }).allocateLoadBalancerNodePorts, undefined, 'allocateLoadBalancerNodePorts dropped with the type');
+  t.notOk(ports.isAllocated(lbPort), 'LoadBalancer → ClusterIP releases the nodePort');
+  await registry.update<Service>(SERVICES, { ...lbToClusterIp, spec: { ...lbToClusterIp.spec, type: 'NodePort' } });
   await registry.delete(SERVICES, 'default', 'web');
   t.equal(ports.allocatedCount, 0, 'delete releases');
   // A conflicting update leaves the allocator as it was.
