@@ -1,24 +1,25 @@
-// The read side of the cluster that the overlay needs: Services, Endpoints
-// and Pods, plus a revision that moves on every change. The node agent feeds
+// The read side of the cluster that the overlay needs: Services, Endpoints,
+// Pods and Nodes (the service proxy serves NodePorts on their addresses), plus a revision that moves on every change. The node agent feeds
 // it from informers; tests feed a MutableCatalog directly.
 //
 // Contract: the arrays returned are snapshots the caller must not mutate;
 // `revision()` increases whenever any of them changes; listeners run
 // synchronously after each change and must not throw.
 
-import type { Endpoints, Pod, Service } from '../control/api/index.ts';
+import type { Endpoints, Node, Pod, Service } from '../control/api/index.ts';
 
 export interface ClusterCatalog {
   services(): readonly Service[];
   endpoints(): readonly Endpoints[];
   pods(): readonly Pod[];
+  nodes(): readonly Node[];
   revision(): number;
   /** Returns an unsubscribe function. */
   onChange(listener: () => void): () => void;
 }
 
-type CatalogObject = Service | Endpoints | Pod;
-type CatalogKind = 'Service' | 'Endpoints' | 'Pod';
+type CatalogObject = Service | Endpoints | Pod | Node;
+type CatalogKind = 'Service' | 'Endpoints' | 'Pod' | 'Node';
 
 function keyOf(namespace: string | undefined, name: string): string {
   return `${namespace ?? 'default'}/${name}`;
@@ -30,6 +31,7 @@ export class MutableCatalog implements ClusterCatalog {
     Service: new Map(),
     Endpoints: new Map(),
     Pod: new Map(),
+    Node: new Map(),
   };
   private readonly snapshots: Partial<Record<CatalogKind, readonly CatalogObject[]>> = {};
   private readonly listeners = new Set<() => void>();
@@ -47,6 +49,10 @@ export class MutableCatalog implements ClusterCatalog {
     return this.snapshot('Pod') as readonly Pod[];
   }
 
+  nodes(): readonly Node[] {
+    return this.snapshot('Node') as readonly Node[];
+  }
+
   revision(): number {
     return this.rev;
   }
@@ -56,7 +62,7 @@ export class MutableCatalog implements ClusterCatalog {
     return () => void this.listeners.delete(listener);
   }
 
-  /** Adds or replaces a Service, Endpoints or Pod (matched by kind, namespace and name). */
+  /** Adds or replaces a Service, Endpoints, Pod or Node (matched by kind, namespace and name). */
   upsert(obj: CatalogObject): void {
     const kind = obj.kind as CatalogKind;
     const map = this.byKind[kind];

@@ -12,6 +12,8 @@ export const OVERLAY_ERROR_CODES = {
   subnetsExhausted: 'MESHLET_IPAM_SUBNETS_EXHAUSTED',
   /** The service CIDR has no free ClusterIP left. */
   serviceIpsExhausted: 'MESHLET_IPAM_SERVICE_IPS_EXHAUSTED',
+  /** The node port range has no free port left. */
+  nodePortsExhausted: 'MESHLET_IPAM_NODE_PORTS_EXHAUSTED',
   /** Store writes kept conflicting with other writers. */
   contention: 'MESHLET_IPAM_CONTENTION',
   /** A DNS or proxy listener could not be bound. */

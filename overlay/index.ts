@@ -9,11 +9,11 @@ export { OVERLAY_ERROR_CODES } from './errors.ts';
 
 export type {
   Cidr, NetworkBackend, OverlayConfigInput, OverlayConfig, SubnetLease, SubnetAllocatorOptions, PodIpAllocatorOptions,
-  ServiceIpAllocatorOptions,
+  ServiceIpAllocatorOptions, NodePortAllocatorOptions,
 } from './ipam/index.ts';
 export {
   parseIpv4, formatIpv4, parseCidr, cidrContains, cidrsOverlap, validateOverlayConfig, DEFAULT_CLUSTER_CIDR, DEFAULT_SERVICE_CIDR,
-  DEFAULT_NODE_SUBNET_LENGTH, DEFAULT_CLUSTER_DNS_IP, SubnetAllocator, PodIpAllocator, ServiceIpAllocator,
+  DEFAULT_NODE_SUBNET_LENGTH, DEFAULT_CLUSTER_DNS_IP, SubnetAllocator, PodIpAllocator, ServiceIpAllocator, NodePortAllocator,
 } from './ipam/index.ts';
 
 export type { DnsServerOptions, DnsServer, DnsStats } from './dns/index.ts';

@@ -10,6 +10,7 @@ import { Controller, Informer, createEventRecorder } from '../runtime/index.ts';
 import type { EventRecorder, ReconcileResult, Reconciler } from '../runtime/index.ts';
 import type { ContainerRunSpec, PodRunStatus, PodRuntime, RunningPod } from './containers/index.ts';
 import { resolveContainerEnv } from './container-env.ts';
+import { resolveServiceLinks } from './service-links.ts';
 import { buildPodStatus, sameStatus } from './pod-status.ts';
 import { registerNode } from './node-registration.ts';
 import type { NodeRegistration } from './node-registration.ts';
@@ -155,7 +156,9 @@ export class NodeAgent implements Reconciler {
     try {
       if (injectSidecar) record.sidecar = await this.options.startSidecar!(pod, podIp);
       const outbound = record.sidecar ? `http://${podIp}:${this.options.sidecarOutboundPort ?? 15001}` : undefined;
-      const base = await this.options.networkEnv(pod, podIp, outbound);
+      // Service links come first: the network's variables and the container's own env win over them.
+      const links = await resolveServiceLinks(this.options.client, pod);
+      const base = { ...links, ...(await this.options.networkEnv(pod, podIp, outbound)) };
       const toRunSpec = async (c: Container): Promise<ContainerRunSpec> => ({
         name: c.name,
         image: c.image,

@@ -20,7 +20,7 @@ export type { Timer, Clock } from './clock.ts';
 export { systemClock, ManualClock } from './clock.ts';
 export type {
   LabelSelector, EnvVar, ContainerPort, Probe, LifecycleHandler, Lifecycle, Container, PodSpec, PodCondition, ContainerState, ContainerStatus, PodStatus, Pod,
-  ServicePort, ServiceSpec, Service, EndpointAddress, EndpointPort, EndpointSubset, Endpoints, NodeStatus, NodeSpec, Node,
+  ServicePort, ServiceSpec, ServiceStatus, Service, EndpointAddress, EndpointPort, EndpointSubset, Endpoints, NodeStatus, NodeSpec, Node,
   PodTemplateSpec, DeploymentSpec, DeploymentStatus, Deployment, ReplicaSetSpec, ReplicaSetStatus, ReplicaSet, ConfigMap, CoreEvent,
 } from './kinds.ts';
 export type { Requirement } from './labels.ts';

@@ -69,6 +69,8 @@ export interface PodSpec {
   nodeName?: string;
   nodeSelector?: Labels;
   serviceAccountName?: string;
+  /** Service-link environment variables (default true); the `kubernetes` Service's are given regardless. */
+  enableServiceLinks?: boolean;
   restartPolicy?: 'Always' | 'OnFailure' | 'Never';
   hostname?: string;
   subdomain?: string;
@@ -134,9 +136,18 @@ export interface ServiceSpec {
   externalName?: string;
   sessionAffinity?: 'None' | 'ClientIP';
   publishNotReadyAddresses?: boolean;
+  /** LoadBalancer Services get nodePorts unless this is false (default true). */
+  allocateLoadBalancerNodePorts?: boolean;
+  /** A requested LoadBalancer address (deprecated upstream, still honoured by MetalLB). */
+  loadBalancerIP?: string;
 }
 
-export type Service = KubeObject<ServiceSpec, Record<string, unknown>>;
+export interface ServiceStatus {
+  loadBalancer?: { ingress?: { ip?: string; hostname?: string; ipMode?: 'VIP' | 'Proxy' }[] };
+  [key: string]: unknown;
+}
+
+export type Service = KubeObject<ServiceSpec, ServiceStatus>;
 
 export interface EndpointAddress {
   ip: string;

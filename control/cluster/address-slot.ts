@@ -22,6 +22,8 @@ export interface AddressSlot {
   index: number;
   clusterCidr: string;
   serviceCidr: string;
+  /** LoadBalancer addresses: 127.(200+k).0.0/24, between the service and cluster ranges of every slot. */
+  loadBalancerCidr: string;
   release(): void;
 }
 
@@ -36,9 +38,10 @@ function reclaim(dir: string): boolean {
   }
 }
 
-export function cidrsForSlot(index: number): { clusterCidr: string; serviceCidr: string } {
-  if (index === 0) return { clusterCidr: '127.244.0.0/16', serviceCidr: '127.96.0.0/12' };
-  return { clusterCidr: `127.${244 - index}.0.0/16`, serviceCidr: `127.${112 + index}.0.0/16` };
+export function cidrsForSlot(index: number): { clusterCidr: string; serviceCidr: string; loadBalancerCidr: string } {
+  const loadBalancerCidr = `127.${200 + index}.0.0/24`;
+  if (index === 0) return { clusterCidr: '127.244.0.0/16', serviceCidr: '127.96.0.0/12', loadBalancerCidr };
+  return { clusterCidr: `127.${244 - index}.0.0/16`, serviceCidr: `127.${112 + index}.0.0/16`, loadBalancerCidr };
 }
 
 function alive(pid: number): boolean {

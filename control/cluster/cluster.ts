@@ -6,15 +6,15 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ENDPOINTS, PODS, SERVICES, systemClock } from '../api/index.ts';
-import type { Clock, ObjectInput, Service, Store } from '../api/index.ts';
+import { ENDPOINTS, NODES, PODS, SERVICES, systemClock } from '../api/index.ts';
+import type { Clock, Node, ObjectInput, Service, Store } from '../api/index.ts';
 import { openStore } from '../store/index.ts';
 import { createRegistry } from '../registry/index.ts';
 import type { Registry } from '../registry/index.ts';
 import { startApiServer, kubeconfigFor, createServingCert } from '../apiserver/index.ts';
 import type { ServingCert } from '../apiserver/index.ts';
 import type { ApiServer } from '../apiserver/index.ts';
-import { startControllers } from '../controllers/index.ts';
+import { startControllers, startServiceControllers } from '../controllers/index.ts';
 import { startScheduler } from '../scheduler/index.ts';
 import { createPodRuntime, loadImageMap, builtinImageMapFile, podLogSource } from '../agent/containers/index.ts';
 import type { PodRuntime, PodLogStreamSource, RestartBackoffOptions } from '../agent/containers/index.ts';
@@ -22,8 +22,9 @@ import { SpanRing, createTracerPipeline } from '../telemetry/index.ts';
 import type { TracerPipeline } from '../telemetry/index.ts';
 import { startDashboard } from '../dashboard/index.ts';
 import {
-  validateOverlayConfig, SubnetAllocator, ServiceIpAllocator, DEFAULT_SERVICE_CIDR, formatIpv4, parseCidr,
+  validateOverlayConfig, SubnetAllocator, ServiceIpAllocator, NodePortAllocator, DEFAULT_SERVICE_CIDR, formatIpv4, parseCidr,
 } from '../../overlay/ipam/index.ts';
+import { loadBalancerPool } from './load-balancer-pool.ts';
 import { startDnsServer, startServiceProxy } from '../../overlay/index.ts';
 import { startIngressGateway, MeshMetrics, DEFAULT_GATEWAY_IDENTITY } from '../../mesh/index.ts';
 import { createAuthorizationCheck } from '../../mesh/security/index.ts';
@@ -56,6 +57,8 @@ export interface ClusterOptions {
   rateLimitRedis?: string;
   clusterCidr?: string;
   serviceCidr?: string;
+  /** Addresses for LoadBalancer Services (on 127/8); default the address slot's 127.(200+k).0.0/24. */
+  loadBalancerCidr?: string;
   /** Prefix length of each node's pod subnet; default 24. */
   nodeSubnetLength?: number;
   /** Extra image map files (user mappings); the built-in examples map is always loaded first. */
@@ -87,6 +90,7 @@ export interface RunningCluster {
   readonly nodes: { name: string; podCidr: string; address: string }[];
   readonly clusterCidr: string;
   readonly serviceCidr: string;
+  readonly loadBalancerCidr: string;
   readonly spans: SpanRing;
   readonly metrics: MeshMetrics;
   readonly applied: ApplyResult[];
@@ -131,7 +135,11 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     const store = await openStore({ url: options.storeUrl, dataDir: options.dataDir, clock });
     closers.push(() => store.close());
 
-    const serviceIps = new ServiceIpAllocator({ serviceCidr: overlay.serviceCidr.text, reserved: [overlay.clusterDnsIp] });
+    // The first service address belongs to the `kubernetes` Service, as 10.96.0.1 does.
+    const kubernetesServiceIp = formatIpv4(overlay.serviceCidr.base + 1);
+    const lbPool = loadBalancerPool(options.loadBalancerCidr ?? slot?.loadBalancerCidr, overlay);
+    const serviceIps = new ServiceIpAllocator({ serviceCidr: overlay.serviceCidr.text, reserved: [overlay.clusterDnsIp, kubernetesServiceIp] });
+    const nodePorts = new NodePortAllocator();
     const registry = createRegistry({
       store,
       clock,
@@ -139,10 +147,15 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
         allocate: async (requested, serviceName) => serviceIps.allocate(requested, serviceName),
         release: async (ip) => serviceIps.release(ip),
       },
+      nodePorts: {
+        allocate: async (requested, field, serviceName) => nodePorts.allocate(requested, field, serviceName),
+        release: async (port) => nodePorts.release(port),
+      },
     });
     await registry.ensureNamespaces();
     const existingServices = await registry.list<Service>(SERVICES);
     serviceIps.repair(existingServices.items.map((s) => s.spec?.clusterIP ?? '').filter((ip) => ip && ip !== 'None'));
+    nodePorts.repair(existingServices.items.flatMap((s) => (s.spec?.ports ?? []).map((p) => p.nodePort ?? 0)).filter((p) => p > 0));
 
     // The pod runtime is shared by every node agent in this process; it also serves logs.
     // Built-in mappings, then the home's user file (skipped when absent), then --image-map files.
@@ -170,6 +183,15 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     closers.push(() => controllers.stop());
     const scheduler = await startScheduler({ client: registry, clock, informers });
     closers.push(() => scheduler.stop());
+    const serviceControllers = startServiceControllers({
+      client: registry,
+      informers,
+      clock,
+      loadBalancerPool: lbPool.addresses,
+      apiServer: { clusterIp: kubernetesServiceIp, address: new URL(apiServer.url).hostname, port: Number(new URL(apiServer.url).port) },
+      onError: (name, key, err) => log(`meshlet: ${name} ${key}: ${String(err)}`),
+    });
+    closers.push(() => serviceControllers.stop());
 
     const state = new ClusterState(informers, WATCHED_KINDS);
     state.start();
@@ -180,6 +202,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
       services: () => state.list<Service>(SERVICES),
       endpoints: () => state.list(ENDPOINTS) as never,
       pods: () => state.list(PODS) as never,
+      nodes: () => state.list<Node>(NODES),
       revision: () => state.revision(),
       onChange: (listener: () => void) => state.onChange(listener),
     };
@@ -290,6 +313,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
       nodes,
       clusterCidr: overlay.clusterCidr.text,
       serviceCidr: overlay.serviceCidr.text,
+      loadBalancerCidr: lbPool.cidr,
       spans,
       metrics,
       applied,

@@ -29,3 +29,11 @@ export type { Job, JobSpec, JobStatus, JobCondition, JobReconcilerOptions } from
 export { createJobReconciler, isJobFinished, JOB_NAME_LABEL, CONTROLLER_UID_LABEL } from './job.ts';
 export { controllerRef, controllerOf, isControlledBy } from './owner-refs.ts';
 export { isPodReady, isPodActive, isPodTerminal } from './pod-state.ts';
+export type { ServiceControllersOptions, RunningServiceControllers } from './service-controllers.ts';
+export { startServiceControllers } from './service-controllers.ts';
+export type { LoadBalancerReconcilerOptions } from './load-balancer.ts';
+export { createLoadBalancerReconciler, POOL_FULL_RETRY_MS } from './load-balancer.ts';
+export type { KubernetesServiceOptions } from './kubernetes-service.ts';
+export {
+  createKubernetesServiceReconciler, KUBERNETES_SERVICE_NAME, KUBERNETES_SERVICE_KEY, KUBERNETES_SERVICE_RESYNC_MS,
+} from './kubernetes-service.ts';

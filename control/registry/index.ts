@@ -2,7 +2,8 @@
 // in-process Client. Validation, defaulting and patching live in
 // validation/ and patch/.
 
-export type { ClusterIpAllocator, RegistryOptions } from './registry.ts';
+export type { ClusterIpAllocator, NodePortAllocator, RegistryOptions } from './registry.ts';
+export { needsNodePorts } from './service-allocations.ts';
 export { Registry, createRegistry, SYSTEM_NAMESPACES } from './registry.ts';
 export type { FieldRequirement, ObjectFilter } from './selectors.ts';
 export { parseFieldSelector, matchesFields, compileFilter, matchesFilter } from './selectors.ts';

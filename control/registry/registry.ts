@@ -4,7 +4,8 @@
 // its HTTP face. It owns what the real API server's registry owns: identity
 // (uid, resourceVersion = the store's modRevision, generation, timestamps),
 // defaulting + validation at the edge, compare-and-swap updates, status kept
-// apart from spec, finalizers and graceful deletion, and ClusterIP allocation.
+// apart from spec, finalizers and graceful deletion, and ClusterIP and nodePort
+// allocation (service-allocations.ts).
 
 import {
   ApiError,
@@ -44,18 +45,17 @@ import type { StoredObject } from './stored-object.ts';
 import { alreadyExists, checkKind, conflict, requireName, storeFailure } from './registry-errors.ts';
 import { keepClusterIp, namespaceFinalizers, scaleOf } from './kind-rules.ts';
 import { watchObjects } from './registry-watch.ts';
+import { ServiceAllocations, keepNodePorts } from './service-allocations.ts';
+import type { AllocationHandle, ClusterIpAllocator, NodePortAllocator } from './service-allocations.ts';
 
-/** Allocates Service ClusterIPs (overlay/ipam's ServiceIpAllocator fits). */
-export interface ClusterIpAllocator {
-  /** `serviceName` names the Service in errors (422 on a taken or out-of-range IP). */
-  allocate(requested?: string, serviceName?: string): Promise<string>;
-  release(ip: string): Promise<void>;
-}
+export type { ClusterIpAllocator, NodePortAllocator } from './service-allocations.ts';
 
 export interface RegistryOptions {
   store: Store;
   clock?: Clock;
   serviceIps?: ClusterIpAllocator;
+  /** Allocates nodePorts of NodePort/LoadBalancer Services; absent → nodePorts are stored as given. */
+  nodePorts?: NodePortAllocator;
   /** How often watches with allowBookmarks get a BOOKMARK. Default 10 s. */
   bookmarkIntervalMs?: number;
 }
@@ -68,13 +68,13 @@ const MAX_CAS_RETRIES = 8;
 export class Registry implements Client {
   readonly store: Store;
   private readonly clock: Clock;
-  private readonly serviceIps: ClusterIpAllocator | undefined;
+  private readonly serviceAllocations: ServiceAllocations;
   private readonly bookmarkIntervalMs: number;
 
   constructor(options: RegistryOptions) {
     this.store = options.store;
     this.clock = options.clock ?? systemClock;
-    this.serviceIps = options.serviceIps;
+    this.serviceAllocations = new ServiceAllocations(options.serviceIps, options.nodePorts);
     this.bookmarkIntervalMs = options.bookmarkIntervalMs ?? 10_000;
   }
 
@@ -138,12 +138,12 @@ export class Registry implements Client {
       const obj = deepClone(base);
       if (!obj.metadata.name) obj.metadata.name = `${obj.metadata.generateName}${randomNameSuffix()}`;
       const prepared = this.prepareNew(type, obj);
-      const allocatedIp = await this.allocateServiceIp(type, prepared);
+      const allocation = type === SERVICES ? await this.serviceAllocations.onCreate(prepared) : undefined;
       try {
         const kv = await this.store.create<StoredObject>(objectKey(type, namespace, prepared.metadata.name), prepared);
         return toObject<T>(kv);
       } catch (err) {
-        if (allocatedIp) await this.serviceIps?.release(allocatedIp);
+        await allocation?.rollback();
         if (isStoreError(err, 'AlreadyExists')) {
           if (input.metadata.name) throw alreadyExists(type, input.metadata.name);
           continue; // generated name collided: pick another suffix
@@ -157,7 +157,8 @@ export class Registry implements Client {
   async update<T extends KubeObject = KubeObject>(type: ResourceType, input: ObjectInput): Promise<T> {
     checkKind(type, input);
     const name = requireName(type, input);
-    return this.guaranteedUpdate<T>(type, input.metadata.namespace, name, input.metadata.resourceVersion, (current) => {
+    const allocate = type === SERVICES ? (current: KubeObject, next: ObjectInput) => this.serviceAllocations.onUpdate(current, next) : undefined;
+    return this.guaranteedUpdate<T>(type, input.metadata.namespace, name, input.metadata.resourceVersion, allocate, (current) => {
       const next = applyDefaults(type, deepClone({ ...input, apiVersion: apiVersionOf(type) }));
       next.metadata = {
         ...next.metadata,
@@ -170,7 +171,10 @@ export class Registry implements Client {
         generation: current.metadata.generation,
       };
       if (type.subresources.includes('status')) next.status = current.status;
-      if (type === SERVICES) keepClusterIp(current, next);
+      if (type === SERVICES) {
+        keepClusterIp(current, next);
+        keepNodePorts(current, next);
+      }
       const causes = validateObject(type, next);
       if (causes.length) throw invalid(type.kind, name, causes, type.group);
       if (specPart(next) !== specPart(current)) next.metadata.generation = (current.metadata.generation ?? 1) + 1;
@@ -181,7 +185,7 @@ export class Registry implements Client {
   async updateStatus<T extends KubeObject = KubeObject>(type: ResourceType, input: ObjectInput): Promise<T> {
     checkKind(type, input);
     const name = requireName(type, input);
-    return this.guaranteedUpdate<T>(type, input.metadata.namespace, name, input.metadata.resourceVersion, (current) => {
+    return this.guaranteedUpdate<T>(type, input.metadata.namespace, name, input.metadata.resourceVersion, undefined, (current) => {
       const next = deepClone(current) as ObjectInput;
       next.status = deepClone(input.status);
       return next;
@@ -260,7 +264,7 @@ export class Registry implements Client {
           return toObject<T>(written);
         }
         const deleted = await this.store.delete<StoredObject>(kv.key, { expectedModRevision: kv.modRevision });
-        await this.releaseServiceIp(type, current);
+        await this.releaseServiceAllocations(type, current);
         return toObject<T>(deleted);
       } catch (err) {
         if (isStoreError(err, 'Conflict') && attempt < MAX_CAS_RETRIES) continue;
@@ -310,6 +314,7 @@ export class Registry implements Client {
     namespace: string | undefined,
     name: string,
     expectedResourceVersion: string | undefined,
+    allocate: ((current: KubeObject, next: ObjectInput) => Promise<AllocationHandle>) | undefined,
     mutate: (current: KubeObject) => ObjectInput,
   ): Promise<T> {
     const key = objectKey(type, type.namespaced ? (namespace ?? 'default') : undefined, name);
@@ -319,18 +324,22 @@ export class Registry implements Client {
       const current = toObject<KubeObject>(kv);
       if (expectedResourceVersion && expectedResourceVersion !== current.metadata.resourceVersion) throw conflict(type, name);
       const next = mutate(current) as KubeObject;
+      const allocation = await allocate?.(current, next);
       try {
         if (current.metadata.deletionTimestamp && (next.metadata.finalizers ?? []).length === 0 && namespaceFinalizers(next).length === 0) {
           const gracefulPodPending = type === PODS && (current.metadata.deletionGracePeriodSeconds ?? 0) > 0;
           if (!gracefulPodPending) {
             const deleted = await this.store.delete<StoredObject>(key, { expectedModRevision: kv.modRevision });
-            await this.releaseServiceIp(type, current);
+            await allocation?.rollback();
+            await this.releaseServiceAllocations(type, current);
             return toObject<T>({ ...deleted, value: stripVersion(next) });
           }
         }
         const written = await this.store.update<StoredObject>(key, stripVersion(next), { expectedModRevision: kv.modRevision });
+        await allocation?.commit();
         return toObject<T>(written);
       } catch (err) {
+        await allocation?.rollback();
         if (isStoreError(err, 'Conflict') && !expectedResourceVersion && attempt < MAX_CAS_RETRIES) continue;
         if (isStoreError(err, 'Conflict')) throw conflict(type, name);
         if (isStoreError(err, 'NotFound')) throw notFound(type.plural, name, type.group);
@@ -347,19 +356,8 @@ export class Registry implements Client {
     }
   }
 
-  private async allocateServiceIp(type: ResourceType, obj: StoredObject): Promise<string | undefined> {
-    if (type !== SERVICES || !this.serviceIps) return undefined;
-    const spec = (obj.spec ?? {}) as { type?: string; clusterIP?: string; clusterIPs?: string[] };
-    if (spec.type === 'ExternalName' || spec.clusterIP === 'None') return undefined;
-    const ip = await this.serviceIps.allocate(spec.clusterIP || undefined, obj.metadata.name);
-    obj.spec = { ...spec, clusterIP: ip, clusterIPs: [ip] };
-    return ip;
-  }
-
-  private async releaseServiceIp(type: ResourceType, obj: KubeObject): Promise<void> {
-    if (type !== SERVICES || !this.serviceIps) return;
-    const ip = (obj.spec as { clusterIP?: string } | undefined)?.clusterIP;
-    if (ip && ip !== 'None') await this.serviceIps.release(ip);
+  private async releaseServiceAllocations(type: ResourceType, obj: KubeObject): Promise<void> {
+    if (type === SERVICES) await this.serviceAllocations.onDelete(obj);
   }
 }
 

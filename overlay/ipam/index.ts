@@ -10,3 +10,5 @@ export type { PodIpRecord, PodIpAllocatorOptions } from './pod-ip-allocator.ts';
 export { PodIpAllocator, POD_IP_KEY_PREFIX } from './pod-ip-allocator.ts';
 export type { ServiceIpAllocatorOptions } from './service-ip-allocator.ts';
 export { ServiceIpAllocator } from './service-ip-allocator.ts';
+export type { NodePortAllocatorOptions } from './node-port-allocator.ts';
+export { NodePortAllocator, DEFAULT_NODE_PORT_RANGE } from './node-port-allocator.ts';

@@ -1,7 +1,9 @@
 // The userspace service proxy (kube-proxy's original mode): for each TCP
-// Service port a listener on ClusterIP:port (and nodePortHost:nodePort for
-// NodePort/LoadBalancer Services) that pipes each connection to a ready
-// endpoint. Listeners follow the catalog (opened when a Service appears,
+// Service port a listener on ClusterIP:port, on nodeAddress:nodePort for
+// every node address (127.0.0.1 and each Node's loopback InternalIP) of
+// NodePort/LoadBalancer Services, and on ingressIP:port for each loopback
+// status.loadBalancer.ingress IP (the part a servicelb/MetalLB speaker plays),
+// that pipes each connection to a ready endpoint. Listeners follow the catalog (opened when a Service appears,
 // closed — with their connections — when it goes); the endpoint is chosen
 // per connection from the catalog's current state, so endpoint changes apply
 // to the next connection at once.
@@ -10,7 +12,7 @@
 // ClusterIP:port.
 
 import net from 'node:net';
-import type { Clock, Endpoints, Service, ServicePort } from '../../control/api/index.ts';
+import type { Clock, Endpoints, Node, Service, ServicePort } from '../../control/api/index.ts';
 import { systemClock } from '../../control/api/index.ts';
 import type { ClusterCatalog } from '../catalog.ts';
 import { parseIpv4 } from '../ipam/cidr.ts';
@@ -20,7 +22,7 @@ const RETRY_BIND_MS = 30_000;
 
 export interface ServiceProxyOptions {
   catalog: ClusterCatalog;
-  /** Where NodePorts listen; default 127.0.0.1. */
+  /** Where NodePorts listen besides each Node's InternalIP; default 127.0.0.1. */
   nodePortHost?: string;
   clock?: Clock;
   /** Connection attempts per client connection before giving up; default 3. */
@@ -150,6 +152,7 @@ export async function startServiceProxy(options: ServiceProxyOptions): Promise<S
   const reconcile = (): void => {
     if (closed) return;
     const desired = new Map<string, { host: string; port: number; ref: PortRef }>();
+    const nodeHosts = [...new Set([nodePortHost, ...catalog.nodes().flatMap(loopbackInternalIps)])];
     for (const service of catalog.services()) {
       const spec = service.spec ?? {};
       if (spec.type === 'ExternalName') continue;
@@ -160,7 +163,10 @@ export async function startServiceProxy(options: ServiceProxyOptions): Promise<S
         const ref = { namespace: service.metadata.namespace ?? 'default', name: service.metadata.name, portName: port.name ?? '', protocol };
         if (clusterIp) desired.set(`${clusterIp}:${port.port}`, { host: clusterIp, port: port.port, ref });
         if ((spec.type === 'NodePort' || spec.type === 'LoadBalancer') && port.nodePort) {
-          desired.set(`${nodePortHost}:${port.nodePort}`, { host: nodePortHost, port: port.nodePort, ref });
+          for (const host of nodeHosts) desired.set(`${host}:${port.nodePort}`, { host, port: port.nodePort, ref });
+        }
+        if (spec.type === 'LoadBalancer') {
+          for (const host of loadBalancerIps(service)) desired.set(`${host}:${port.port}`, { host, port: port.port, ref });
         }
       }
     }
@@ -198,6 +204,20 @@ export async function startServiceProxy(options: ServiceProxyOptions): Promise<S
       await Promise.all([...listeners.values()].map(shut));
     },
   };
+}
+
+/** Only loopback addresses: the proxy never binds anything a remote host could reach. */
+function isLoopback(ip: string | undefined): ip is string {
+  const value = ip === undefined ? undefined : parseIpv4(ip);
+  return value !== undefined && value >>> 24 === 127;
+}
+
+function loopbackInternalIps(node: Node): string[] {
+  return (node.status?.addresses ?? []).filter((a) => a.type === 'InternalIP').map((a) => a.address).filter(isLoopback);
+}
+
+function loadBalancerIps(service: Service): string[] {
+  return (service.status?.loadBalancer?.ingress ?? []).map((i) => i.ip).filter(isLoopback);
 }
 
 function waitForListening(listeners: Listener[]): Promise<void> {

@@ -44,6 +44,7 @@ export function defaultPodSpec(spec: unknown): void {
   setDefault(spec, 'terminationGracePeriodSeconds', 30);
   setDefault(spec, 'schedulerName', 'default-scheduler');
   setDefault(spec, 'securityContext', {});
+  setDefault(spec, 'enableServiceLinks', true);
   if (spec['serviceAccountName'] === undefined && typeof spec['serviceAccount'] === 'string') spec['serviceAccountName'] = spec['serviceAccount'];
   for (const key of ['containers', 'initContainers']) {
     const list = spec[key];
@@ -57,6 +58,7 @@ function defaultService(obj: Obj): void {
   setDefault(spec, 'type', 'ClusterIP');
   setDefault(spec, 'sessionAffinity', 'None');
   if (spec['type'] !== 'ExternalName') setDefault(spec, 'internalTrafficPolicy', 'Cluster');
+  if (spec['type'] === 'LoadBalancer') setDefault(spec, 'allocateLoadBalancerNodePorts', true);
   if (Array.isArray(spec['ports'])) {
     for (const p of spec['ports']) {
       if (!isObj(p)) continue;
