@@ -28,6 +28,7 @@ import type {
   ObjectInput,
   ObjectList,
   PatchType,
+  PodSpec,
   ResourceType,
   Store,
   WatchEvent,
@@ -44,6 +45,7 @@ import type { StoredObject } from './stored-object.ts';
 import { alreadyExists, checkKind, conflict, requireName, storeFailure } from './registry-errors.ts';
 import { keepClusterIp, namespaceFinalizers, scaleOf } from './kind-rules.ts';
 import { watchObjects } from './registry-watch.ts';
+import { addDefaultTolerations } from './default-toleration-seconds.ts';
 
 /** Allocates Service ClusterIPs (overlay/ipam's ServiceIpAllocator fits). */
 export interface ClusterIpAllocator {
@@ -283,6 +285,7 @@ export class Registry implements Client {
 
   private prepareNew(type: ResourceType, obj: ObjectInput): StoredObject {
     const defaulted = applyDefaults(type, obj);
+    if (type === PODS) addDefaultTolerations(defaulted.spec as PodSpec | undefined);
     const causes = validateObject(type, defaulted);
     if (causes.length) throw invalid(type.kind, defaulted.metadata.name ?? '', causes, type.group);
     const now = new Date(this.clock.now()).toISOString();
