@@ -29,3 +29,9 @@ export type { Job, JobSpec, JobStatus, JobCondition, JobReconcilerOptions } from
 export { createJobReconciler, isJobFinished, JOB_NAME_LABEL, CONTROLLER_UID_LABEL } from './job.ts';
 export { controllerRef, controllerOf, isControlledBy } from './owner-refs.ts';
 export { isPodReady, isPodActive, isPodTerminal } from './pod-state.ts';
+export type { NodeLifecycleOptions } from './node-lifecycle.ts';
+export {
+  createNodeLifecycleReconciler, nodeLeaseRenewMs, DEFAULT_NODE_MONITOR_GRACE_MS, REASON_NODE_STATUS_UNKNOWN, REASON_NODE_STATUS_NEVER_UPDATED,
+} from './node-lifecycle.ts';
+export type { TaintEvictionOptions } from './taint-eviction.ts';
+export { createTaintEvictionReconciler, evictionTimeMs } from './taint-eviction.ts';
