@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startCluster } from '../../cluster/cluster.ts';
 import { loadManifests } from '../../cluster/manifests.ts';
-import { parseArgs, str, strs, num, bool } from '../args.ts';
+import { parseArgs, str, strs, num, bool, UsageError } from '../args.ts';
 import type { FlagSpec } from '../args.ts';
 import { logFile, meshletHome, processAlive, readState, removeState, writeState } from '../home.ts';
 import type { ClusterStateFile } from '../home.ts';
@@ -27,6 +27,7 @@ export const UP_FLAGS: FlagSpec[] = [
   { names: ['--cluster-cidr'], key: 'clusterCidr', kind: 'string' },
   { names: ['--service-cidr'], key: 'serviceCidr', kind: 'string' },
   { names: ['--image-map'], key: 'imageMaps', kind: 'strings' },
+  { names: ['--node-monitor-grace-period'], key: 'nodeMonitorGracePeriod', kind: 'string' },
 ];
 
 const BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
@@ -59,6 +60,7 @@ export async function upCommand(argv: string[]): Promise<number> {
     clusterCidr: str(args, 'clusterCidr'),
     serviceCidr: str(args, 'serviceCidr'),
     imageMaps: strs(args, 'imageMaps'),
+    nodeMonitorGracePeriodMs: parseGracePeriod(str(args, 'nodeMonitorGracePeriod')),
   });
   const state: ClusterStateFile = {
     pid: process.pid,
@@ -100,6 +102,15 @@ export async function upCommand(argv: string[]): Promise<number> {
   return new Promise<number>(() => {
     // Runs until a signal stops it.
   });
+}
+
+/** kube-controller-manager's duration syntax, kept to what a grace period needs: `40s`, `1m`, `500ms`. */
+function parseGracePeriod(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(value);
+  const ms = m ? Number(m[1]) * { ms: 1, s: 1000, m: 60_000 }[m[2] as 'ms' | 's' | 'm'] : NaN;
+  if (!(ms >= 1000)) throw new UsageError(`invalid value "${value}" for --node-monitor-grace-period: expected a duration of at least 1s such as 40s or 2m`);
+  return ms;
 }
 
 export function printUrls(state: ClusterStateFile): void {
