@@ -12,6 +12,7 @@ import {
 } from '../../control/api/index.ts';
 import { createEndpointsReconciler, createNodeLifecycleReconciler, createTaintEvictionReconciler } from '../../control/controllers/index.ts';
 import { postNodeReady } from '../../control/agent/node-readiness.ts';
+import { registerNode } from '../../control/agent/node-registration.ts';
 import { createRegistry } from '../../control/registry/index.ts';
 import { MemoryStore } from '../../control/store/index.ts';
 import { createNode, markPodRunning, nodeManifest, podManifest, serviceManifest } from './cluster.ts';
@@ -174,4 +175,15 @@ t.test('a node that heartbeats and reports Ready again loses its taints; Ready=F
   t.match(ready(draining), { status: 'False', reason: 'KubeletNotReady', message: 'node is shutting down' });
   t.same(taintKeys(draining), [`${TAINT_NODE_NOT_READY}:NoExecute`, `${TAINT_NODE_NOT_READY}:NoSchedule`]);
   t.equal(podReady(await client.get<Pod>(PODS, 'default', 'p')), 'True', 'a live agent reports its own pods; the controller leaves them');
+});
+
+t.test('a node registered by a real node agent can be tainted (its status passes validation)', async (t) => {
+  const { client, clock, lifecycle } = await setup(t);
+  const registration = await registerNode({ client, nodeName: 'agent-node', nodeAddress: '127.244.9.1', podCidr: '127.244.9.0/24', clock });
+  await registration.stop();
+  clock.advance(GRACE_MS + 1);
+  await lifecycle.reconcile('agent-node');
+  const node = await getNode(client, 'agent-node');
+  t.equal(ready(node)?.status, 'Unknown');
+  t.same(taintKeys(node), [`${TAINT_NODE_UNREACHABLE}:NoExecute`, `${TAINT_NODE_UNREACHABLE}:NoSchedule`]);
 });
