@@ -35,6 +35,7 @@ const READY_TIMEOUT_MS = 120_000;
 
 export async function upCommand(argv: string[]): Promise<number> {
   const args = parseArgs(argv, UP_FLAGS);
+  const nodeMonitorGracePeriodMs = parseGracePeriod(str(args, 'nodeMonitorGracePeriod'));
   const home = meshletHome();
   const existing = readState(home);
   if (existing && processAlive(existing.pid)) {
@@ -60,7 +61,7 @@ export async function upCommand(argv: string[]): Promise<number> {
     clusterCidr: str(args, 'clusterCidr'),
     serviceCidr: str(args, 'serviceCidr'),
     imageMaps: strs(args, 'imageMaps'),
-    nodeMonitorGracePeriodMs: parseGracePeriod(str(args, 'nodeMonitorGracePeriod')),
+    nodeMonitorGracePeriodMs,
   });
   const state: ClusterStateFile = {
     pid: process.pid,
