@@ -5,7 +5,7 @@
 // changes only enqueue the key.
 
 import { PODS, isApiError, systemClock } from '../api/index.ts';
-import type { Client, Clock, Container, Pod } from '../api/index.ts';
+import type { Client, Clock, Container, Pod, PodCondition, Timer } from '../api/index.ts';
 import { Controller, Informer, createEventRecorder } from '../runtime/index.ts';
 import type { EventRecorder, ReconcileResult, Reconciler } from '../runtime/index.ts';
 import type { ContainerRunSpec, PodRunStatus, PodRuntime, RunningPod } from './containers/index.ts';
@@ -14,6 +14,7 @@ import { resolveServiceLinks } from './service-links.ts';
 import { buildPodStatus, sameStatus } from './pod-status.ts';
 import { registerNode } from './node-registration.ts';
 import type { NodeRegistration } from './node-registration.ts';
+import { postNodeReady } from './node-readiness.ts';
 
 /** Hands out pod IPs from this node's subnet (overlay/ipam's PodIpAllocator fits). */
 export interface PodIpSource {
@@ -45,7 +46,13 @@ export interface NodeAgentOptions {
   labels?: Record<string, string>;
   /** Port of this node's log endpoint, published on the Node for the API server. */
   kubeletPort?: number;
+  /** How often the node's Lease is renewed (and its Ready condition re-posted if lost). Default 10 s. */
+  heartbeatMs?: number;
 }
+
+/** The kubelet's status for pods it stopped because the node shuts down (GracefulNodeShutdown). */
+export const NODE_SHUTDOWN_POD_REASON = 'Terminated';
+export const NODE_SHUTDOWN_POD_MESSAGE = 'Pod was terminated in response to imminent node shutdown.';
 
 interface PodRecord {
   uid: string;
@@ -68,6 +75,8 @@ export class NodeAgent implements Reconciler {
   private readonly events: EventRecorder;
   private readonly pods = new Map<string, PodRecord>();
   private registration: NodeRegistration | undefined;
+  private readinessTimer: Timer | undefined;
+  private draining = false;
 
   constructor(options: NodeAgentOptions) {
     this.options = options;
@@ -97,7 +106,9 @@ export class NodeAgent implements Reconciler {
       labels: this.options.labels,
       kubeletPort: this.options.kubeletPort,
       clock: this.clock,
+      heartbeatMs: this.options.heartbeatMs,
     });
+    this.keepNodeReady();
     this.informer.start();
     await this.informer.waitForSync();
     await this.options.podIps.retainOnly?.(this.informer.list().map(ipKey));
@@ -138,11 +149,69 @@ export class NodeAgent implements Reconciler {
     return this.syncStatus(pod, current);
   }
 
+  /**
+   * Graceful node shutdown: the node turns Ready=False so nothing new lands here, every pod
+   * stops within its terminationGracePeriodSeconds and is reported Failed ("Terminated") so its
+   * controller replaces it elsewhere, then the heartbeat stops.
+   */
+  async drain(): Promise<void> {
+    this.draining = true;
+    this.readinessTimer?.cancel();
+    await postNodeReady(this.options.client, this.nodeName, false, this.nowIso()).catch((err: unknown) => this.warn('could not mark the node NotReady', err));
+    this.informer.stop();
+    await this.controller.stop();
+    await Promise.all([...this.pods].map(([key, record]) => this.shutDownPod(key, record)));
+    this.readinessTimer?.cancel();
+    await this.registration?.stop();
+  }
+
   async stop(): Promise<void> {
+    this.draining = true;
+    this.readinessTimer?.cancel();
     this.informer.stop();
     await this.controller.stop();
     await Promise.all([...this.pods].map(([key, record]) => this.teardown(key, record)));
     await this.registration?.stop();
+  }
+
+  /** Re-posts Ready=True whenever it was lost (the node lifecycle controller marks a silent node Unknown). */
+  private keepNodeReady(): void {
+    this.readinessTimer = this.clock.setTimer(this.options.heartbeatMs ?? 10_000, () => {
+      if (this.draining) return;
+      void postNodeReady(this.options.client, this.nodeName, true, this.nowIso())
+        .catch((err: unknown) => this.warn('could not post node status', err))
+        .finally(() => {
+          if (!this.draining) this.keepNodeReady();
+        });
+    });
+  }
+
+  private async shutDownPod(key: string, record: PodRecord): Promise<void> {
+    await this.teardown(key, record);
+    const [namespace, name] = splitKey(key);
+    const pod = await this.options.client.get<Pod>(PODS, namespace, name).catch(() => undefined);
+    if (!pod || pod.metadata.uid !== record.uid || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return;
+    const now = this.nowIso();
+    const status = buildPodStatus(pod, record.running?.status(), record.podIp, this.options.nodeAddress, now);
+    const notReady = (c: PodCondition): PodCondition => (c.type === 'Ready' || c.type === 'ContainersReady' ? { ...c, status: 'False', lastTransitionTime: now } : c);
+    const conditions = [
+      ...(status.conditions ?? []).map(notReady),
+      { type: 'DisruptionTarget', status: 'True' as const, reason: 'TerminationByKubelet', message: NODE_SHUTDOWN_POD_MESSAGE, lastTransitionTime: now },
+    ];
+    const { resourceVersion: _rv, ...metadata } = pod.metadata;
+    await this.options.client
+      .updateStatus(PODS, { ...pod, metadata, status: { ...status, phase: 'Failed', reason: NODE_SHUTDOWN_POD_REASON, message: NODE_SHUTDOWN_POD_MESSAGE, conditions } })
+      .catch((err: unknown) => {
+        if (!isApiError(err, 'NotFound')) this.warn(`could not report pod ${key} terminated`, err);
+      });
+  }
+
+  private nowIso(): string {
+    return new Date(this.clock.now()).toISOString();
+  }
+
+  private warn(what: string, err: unknown): void {
+    process.emitWarning(`control/agent: ${this.nodeName}: ${what}: ${errorMessage(err)}`);
   }
 
   private async startPod(key: string, pod: Pod): Promise<PodRecord> {

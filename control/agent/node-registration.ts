@@ -1,6 +1,7 @@
 // Registers a Node object and keeps its heartbeat Lease (kube-node-lease)
 // fresh, as the kubelet does, so `kubectl get nodes` shows it Ready.
 
+import { release } from 'node:os';
 import { LEASES, NODES, isApiError } from '../api/index.ts';
 import type { Client, Clock, Node, Timer } from '../api/index.ts';
 
@@ -49,7 +50,12 @@ export async function registerNode(options: NodeRegistrationOptions): Promise<No
     capacity: { cpu: '4', memory: '8Gi', pods: '110' },
     allocatable: { cpu: '4', memory: '8Gi', pods: '110' },
     ...(options.kubeletPort ? { daemonEndpoints: { kubeletEndpoint: { Port: options.kubeletPort } } } : {}),
-    nodeInfo: { kubeletVersion: 'v1.32.0-meshlet', operatingSystem: 'linux', architecture: process.arch, containerRuntimeVersion: 'meshlet://process' },
+    // The schema requires every nodeInfo field: without them any later write to the Node (a taint,
+    // a cordon) fails validation.
+    nodeInfo: {
+      kubeletVersion: 'v1.32.0-meshlet', kubeProxyVersion: 'v1.32.0-meshlet', operatingSystem: 'linux', architecture: process.arch,
+      containerRuntimeVersion: 'meshlet://process', machineID: nodeName, systemUUID: nodeName, bootID: String(process.pid), kernelVersion: release(), osImage: 'meshlet',
+    },
   };
   const existing = await client.get<Node>(NODES, undefined, nodeName);
   const node = existing

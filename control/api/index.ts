@@ -21,6 +21,7 @@ export { systemClock, ManualClock } from './clock.ts';
 export type {
   LabelSelector, EnvVar, ContainerPort, Probe, LifecycleHandler, Lifecycle, Container, PodSpec, PodCondition, ContainerState, ContainerStatus, PodStatus, Pod,
   ServicePort, ServiceSpec, ServiceStatus, Service, EndpointAddress, EndpointPort, EndpointSubset, Endpoints, NodeStatus, NodeSpec, Node,
+  NodeCondition, Taint, Toleration, LeaseSpec, CoordinationLease,
   PodTemplateSpec, DeploymentSpec, DeploymentStatus, Deployment, ReplicaSetSpec, ReplicaSetStatus, ReplicaSet, ConfigMap, CoreEvent,
 } from './kinds.ts';
 export type { Requirement } from './labels.ts';
@@ -38,3 +39,4 @@ export type {
   RateLimitPolicySpec, RateLimitPolicy,
 } from './ratelimit-policy.ts';
 export { validateRateLimitPolicy } from './ratelimit-policy.ts';
+export { TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE, NODE_LEASE_NAMESPACE, DEFAULT_TOLERATION_SECONDS } from './node-taints.ts';

@@ -75,8 +75,17 @@ export interface PodSpec {
   hostname?: string;
   subdomain?: string;
   terminationGracePeriodSeconds?: number;
-  tolerations?: { key?: string; operator?: string; value?: string; effect?: string }[];
+  tolerations?: Toleration[];
   schedulerName?: string;
+}
+
+export interface Toleration {
+  key?: string;
+  operator?: string;
+  value?: string;
+  effect?: string;
+  /** NoExecute only: how long the pod stays bound after the taint appears; absent = forever. */
+  tolerationSeconds?: number;
 }
 
 export interface PodCondition {
@@ -173,20 +182,37 @@ export interface Endpoints extends KubeObject {
   subsets?: EndpointSubset[];
 }
 
+export interface NodeCondition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason?: string;
+  message?: string;
+  lastHeartbeatTime?: string;
+  lastTransitionTime?: string;
+}
+
 export interface NodeStatus {
   addresses?: { type: 'InternalIP' | 'Hostname'; address: string }[];
-  conditions?: { type: string; status: 'True' | 'False' | 'Unknown'; reason?: string; message?: string; lastHeartbeatTime?: string }[];
+  conditions?: NodeCondition[];
   capacity?: Record<string, string>;
   allocatable?: Record<string, string>;
   nodeInfo?: Record<string, string>;
   daemonEndpoints?: { kubeletEndpoint?: { Port: number } };
 }
 
+export interface Taint {
+  key: string;
+  value?: string;
+  effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+  /** When a NoExecute taint was added; tolerationSeconds count from here. */
+  timeAdded?: string;
+}
+
 export interface NodeSpec {
   podCIDR?: string;
   podCIDRs?: string[];
   unschedulable?: boolean;
-  taints?: { key: string; value?: string; effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' }[];
+  taints?: Taint[];
 }
 
 export type Node = KubeObject<NodeSpec, NodeStatus>;
@@ -248,3 +274,14 @@ export interface CoreEvent extends KubeObject {
   lastTimestamp?: string;
   source?: { component?: string; host?: string };
 }
+
+/** coordination.k8s.io/v1 Lease: a node's heartbeat lives in kube-node-lease under the node's name. */
+export interface LeaseSpec {
+  holderIdentity?: string;
+  leaseDurationSeconds?: number;
+  /** MicroTime (RFC 3339 with microseconds). */
+  renewTime?: string;
+  acquireTime?: string;
+}
+
+export type CoordinationLease = KubeObject<LeaseSpec>;

@@ -19,6 +19,7 @@ const USAGE = `meshlet — Kubernetes networking and an Istio-like mesh on one m
 Usage:
   meshlet up [-f FILE|DIR]... [DIR] [--nodes N] [--detach] [--api-port P] [--ingress-port P]
              [--dns-port P] [--ui-port P] [--store redis://…] [--data-dir DIR] [--redis URL]
+             [--node-monitor-grace-period 40s]
   meshlet down                      stops the cluster, or the node this home joined
   meshlet node join --store redis://… [--name NAME]   run a node agent against a Redis-backed control plane
   meshlet status [--json]

@@ -14,7 +14,7 @@ import type { Registry } from '../registry/index.ts';
 import { startApiServer, kubeconfigFor, createServingCert } from '../apiserver/index.ts';
 import type { ServingCert } from '../apiserver/index.ts';
 import type { ApiServer } from '../apiserver/index.ts';
-import { startControllers, startServiceControllers } from '../controllers/index.ts';
+import { DEFAULT_NODE_MONITOR_GRACE_MS, nodeLeaseRenewMs, startControllers, startServiceControllers } from '../controllers/index.ts';
 import { startScheduler } from '../scheduler/index.ts';
 import { createPodRuntime, loadImageMap, builtinImageMapFile, podLogSource } from '../agent/containers/index.ts';
 import type { PodRuntime, PodLogStreamSource, RestartBackoffOptions } from '../agent/containers/index.ts';
@@ -66,6 +66,8 @@ export interface ClusterOptions {
   /** Objects to apply once the cluster is up. */
   manifests?: ObjectInput[];
   clock?: Clock;
+  /** How long a node may miss heartbeats before it is Ready=Unknown and tainted unreachable. Default 40 s. */
+  nodeMonitorGracePeriodMs?: number;
   /** Probe timing scale for tests (see the pod runtime). */
   probeTimeScale?: number;
   /** Container restart back-off; default kubelet's (10 s doubling to 300 s). Tests shorten it. */
@@ -179,7 +181,8 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     // One informer per kind for the whole process: controllers, scheduler and the views below share them.
     const informers = new InformerSet(registry, clock);
     closers.push(() => informers.stop());
-    const controllers = await startControllers({ client: registry, clock, informers });
+    const nodeMonitorGracePeriodMs = options.nodeMonitorGracePeriodMs ?? DEFAULT_NODE_MONITOR_GRACE_MS;
+    const controllers = await startControllers({ client: registry, clock, informers, nodeMonitorGracePeriodMs });
     closers.push(() => controllers.stop());
     const scheduler = await startScheduler({ client: registry, clock, informers });
     closers.push(() => scheduler.stop());
@@ -259,6 +262,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
       serviceCidr: overlay.serviceCidr.text,
       nodeSubnetLength: overlay.nodeSubnetLength,
       dns: { host: dns.host, port: dns.port },
+      nodeLeaseRenewMs: nodeLeaseRenewMs(nodeMonitorGracePeriodMs),
     });
     const nodeCount = options.nodes ?? 2;
     for (let i = 1; i <= nodeCount; i++) {
@@ -279,6 +283,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
         rateLimit: limiter,
         authorizationPolicies,
         clock,
+        leaseRenewMs: nodeLeaseRenewMs(nodeMonitorGracePeriodMs),
       });
       closers.push(() => host.stop());
       nodes.push(host.node);

@@ -12,6 +12,8 @@ export interface JoinInfo {
   serviceCidr: string;
   nodeSubnetLength: number;
   dns: { host: string; port: number };
+  /** How often node agents renew their Lease, so they stay within the control plane's grace period. */
+  nodeLeaseRenewMs?: number;
 }
 
 export async function writeJoinInfo(store: Store, info: JoinInfo): Promise<void> {

@@ -34,12 +34,16 @@ export interface NodeHostOptions {
   authorizationPolicies: AuthorizationPolicySource;
   clock: Clock;
   labels?: Record<string, string>;
+  /** How often the node renews its heartbeat Lease. Default 10 s (the kubelet's). */
+  leaseRenewMs?: number;
 }
 
 export interface NodeHost {
   readonly node: { name: string; podCidr: string; address: string };
   readonly agent: NodeAgent;
   stop(): Promise<void>;
+  /** Graceful node shutdown: NotReady, pods terminated and reported, then stopped. */
+  drain(): Promise<void>;
 }
 
 export async function startNodeHost(options: NodeHostOptions): Promise<NodeHost> {
@@ -57,6 +61,7 @@ export async function startNodeHost(options: NodeHostOptions): Promise<NodeHost>
     runtime: options.runtime,
     clock: options.clock,
     labels: options.labels,
+    heartbeatMs: options.leaseRenewMs,
     networkEnv: async (pod, podIp, sidecarOutbound) =>
       (
         await podNetworkEnv({
@@ -107,6 +112,10 @@ export async function startNodeHost(options: NodeHostOptions): Promise<NodeHost>
     agent,
     async stop() {
       await agent.stop();
+      await logServer.close();
+    },
+    async drain() {
+      await agent.drain();
       await logServer.close();
     },
   };

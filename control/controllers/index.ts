@@ -37,3 +37,9 @@ export type { KubernetesServiceOptions } from './kubernetes-service.ts';
 export {
   createKubernetesServiceReconciler, KUBERNETES_SERVICE_NAME, KUBERNETES_SERVICE_KEY, KUBERNETES_SERVICE_RESYNC_MS,
 } from './kubernetes-service.ts';
+export type { NodeLifecycleOptions } from './node-lifecycle.ts';
+export {
+  createNodeLifecycleReconciler, nodeLeaseRenewMs, DEFAULT_NODE_MONITOR_GRACE_MS, REASON_NODE_STATUS_UNKNOWN, REASON_NODE_STATUS_NEVER_UPDATED,
+} from './node-lifecycle.ts';
+export type { TaintEvictionOptions } from './taint-eviction.ts';
+export { createTaintEvictionReconciler, evictionTimeMs } from './taint-eviction.ts';

@@ -2,9 +2,9 @@
 // handlers only map an event to the keys it affects; the reconcilers read
 // the cluster themselves.
 
-import type { Client, Clock, Deployment, KubeObject, Pod, ReplicaSet, ResourceType, Service } from '../api/index.ts';
+import type { Client, Clock, Deployment, KubeObject, Node, Pod, ReplicaSet, ResourceType, Service } from '../api/index.ts';
 import {
-  DEPLOYMENTS, ENDPOINTS, ENDPOINT_SLICES, JOBS, NAMESPACES, NODES, PODS, REPLICA_SETS, SERVICES, SERVICE_ACCOUNTS,
+  DEPLOYMENTS, ENDPOINTS, ENDPOINT_SLICES, JOBS, LEASES, NAMESPACES, NODES, NODE_LEASE_NAMESPACE, PODS, REPLICA_SETS, SERVICES, SERVICE_ACCOUNTS,
   isApiError, matchesLabels, matchesSelector, objectKeyOf,
 } from '../api/index.ts';
 import { Controller, InformerSet } from '../runtime/index.ts';
@@ -17,6 +17,8 @@ import { FOREGROUND_FINALIZER, GC_TYPES, ORPHAN_FINALIZER, createGarbageCollecto
 import { createJobReconciler } from './job.ts';
 import { joinKey } from './keys.ts';
 import { createNamespaceReconciler } from './namespace.ts';
+import { createNodeLifecycleReconciler } from './node-lifecycle.ts';
+import { createTaintEvictionReconciler } from './taint-eviction.ts';
 import { createPodGcReconciler } from './pod-gc.ts';
 import { controllerOf } from './owner-refs.ts';
 import { createReplicaSetReconciler } from './replicaset.ts';
@@ -35,14 +37,17 @@ export interface StartControllersOptions {
   onError?: (name: string, key: string, err: unknown) => void;
   /** Informers shared with other components of the process; their owner stops them. Default: private ones. */
   informers?: InformerSet;
+  /** How long a node may miss heartbeats before it is Ready=Unknown and tainted unreachable. Default 40 s. */
+  nodeMonitorGracePeriodMs?: number;
 }
 
 export interface RunningControllers {
   stop(): Promise<void>;
   /**
    * True when every informer has synced and no controller has work queued,
-   * running or scheduled. Timers waiting for a Deployment's progress deadline, and the
-   * quarantine before pods bound to an unknown node are removed, do not count.
+   * running or scheduled. Timers waiting for a Deployment's progress deadline, the
+   * quarantine before pods bound to an unknown node are removed, node heartbeat checks
+   * and pending taint evictions do not count.
    */
   idle(): boolean;
 }
@@ -89,6 +94,8 @@ export async function startControllers(options: StartControllersOptions): Promis
   const background = (reconciler: Reconciler) => new Controller(reconciler, { workers: 1, ...(clock ? { clock } : {}), ...(onError ? { onError } : {}) });
   const progressDeadlines = background(createDeploymentProgressReconciler({ client, clock }));
   const podGc = background(createPodGcReconciler({ client }));
+  const nodeLifecycle = background(createNodeLifecycleReconciler({ client, clock, gracePeriodMs: options.nodeMonitorGracePeriodMs }));
+  const taintEviction = background(createTaintEvictionReconciler({ client, clock }));
   const endpoints = make(createEndpointsReconciler({ client, pods }), WORKERS.endpoints);
   const slices = make(createEndpointSliceReconciler({ client, pods }), WORKERS.endpointslice);
   const gc = make(createGarbageCollector({ client, types: GC_TYPES }), WORKERS.gc);
@@ -125,11 +132,23 @@ export async function startControllers(options: StartControllersOptions): Promis
   }
   // Pods on a deleted node go at once; pods bound to a node never seen get a quarantine
   // first (Kubernetes' podgc waits 40 s), since a node agent may register after its pods were bound.
-  const nodeInformer = informers.for(NODES);
+  const nodeInformer = informers.for<Node>(NODES);
   nodeInformer.addHandlers({ onDelete: (node) => podGc.enqueue(node.metadata.name) });
+  // Node health: the node's own changes and its heartbeat Lease. A change of NoExecute taints
+  // concerns every pod on the node.
+  onChange<Node>(informers, NODES, (node, old) => {
+    nodeLifecycle.enqueue(node.metadata.name);
+    const noExecute = (n: Node | undefined) => JSON.stringify((n?.spec?.taints ?? []).filter((t) => t.effect === 'NoExecute'));
+    if (noExecute(node) === noExecute(old)) return;
+    for (const pod of podInformer.list()) if (pod.spec?.nodeName === node.metadata.name) taintEviction.enqueue(objectKeyOf(pod));
+  });
+  onChange(informers, LEASES, (lease) => {
+    if (lease.metadata.namespace === NODE_LEASE_NAMESPACE) nodeLifecycle.enqueue(lease.metadata.name);
+  });
   onChange<Pod>(informers, PODS, (pod, old) => {
     const ns = pod.metadata.namespace;
     const nodeName = pod.spec?.nodeName;
+    if (nodeName && (nodeInformer.get(undefined, nodeName)?.spec?.taints ?? []).some((t) => t.effect === 'NoExecute')) taintEviction.enqueue(objectKeyOf(pod));
     if (nodeName && !old?.spec?.nodeName && !nodeInformer.get(undefined, nodeName)) podGc.queue.addAfter(nodeName, POD_GC_QUARANTINE_MS);
     const ref = controllerOf(pod.metadata);
     if (ref?.kind === 'ReplicaSet') replicaSets.enqueue(joinKey(ns, ref.name));
@@ -220,6 +239,8 @@ export async function startControllers(options: StartControllersOptions): Promis
   for (const c of controllers) c.start();
   progressDeadlines.start();
   podGc.start();
+  nodeLifecycle.start();
+  taintEviction.start();
   informers.start();
   await informers.waitForSync();
 
@@ -227,7 +248,7 @@ export async function startControllers(options: StartControllersOptions): Promis
     idle: () => informers.synced() && controllers.every((c) => c.idle()),
     async stop() {
       if (ownsInformers) informers.stop();
-      await Promise.all([...controllers, progressDeadlines, podGc].map((c) => c.stop()));
+      await Promise.all([...controllers, progressDeadlines, podGc, nodeLifecycle, taintEviction].map((c) => c.stop()));
     },
   };
 }

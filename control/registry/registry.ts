@@ -29,6 +29,7 @@ import type {
   ObjectInput,
   ObjectList,
   PatchType,
+  PodSpec,
   ResourceType,
   Store,
   WatchEvent,
@@ -47,6 +48,7 @@ import { keepClusterIp, namespaceFinalizers, scaleOf } from './kind-rules.ts';
 import { watchObjects } from './registry-watch.ts';
 import { ServiceAllocations, keepNodePorts } from './service-allocations.ts';
 import type { AllocationHandle, ClusterIpAllocator, NodePortAllocator } from './service-allocations.ts';
+import { addDefaultTolerations } from './default-toleration-seconds.ts';
 
 export type { ClusterIpAllocator, NodePortAllocator } from './service-allocations.ts';
 
@@ -287,6 +289,7 @@ export class Registry implements Client {
 
   private prepareNew(type: ResourceType, obj: ObjectInput): StoredObject {
     const defaulted = applyDefaults(type, obj);
+    if (type === PODS) addDefaultTolerations(defaulted.spec as PodSpec | undefined);
     const causes = validateObject(type, defaulted);
     if (causes.length) throw invalid(type.kind, defaulted.metadata.name ?? '', causes, type.group);
     const now = new Date(this.clock.now()).toISOString();

@@ -78,8 +78,10 @@ export async function nodeCommand(argv: string[]): Promise<number> {
       rateLimit: limiter,
       authorizationPolicies: createAuthorizationPolicySource(state),
       clock: systemClock,
+      leaseRenewMs: info.nodeLeaseRenewMs,
     });
-    closers.push(() => host.stop());
+    // SIGTERM / `meshlet down` is a graceful node shutdown: pods stop and are reported, the node goes NotReady.
+    closers.push(() => host.drain());
     writeNodeState(home, { pid: process.pid, name: nodeName, store: url, podCidr: host.node.podCidr });
     closers.push(() => removeNodeState(home));
     process.stdout.write(`meshlet: node ${nodeName} joined (pod subnet ${host.node.podCidr}, home ${home}); stop with "meshlet down"\n`);

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startCluster } from '../../cluster/cluster.ts';
 import { loadManifests } from '../../cluster/manifests.ts';
-import { parseArgs, str, strs, num, bool } from '../args.ts';
+import { parseArgs, str, strs, num, bool, UsageError } from '../args.ts';
 import type { FlagSpec, ParsedArgs } from '../args.ts';
 import type { RestartBackoffOptions } from '../../agent/containers/index.ts';
 import { logFile, meshletHome, processAlive, readState, removeState, writeState } from '../home.ts';
@@ -30,6 +30,7 @@ export const UP_FLAGS: FlagSpec[] = [
   { names: ['--image-map'], key: 'imageMaps', kind: 'strings' },
   { names: ['--restart-backoff-ms'], key: 'restartBackoffMs', kind: 'number' },
   { names: ['--restart-backoff-max-ms'], key: 'restartBackoffMaxMs', kind: 'number' },
+  { names: ['--node-monitor-grace-period'], key: 'nodeMonitorGracePeriod', kind: 'string' },
 ];
 
 const BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
@@ -37,6 +38,7 @@ const READY_TIMEOUT_MS = 120_000;
 
 export async function upCommand(argv: string[]): Promise<number> {
   const args = parseArgs(argv, UP_FLAGS);
+  const nodeMonitorGracePeriodMs = parseGracePeriod(str(args, 'nodeMonitorGracePeriod'));
   const home = meshletHome();
   const existing = readState(home);
   if (existing && processAlive(existing.pid)) {
@@ -63,6 +65,7 @@ export async function upCommand(argv: string[]): Promise<number> {
     serviceCidr: str(args, 'serviceCidr'),
     imageMaps: strs(args, 'imageMaps'),
     restartBackoff: restartBackoffFromArgs(args),
+    nodeMonitorGracePeriodMs,
   });
   const state: ClusterStateFile = {
     pid: process.pid,
@@ -111,6 +114,15 @@ export function restartBackoffFromArgs(args: ParsedArgs): RestartBackoffOptions 
   const initialMs = num(args, 'restartBackoffMs');
   const maxMs = num(args, 'restartBackoffMaxMs');
   return { ...(initialMs !== undefined ? { initialMs } : {}), ...(maxMs !== undefined ? { maxMs } : {}) };
+}
+
+/** kube-controller-manager's duration syntax, kept to what a grace period needs: `40s`, `1m`, `500ms`. */
+function parseGracePeriod(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(value);
+  const ms = m ? Number(m[1]) * { ms: 1, s: 1000, m: 60_000 }[m[2] as 'ms' | 's' | 'm'] : NaN;
+  if (!(ms >= 1000)) throw new UsageError(`invalid value "${value}" for --node-monitor-grace-period: expected a duration of at least 1s such as 40s or 2m`);
+  return ms;
 }
 
 export function printUrls(state: ClusterStateFile): void {
