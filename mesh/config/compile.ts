@@ -11,7 +11,9 @@ import { clusterPolicyOf, findDestinationRule, isVisibleTo } from './policy.ts';
 import { indexPods, serviceEndpoints, serviceEntryEndpoints, serviceEntryInfos, serviceInfoOf } from './services.ts';
 import type { ResolveDestination } from './http-routes.ts';
 import { compileHttpRoute, compileTcpRoute, DEFAULT_RETRY } from './http-routes.ts';
-import { compileIngress, gatewayServers, isHttpProtocol, MESH_GATEWAY, selectedGateways, serverHostAdmits, vsGateways } from './gateways.ts';
+import { MESH_GATEWAY, vsGateways } from './gateways.ts';
+import { compileGatewayScope } from './compile-gateway.ts';
+import { creationOrder } from './order.ts';
 import type {
   Cluster, CompiledHttpRoute, CompiledTcpRoute, EndpointInfo, GatewayHost, RouteTable, ServiceInfo, ServicePortInfo, VirtualHost, WeightedDestination,
 } from './table.ts';
@@ -221,8 +223,8 @@ function compileScope(inputs: MeshInputs & { revision?: number }, proxy: ProxyId
   const visibleVs = inputs.virtualServices.filter((vs) => isVisibleTo(vs.spec?.exportTo, vs.metadata.namespace ?? 'default', clientNs) || proxy.kind === 'gateway');
 
   const virtualHosts = new Map<string, VirtualHost>();
-  const gatewayHosts: GatewayHost[] = [];
-  const gatewayTcp = new Map<number, CompiledTcpRoute[]>();
+  let gatewayHosts: GatewayHost[] = [];
+  let gatewayTcp = new Map<number, CompiledTcpRoute[]>();
   let servers: RouteTable['gatewayServers'] = [];
 
   if (proxy.kind === 'sidecar') {
@@ -237,51 +239,17 @@ function compileScope(inputs: MeshInputs & { revision?: number }, proxy: ProxyId
       }
     }
   } else {
-    const selected = selectedGateways(inputs.gateways, proxy.labels);
-    servers = gatewayServers(selected);
-    const selectedKeys = new Set(selected.map((g) => `${g.metadata.namespace ?? 'default'}/${g.metadata.name}`));
-    for (const vs of [...visibleVs].sort(creationOrder)) {
-      const vsNs = vs.metadata.namespace ?? 'default';
-      const bound = vsGateways(vs).filter((g) => selectedKeys.has(g));
-      if (bound.length === 0) continue;
-      const origin = `VirtualService ${vsNs}/${vs.metadata.name}`;
-      const boundServers = servers.filter((s) => bound.includes(s.gateway));
-      const hosts = (vs.spec?.hosts ?? []).filter((h) =>
-        boundServers.some((s) => s.hosts.some((sh) => serverHostAdmits(sh, s.gateway.split('/')[0]!, vsNs, h))),
-      );
-      if (hosts.length === 0) {
-        warnings.push(`${origin}: no host admitted by the servers of ${bound.join(', ')}`);
-        continue;
-      }
-      const blockApplies = (b: { gateways?: string[] }): boolean => !b.gateways || b.gateways.some((g) => bound.includes(g.includes('/') ? g : `${vsNs}/${g}`));
-      const routes: CompiledHttpRoute[] = [];
-      (vs.spec?.http ?? []).forEach((rule, i) => {
-        const blocks = rule.match?.filter(blockApplies);
-        if (rule.match && rule.match.length > 0 && blocks!.length === 0) return;
-        routes.push(compileHttpRoute({ ...rule, match: blocks }, origin, i, vsNs, resolverFor(vsNs, origin, undefined), warnings));
-      });
-      if (routes.length > 0) {
-        const domains = new Set<string>();
-        for (const h of hosts) {
-          domains.add(h.toLowerCase());
-          domains.add(qualifyHost(h, vsNs));
-        }
-        gatewayHosts.push({ domains: [...domains], origin, routes });
-      }
-      (vs.spec?.tcp ?? []).forEach((rule, i) => {
-        for (const server of boundServers.filter((s) => !isHttpProtocol(s.protocol))) {
-          const blocks = rule.match?.filter((m) => (m.port === undefined || m.port === server.port) && blockApplies(m));
-          if (rule.match && rule.match.length > 0 && blocks!.length === 0) continue;
-          const list = gatewayTcp.get(server.port) ?? [];
-          list.push(compileTcpRoute({ ...rule, match: blocks }, origin, i, vsNs, resolverFor(vsNs, origin, undefined), warnings));
-          gatewayTcp.set(server.port, list);
-        }
-      });
-    }
-    for (const ing of [...inputs.ingresses].sort(creationOrder)) {
-      const origin = `Ingress ${ing.metadata.namespace ?? 'default'}/${ing.metadata.name}`;
-      for (const h of compileIngress(ing, (ns, portName) => resolverFor(ns, origin, undefined, portName))) gatewayHosts.push({ ...h, origin });
-    }
+    const scope = compileGatewayScope({
+      labels: proxy.labels,
+      gateways: inputs.gateways,
+      virtualServices: visibleVs,
+      ingresses: inputs.ingresses,
+      resolverFor,
+      warnings,
+    });
+    servers = scope.servers;
+    gatewayHosts = scope.gatewayHosts;
+    gatewayTcp = scope.gatewayTcp;
   }
 
   const inboundByIp = new Map<string, Map<number, { service: ServiceInfo; port: number }>>();
@@ -318,13 +286,6 @@ function compileScope(inputs: MeshInputs & { revision?: number }, proxy: ProxyId
       warnings,
     },
   };
-}
-
-function creationOrder(a: VirtualService | { metadata: { creationTimestamp?: string; name: string; namespace?: string } }, b: typeof a): number {
-  const ta = a.metadata.creationTimestamp ?? '';
-  const tb = b.metadata.creationTimestamp ?? '';
-  if (ta !== tb) return ta < tb ? -1 : 1;
-  return `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`);
 }
 
 function bestHostScore(vs: VirtualService, fqdn: string): number {

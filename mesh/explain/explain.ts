@@ -90,8 +90,8 @@ export function explainRequest(t: RouteTable, input: ExplainInput): Explanation 
       exp.outcome = `404 NR: no Gateway-bound VirtualService or Ingress has a host matching "${authority}"`;
       return exp;
     }
-    exp.host.gatewayHost = gh.domains.join(',');
-    exp.virtualServices = [gh.origin];
+    exp.host.gatewayHost = gh.domain;
+    exp.virtualServices = [...gh.origins];
     routes = gh.routes;
     port = t.gatewayServers.find((s) => s.protocol === 'HTTP')?.port ?? port;
   } else {

@@ -51,7 +51,7 @@ export function formatProxyConfig(t: RouteTable, section: ProxyConfigSection, ru
     const rows = [['NAME', 'VIRTUAL SERVICE', 'MATCH', 'ACTION']];
     if (t.proxy.kind === 'gateway') {
       for (const gh of t.gatewayHosts) {
-        for (const r of gh.routes) rows.push([gh.domains.join(','), `${r.origin}#${r.ruleIndex}`, describeRouteMatch(r), describeRouteAction(r)]);
+        for (const r of gh.routes) rows.push([gh.domain, `${r.origin}#${r.ruleIndex}`, describeRouteMatch(r), describeRouteAction(r)]);
       }
       for (const [port, routes] of t.gatewayTcp) {
         for (const r of routes) rows.push([`tcp:${port}`, `${r.origin}#${r.ruleIndex}`, '*', r.destinations.map((d) => `${d.host}${d.subset ? ` ${d.subset}` : ''}:${d.port} (${d.weight})`).join(', ')]);

@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { analyzeMesh, compileProxyConfig, explainRequest, formatExplanation, formatFindings, formatProxyConfig, meshInputsFromObjects } from '../../mesh/index.ts';
 import type { ProxyIdentity } from '../../mesh/index.ts';
 import { fromYaml, pod, service } from './fixtures.ts';
+import { ISTIO_SAMPLES } from '../helpers/reference.ts';
 
-const SAMPLES = join(import.meta.dirname, '../../../shared/reference/istio-samples');
+const SAMPLES = ISTIO_SAMPLES;
 const client: ProxyIdentity = { kind: 'sidecar', name: 'productpage', namespace: 'default', labels: { app: 'productpage' } };
 
 const MESH = `
