@@ -124,6 +124,19 @@ void t.test('helloworld-gateway beside bookinfo-gateway: the ingress serves /hel
   t.match(await productPage(), 'Reviewer1', 'bookinfo keeps its routes on the same "*" host');
 });
 
+void t.test('trace spans carry each workload\'s own service.name', async (t) => {
+  await productPage();
+  const spans = await waitFor('productpage\'s inbound span', () => {
+    const all = cluster.spans.all();
+    return all.some((s) => s.serviceName === 'productpage.default' && s.kind === 'server') ? all : undefined;
+  }, { timeoutMs: 10_000, intervalMs: 50 });
+  const inbound = spans.find((s) => s.serviceName === 'productpage.default' && s.kind === 'server');
+  t.equal(inbound?.attributes.upstream_cluster, 'inbound|9080||', 'the inbound span names the local cluster');
+  const names = new Set(spans.map((s) => s.serviceName));
+  for (const name of ['istio-ingressgateway.istio-system', 'productpage.default', 'reviews.default', 'details.default']) t.ok(names.has(name), `spans from ${name}`);
+  t.notOk(names.has('meshlet'), 'no proxy span reports as the one "meshlet" resource');
+});
+
 void t.test('tcp-echo prefixes lines with the version from its args, on both Service ports', async (t) => {
   const ip = await clusterIp('tcp-echo');
   for (const port of [9000, 9001]) {
