@@ -230,12 +230,9 @@ function compileScope(inputs: MeshInputs & { revision?: number }, proxy: ProxyId
   if (proxy.kind === 'sidecar') {
     const meshVs = visibleVs.filter((vs) => vsGateways(vs).includes(MESH_GATEWAY));
     for (const r of records.values()) {
-      const matching = meshVs
-        .map((vs) => ({ vs, score: bestHostScore(vs, r.info.fqdn) }))
-        .filter((x) => x.score >= 0)
-        .sort((a, b) => b.score - a.score || creationOrder(a.vs, b.vs));
+      const chosen = meshVirtualServiceFor(meshVs, r.info.fqdn, clientNs, warnings);
       for (const port of r.info.ports) {
-        virtualHosts.set(`${r.info.fqdn}:${port.number}`, buildVirtualHost(r.info, port, matching.map((m) => m.vs), resolverFor, warnings));
+        virtualHosts.set(`${r.info.fqdn}:${port.number}`, buildVirtualHost(r.info, port, chosen ? [chosen] : [], resolverFor, warnings));
       }
     }
   } else {
@@ -286,6 +283,27 @@ function compileScope(inputs: MeshInputs & { revision?: number }, proxy: ProxyId
       warnings,
     },
   };
+}
+
+/**
+ * The one VirtualService a sidecar applies to a service. Istio merges
+ * VirtualServices only at gateways; for the mesh the most specific host
+ * wins, then one from the client's own namespace, then the oldest, and the
+ * rest are ignored (istioctl analyze reports them as IST0109).
+ */
+function meshVirtualServiceFor(meshVs: readonly VirtualService[], fqdn: string, clientNs: string, warnings: string[]): VirtualService | undefined {
+  const local = (vs: VirtualService): number => ((vs.metadata.namespace ?? 'default') === clientNs ? 1 : 0);
+  const matching = meshVs
+    .map((vs) => ({ vs, score: bestHostScore(vs, fqdn) }))
+    .filter((x) => x.score >= 0)
+    .sort((a, b) => b.score - a.score || local(b.vs) - local(a.vs) || creationOrder(a.vs, b.vs));
+  const winner = matching[0];
+  if (!winner) return undefined;
+  const name = (vs: VirtualService): string => `VirtualService ${vs.metadata.namespace ?? 'default'}/${vs.metadata.name}`;
+  for (const other of matching.slice(1)) {
+    if (other.score === winner.score) warnings.push(`${name(other.vs)}: ignored for ${fqdn} on sidecars, ${name(winner.vs)} applies (only gateways merge VirtualServices)`);
+  }
+  return winner.vs;
 }
 
 function bestHostScore(vs: VirtualService, fqdn: string): number {

@@ -93,3 +93,44 @@ t.test('a real ingress gateway serves both samples', async (t) => {
   t.equal(page.status, 200, page.body);
   t.equal(JSON.parse(page.body).name, 'productpage');
 });
+
+t.test('sidecars do not merge: the most specific, then same-namespace, then oldest VirtualService wins', async (t) => {
+  const objs = fromYaml(`
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: newer, creationTimestamp: "2026-02-01T00:00:00Z" }
+spec:
+  hosts: [helloworld]
+  http: [{ match: [{ uri: { prefix: /newer } }], route: [{ destination: { host: helloworld } }] }]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: older, creationTimestamp: "2026-01-15T00:00:00Z" }
+spec:
+  hosts: [helloworld]
+  http: [{ match: [{ uri: { prefix: /older } }], route: [{ destination: { host: helloworld } }] }]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: everything, creationTimestamp: "2026-01-01T00:00:00Z" }
+spec:
+  hosts: ["*.default.svc.cluster.local"]
+  http: [{ route: [{ destination: { host: productpage } }] }]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: oldest-elsewhere, namespace: team-b, creationTimestamp: "2025-12-01T00:00:00Z" }
+spec:
+  hosts: [helloworld.default.svc.cluster.local]
+  http: [{ route: [{ destination: { host: productpage.default.svc.cluster.local } }] }]
+`);
+  const inputs = meshInputsFromObjects([...BACKENDS, ...objs]);
+  const sidecar = compileProxyConfig(inputs, { kind: 'sidecar', name: 'client', namespace: 'default', labels: {} });
+  t.same(sidecar.virtualHosts.get('helloworld.default.svc.cluster.local:5000')?.virtualServices, ['VirtualService default/older'], 'the oldest of two for one host, alone');
+  t.equal(explainRequest(sidecar, { url: 'http://helloworld:5000/newer' }).matched, undefined, 'the newer one is ignored, as Istio ignores it');
+  t.ok(sidecar.warnings.some((w) => w.startsWith('VirtualService default/newer: ignored for helloworld.default.svc.cluster.local on sidecars')), sidecar.warnings.join('\n'));
+  t.same(sidecar.virtualHosts.get('productpage.default.svc.cluster.local:9080')?.virtualServices, ['VirtualService default/everything'], 'a wildcard applies where no exact host competes');
+  const elsewhere = compileProxyConfig(inputs, { kind: 'sidecar', name: 'client', namespace: 'team-b', labels: {} });
+  t.same(elsewhere.virtualHosts.get('helloworld.default.svc.cluster.local:5000')?.virtualServices, ['VirtualService team-b/oldest-elsewhere'], 'from team-b its own VirtualService wins');
+  t.ok(sidecar.warnings.some((w) => w.startsWith('VirtualService team-b/oldest-elsewhere: ignored')), 'from default, default/older wins over the older team-b one');
+});
