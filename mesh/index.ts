@@ -5,7 +5,7 @@
 export type { MeshInputs, MeshSnapshot, ConfigSource } from './config/inputs.ts';
 export { StaticConfigSource, EMPTY_INPUTS, meshInputsFromObjects, inputFieldForKind } from './config/inputs.ts';
 export type { ProxyIdentity, WorkloadInfo } from './config/identity.ts';
-export { DEFAULT_GATEWAY_IDENTITY, workloadOfPod, isMeshedPod } from './config/identity.ts';
+export { DEFAULT_GATEWAY_IDENTITY, workloadOfPod, workloadOfProxy, isMeshedPod, traceServiceName } from './config/identity.ts';
 export type {
   RouteTable, Cluster, ClusterPolicy, EndpointInfo, ServiceInfo, VirtualHost, CompiledHttpRoute, CompiledTcpRoute, GatewayHost, WeightedDestination,
   LoadBalancerPolicy, ConnectionPoolPolicy, OutlierPolicy, RetryPolicy, FaultPolicy,

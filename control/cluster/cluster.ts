@@ -26,7 +26,7 @@ import {
 } from '../../overlay/ipam/index.ts';
 import { loadBalancerPool } from './load-balancer-pool.ts';
 import { startDnsServer, startServiceProxy } from '../../overlay/index.ts';
-import { startIngressGateway, MeshMetrics, DEFAULT_GATEWAY_IDENTITY } from '../../mesh/index.ts';
+import { startIngressGateway, MeshMetrics, DEFAULT_GATEWAY_IDENTITY, traceServiceName, workloadOfProxy } from '../../mesh/index.ts';
 import { createAuthorizationCheck } from '../../mesh/security/index.ts';
 import { createRateLimitService, InProcessCounter, RateLimitMetrics } from '../../mesh/ratelimit/index.ts';
 import { ClusterState } from './cluster-state.ts';
@@ -245,7 +245,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
       host: '127.0.0.1',
       port: options.ingressPort ?? 0,
       config: meshConfig,
-      tracer: tracing.tracer('meshlet-ingressgateway'),
+      tracer: tracing.tracerFor(traceServiceName(workloadOfProxy(DEFAULT_GATEWAY_IDENTITY))),
       metrics,
       rateLimit: gatewayLimiter,
       // Istio's default ingress gateway exposes 31400 for TCP routes (the tcp-echo sample).
@@ -278,7 +278,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
         runDir,
         dns: { host: dns.host, port: dns.port },
         meshConfig,
-        tracer: tracing.tracer('meshlet-sidecar'),
+        tracerFor: (serviceName) => tracing.tracerFor(serviceName),
         metrics,
         rateLimit: limiter,
         authorizationPolicies,

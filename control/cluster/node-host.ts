@@ -13,7 +13,7 @@ import type { PodRuntime } from '../agent/containers/index.ts';
 import { PodIpAllocator } from '../../overlay/ipam/index.ts';
 import type { SubnetAllocator } from '../../overlay/ipam/index.ts';
 import { podNetworkEnv } from '../../overlay/index.ts';
-import { startSidecar } from '../../mesh/index.ts';
+import { startSidecar, traceServiceName, workloadOfPod } from '../../mesh/index.ts';
 import type { ConfigSource, MeshMetrics } from '../../mesh/index.ts';
 import type { RateLimitService } from '../../mesh/ratelimit/index.ts';
 import { createAuthorizationCheck } from '../../mesh/security/index.ts';
@@ -28,7 +28,8 @@ export interface NodeHostOptions {
   runDir: string;
   dns: { host: string; port: number };
   meshConfig: ConfigSource;
-  tracer: Tracer;
+  /** A tracer reporting as one workload's service (`productpage.default`), as Istio's proxies do. */
+  tracerFor: (serviceName: string) => Tracer;
   metrics: MeshMetrics;
   rateLimit: RateLimitService;
   authorizationPolicies: AuthorizationPolicySource;
@@ -88,7 +89,7 @@ export async function startNodeHost(options: NodeHostOptions): Promise<NodeHost>
           identity,
           podIp,
           config: options.meshConfig,
-          tracer: options.tracer,
+          tracer: options.tracerFor(traceServiceName(workloadOfPod(pod))),
           metrics: options.metrics,
           rateLimit: options.rateLimit,
           authorization,

@@ -13,6 +13,8 @@ export interface SpanView {
   kind: 'internal' | 'server' | 'client' | 'producer' | 'consumer';
   /** The proxy or service that recorded the span. */
   service: string;
+  /** The span's resource `service.name` (a workload's proxy reports as `productpage.default`). */
+  serviceName?: string;
   startMs: number;
   durationMs: number;
   status: 'unset' | 'ok' | 'error';
@@ -118,6 +120,7 @@ function toView(span: ReadableSpan): SpanView {
     name: span.name,
     kind: KINDS[span.kind] ?? 'internal',
     service: proxyName(span),
+    serviceName: String(span.resource.attributes['service.name'] ?? 'unknown'),
     startMs: sec * 1000 + nanos / 1e6,
     durationMs: dsec * 1000 + dnanos / 1e6,
     status: span.status.code === 2 ? 'error' : span.status.code === 1 ? 'ok' : 'unset',

@@ -2,18 +2,19 @@
 // Pure and synchronous; the result is frozen-by-convention (never mutated).
 
 import type { Endpoints, Pod, Service } from '../../control/api/index.ts';
-import type { Destination, ServiceEntry, VirtualService } from '../../control/api/istio.ts';
+import type { Destination, ServiceEntry } from '../../control/api/istio.ts';
 import type { MeshInputs } from './inputs.ts';
 import type { ProxyIdentity, WorkloadInfo } from './identity.ts';
 import { workloadOfPod, workloadOfProxy } from './identity.ts';
-import { hostMatches, hostSpecificity, qualifyHost } from './hosts.ts';
+import { qualifyHost } from './hosts.ts';
 import { clusterPolicyOf, findDestinationRule, isVisibleTo } from './policy.ts';
 import { indexPods, serviceEndpoints, serviceEntryEndpoints, serviceEntryInfos, serviceInfoOf } from './services.ts';
 import type { ResolveDestination } from './http-routes.ts';
-import { compileHttpRoute, compileTcpRoute, DEFAULT_RETRY } from './http-routes.ts';
-import { compileIngress, gatewayServers, isHttpProtocol, MESH_GATEWAY, selectedGateways, serverHostAdmits, vsGateways } from './gateways.ts';
+import { MESH_GATEWAY, vsGateways } from './gateways.ts';
+import { compileGatewayScope } from './compile-gateway.ts';
+import { buildSidecarVirtualHost, meshVirtualServiceFor } from './compile-sidecar.ts';
 import type {
-  Cluster, CompiledHttpRoute, CompiledTcpRoute, EndpointInfo, GatewayHost, RouteTable, ServiceInfo, ServicePortInfo, VirtualHost, WeightedDestination,
+  Cluster, CompiledTcpRoute, EndpointInfo, GatewayHost, RouteTable, ServiceInfo, ServicePortInfo, VirtualHost, WeightedDestination,
 } from './table.ts';
 
 export function clusterName(direction: 'outbound' | 'inbound', port: number, subset: string | undefined, host: string): string {
@@ -221,67 +222,30 @@ function compileScope(inputs: MeshInputs & { revision?: number }, proxy: ProxyId
   const visibleVs = inputs.virtualServices.filter((vs) => isVisibleTo(vs.spec?.exportTo, vs.metadata.namespace ?? 'default', clientNs) || proxy.kind === 'gateway');
 
   const virtualHosts = new Map<string, VirtualHost>();
-  const gatewayHosts: GatewayHost[] = [];
-  const gatewayTcp = new Map<number, CompiledTcpRoute[]>();
+  let gatewayHosts: GatewayHost[] = [];
+  let gatewayTcp = new Map<number, CompiledTcpRoute[]>();
   let servers: RouteTable['gatewayServers'] = [];
 
   if (proxy.kind === 'sidecar') {
     const meshVs = visibleVs.filter((vs) => vsGateways(vs).includes(MESH_GATEWAY));
     for (const r of records.values()) {
-      const matching = meshVs
-        .map((vs) => ({ vs, score: bestHostScore(vs, r.info.fqdn) }))
-        .filter((x) => x.score >= 0)
-        .sort((a, b) => b.score - a.score || creationOrder(a.vs, b.vs));
+      const chosen = meshVirtualServiceFor(meshVs, r.info.fqdn, clientNs, warnings);
       for (const port of r.info.ports) {
-        virtualHosts.set(`${r.info.fqdn}:${port.number}`, buildVirtualHost(r.info, port, matching.map((m) => m.vs), resolverFor, warnings));
+        virtualHosts.set(`${r.info.fqdn}:${port.number}`, buildSidecarVirtualHost(r.info, port, chosen, resolverFor, warnings));
       }
     }
   } else {
-    const selected = selectedGateways(inputs.gateways, proxy.labels);
-    servers = gatewayServers(selected);
-    const selectedKeys = new Set(selected.map((g) => `${g.metadata.namespace ?? 'default'}/${g.metadata.name}`));
-    for (const vs of [...visibleVs].sort(creationOrder)) {
-      const vsNs = vs.metadata.namespace ?? 'default';
-      const bound = vsGateways(vs).filter((g) => selectedKeys.has(g));
-      if (bound.length === 0) continue;
-      const origin = `VirtualService ${vsNs}/${vs.metadata.name}`;
-      const boundServers = servers.filter((s) => bound.includes(s.gateway));
-      const hosts = (vs.spec?.hosts ?? []).filter((h) =>
-        boundServers.some((s) => s.hosts.some((sh) => serverHostAdmits(sh, s.gateway.split('/')[0]!, vsNs, h))),
-      );
-      if (hosts.length === 0) {
-        warnings.push(`${origin}: no host admitted by the servers of ${bound.join(', ')}`);
-        continue;
-      }
-      const blockApplies = (b: { gateways?: string[] }): boolean => !b.gateways || b.gateways.some((g) => bound.includes(g.includes('/') ? g : `${vsNs}/${g}`));
-      const routes: CompiledHttpRoute[] = [];
-      (vs.spec?.http ?? []).forEach((rule, i) => {
-        const blocks = rule.match?.filter(blockApplies);
-        if (rule.match && rule.match.length > 0 && blocks!.length === 0) return;
-        routes.push(compileHttpRoute({ ...rule, match: blocks }, origin, i, vsNs, resolverFor(vsNs, origin, undefined), warnings));
-      });
-      if (routes.length > 0) {
-        const domains = new Set<string>();
-        for (const h of hosts) {
-          domains.add(h.toLowerCase());
-          domains.add(qualifyHost(h, vsNs));
-        }
-        gatewayHosts.push({ domains: [...domains], origin, routes });
-      }
-      (vs.spec?.tcp ?? []).forEach((rule, i) => {
-        for (const server of boundServers.filter((s) => !isHttpProtocol(s.protocol))) {
-          const blocks = rule.match?.filter((m) => (m.port === undefined || m.port === server.port) && blockApplies(m));
-          if (rule.match && rule.match.length > 0 && blocks!.length === 0) continue;
-          const list = gatewayTcp.get(server.port) ?? [];
-          list.push(compileTcpRoute({ ...rule, match: blocks }, origin, i, vsNs, resolverFor(vsNs, origin, undefined), warnings));
-          gatewayTcp.set(server.port, list);
-        }
-      });
-    }
-    for (const ing of [...inputs.ingresses].sort(creationOrder)) {
-      const origin = `Ingress ${ing.metadata.namespace ?? 'default'}/${ing.metadata.name}`;
-      for (const h of compileIngress(ing, (ns, portName) => resolverFor(ns, origin, undefined, portName))) gatewayHosts.push({ ...h, origin });
-    }
+    const scope = compileGatewayScope({
+      labels: proxy.labels,
+      gateways: inputs.gateways,
+      virtualServices: visibleVs,
+      ingresses: inputs.ingresses,
+      resolverFor,
+      warnings,
+    });
+    servers = scope.servers;
+    gatewayHosts = scope.gatewayHosts;
+    gatewayTcp = scope.gatewayTcp;
   }
 
   const inboundByIp = new Map<string, Map<number, { service: ServiceInfo; port: number }>>();
@@ -317,68 +281,5 @@ function compileScope(inputs: MeshInputs & { revision?: number }, proxy: ProxyId
       gatewayTcp,
       warnings,
     },
-  };
-}
-
-function creationOrder(a: VirtualService | { metadata: { creationTimestamp?: string; name: string; namespace?: string } }, b: typeof a): number {
-  const ta = a.metadata.creationTimestamp ?? '';
-  const tb = b.metadata.creationTimestamp ?? '';
-  if (ta !== tb) return ta < tb ? -1 : 1;
-  return `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`);
-}
-
-function bestHostScore(vs: VirtualService, fqdn: string): number {
-  const ns = vs.metadata.namespace ?? 'default';
-  let best = -1;
-  for (const h of vs.spec?.hosts ?? []) {
-    const pattern = qualifyHost(h, ns);
-    if (hostMatches(pattern, fqdn) || h.toLowerCase() === fqdn) best = Math.max(best, hostSpecificity(pattern));
-  }
-  return best;
-}
-
-function buildVirtualHost(
-  service: ServiceInfo,
-  port: ServicePortInfo,
-  virtualServices: readonly VirtualService[],
-  resolverFor: (namespace: string, origin: string, requestPort: number | undefined) => ResolveDestination,
-  warnings: string[],
-): VirtualHost {
-  const routes: CompiledHttpRoute[] = [];
-  const tcpRoutes: CompiledTcpRoute[] = [];
-  const origins: string[] = [];
-  for (const vs of virtualServices) {
-    const ns = vs.metadata.namespace ?? 'default';
-    const origin = `VirtualService ${ns}/${vs.metadata.name}`;
-    origins.push(origin);
-    const blockApplies = (b: { port?: number; gateways?: string[] }): boolean =>
-      (b.port === undefined || b.port === port.number) && (!b.gateways || b.gateways.includes(MESH_GATEWAY));
-    (vs.spec?.http ?? []).forEach((rule, i) => {
-      const blocks = rule.match?.filter(blockApplies);
-      if (rule.match && rule.match.length > 0 && blocks!.length === 0) return;
-      routes.push(compileHttpRoute({ ...rule, match: blocks }, origin, i, ns, resolverFor(ns, origin, port.number), warnings));
-    });
-    (vs.spec?.tcp ?? []).forEach((rule, i) => {
-      const blocks = rule.match?.filter(blockApplies);
-      if (rule.match && rule.match.length > 0 && blocks!.length === 0) return;
-      tcpRoutes.push(compileTcpRoute({ ...rule, match: blocks }, origin, i, ns, resolverFor(ns, origin, port.number), warnings));
-    });
-  }
-  const resolve = resolverFor(service.namespace, 'default', port.number);
-  const implicit = resolve({ host: service.fqdn, port: { number: port.number } }, 100)!;
-  if (virtualServices.length === 0 || (routes.length === 0 && port.protocol === 'HTTP' && tcpRoutes.length === 0 && virtualServices.every((v) => !v.spec?.http?.length))) {
-    routes.push({ origin: 'default', ruleIndex: 0, namespace: service.namespace, matches: [], destinations: [implicit], retry: DEFAULT_RETRY, mirrors: [] });
-  }
-  if (tcpRoutes.length === 0) {
-    tcpRoutes.push({ origin: 'default', ruleIndex: 0, namespace: service.namespace, matches: [], destinations: [implicit] });
-  }
-  return {
-    name: `${service.fqdn}:${port.number}`,
-    service,
-    port: port.number,
-    protocol: port.protocol,
-    virtualServices: origins,
-    routes,
-    tcpRoutes,
   };
 }

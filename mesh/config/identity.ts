@@ -98,6 +98,14 @@ export function workloadOfProxy(proxy: ProxyIdentity, pod?: Pod): WorkloadInfo {
   };
 }
 
+/**
+ * The `service.name` a workload's proxy reports its spans under, as Istio's
+ * proxies do: canonical service and namespace, e.g. `productpage.default`.
+ */
+export function traceServiceName(workload: Pick<WorkloadInfo, 'app' | 'namespace'>): string {
+  return `${workload.app}.${workload.namespace}`;
+}
+
 /** True unless the pod opted out of the mesh (sidecar.istio.io/inject=false as label or annotation). */
 export function isMeshedPod(pod: Pod): boolean {
   const label = pod.metadata.labels?.['sidecar.istio.io/inject'];

@@ -48,11 +48,9 @@ export function lookupGatewayHost(table: RouteTable, authority: string): Gateway
   let best: GatewayHost | undefined;
   let bestScore = -1;
   for (const gh of table.gatewayHosts) {
-    for (const d of gh.domains) {
-      if (hostMatches(d, host) && hostSpecificity(d) > bestScore) {
-        best = gh;
-        bestScore = hostSpecificity(d);
-      }
+    if (hostMatches(gh.domain, host) && hostSpecificity(gh.domain) > bestScore) {
+      best = gh;
+      bestScore = hostSpecificity(gh.domain);
     }
   }
   return best;

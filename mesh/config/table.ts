@@ -151,11 +151,16 @@ export interface CompiledTcpRoute {
   destinations: readonly WeightedDestination[];
 }
 
-/** A gateway's HTTP virtual host: domains from a bound VirtualService or Ingress. */
+/**
+ * A gateway's HTTP virtual host: one host pattern with the routes of every
+ * VirtualService (then Ingress) bound to the gateway for it, merged in
+ * creation order as Istio merges them.
+ */
 export interface GatewayHost {
-  /** Host patterns (lower-case; `*` and `*.x` wildcards). */
-  domains: readonly string[];
-  origin: string;
+  /** Host pattern (lower-case; `*` and `*.x` wildcards). */
+  domain: string;
+  /** `VirtualService ns/name` / `Ingress ns/name` that contributed, in route order. */
+  origins: readonly string[];
   routes: readonly CompiledHttpRoute[];
 }
 

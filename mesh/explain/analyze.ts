@@ -16,6 +16,7 @@ import { CLUSTER_DOMAIN } from '../config/identity.ts';
 import { qualifyHost } from '../config/hosts.ts';
 import { findDestinationRule } from '../config/policy.ts';
 import { vsGateways, MESH_GATEWAY } from '../config/gateways.ts';
+import { ruleLabel } from './rule-label.ts';
 
 export interface AnalyzeInput {
   object: KubeObject;
@@ -169,7 +170,7 @@ function unreachableRules(vs: VirtualService, resource: string, add: (f: Omit<Fi
         level: 'Warning',
         resource,
         field: `spec.http[${i}]`,
-        message: `VirtualService rule #${i} not used (rule #${catchAllAt} matches every request; only the last rule can have no matches).`,
+        message: `VirtualService rule ${ruleLabel(i, rule.name)} not used (rule ${ruleLabel(catchAllAt, http[catchAllAt]?.name)} matches every request; only the last rule can have no matches).`,
       });
       return;
     }
@@ -185,10 +186,10 @@ function unreachableRules(vs: VirtualService, resource: string, add: (f: Omit<Fi
           level: 'Warning',
           resource,
           field: `spec.http[${i}].match[${j}]`,
-          message: `VirtualService rule #${i} match #${j} not used (identical to ${earlier}).`,
+          message: `VirtualService rule ${ruleLabel(i, rule.name)} match #${j}${m.name ? ` "${m.name}"` : ''} not used (identical to ${earlier}).`,
         });
       } else {
-        seen.set(key, `rule #${i} match #${j}`);
+        seen.set(key, `rule ${ruleLabel(i, rule.name)} match #${j}${m.name ? ` "${m.name}"` : ''}`);
       }
     });
   });

@@ -7,6 +7,7 @@ import { lookupGatewayHost, lookupServiceHost } from '../config/lookup.ts';
 import { matchHttpRoute } from '../config/match.ts';
 import type { CompiledHttpRoute, RouteTable } from '../config/table.ts';
 import { describeRouteAction, describeRouteMatch } from './proxy-config.ts';
+import { ruleLabel } from './rule-label.ts';
 
 export interface ExplainInput {
   url: string;
@@ -35,7 +36,7 @@ export interface Explanation {
   /** How the host was resolved (search path candidates, service found). */
   host: { tried: string[]; service?: string; virtualHost?: string; gatewayHost?: string };
   virtualServices: string[];
-  rules: { origin: string; index: number; match: string; matched: boolean; reason?: string }[];
+  rules: { origin: string; index: number; name?: string; match: string; matched: boolean; reason?: string }[];
   matched?: { origin: string; index: number; name?: string; match: string };
   action: 'route' | 'redirect' | 'directResponse' | 'passthrough' | 'none';
   destinations: ExplainedDestination[];
@@ -90,8 +91,8 @@ export function explainRequest(t: RouteTable, input: ExplainInput): Explanation 
       exp.outcome = `404 NR: no Gateway-bound VirtualService or Ingress has a host matching "${authority}"`;
       return exp;
     }
-    exp.host.gatewayHost = gh.domains.join(',');
-    exp.virtualServices = [gh.origin];
+    exp.host.gatewayHost = gh.domain;
+    exp.virtualServices = [...gh.origins];
     routes = gh.routes;
     port = t.gatewayServers.find((s) => s.protocol === 'HTTP')?.port ?? port;
   } else {
@@ -116,13 +117,13 @@ export function explainRequest(t: RouteTable, input: ExplainInput): Explanation 
     routes = found.virtualHost.routes;
   }
   const result = matchHttpRoute(routes, { method, path, scheme: u.protocol.replace(':', ''), authority, headers, port, sourceLabels: t.self.labels, sourceNamespace: t.self.namespace }, true);
-  for (const r of result.rejected) exp.rules.push({ origin: r.route.origin, index: r.route.ruleIndex, match: describeRouteMatch(r.route), matched: false, reason: r.reason });
+  for (const r of result.rejected) exp.rules.push({ origin: r.route.origin, index: r.route.ruleIndex, name: r.route.name, match: describeRouteMatch(r.route), matched: false, reason: r.reason });
   const route = result.route;
   if (!route) {
     exp.outcome = `404 NR: none of the ${routes.length} rule(s) matched`;
     return exp;
   }
-  exp.rules.push({ origin: route.origin, index: route.ruleIndex, match: describeRouteMatch(route), matched: true });
+  exp.rules.push({ origin: route.origin, index: route.ruleIndex, name: route.name, match: describeRouteMatch(route), matched: true });
   exp.matched = { origin: route.origin, index: route.ruleIndex, name: route.name, match: describeRouteMatch(route) };
   exp.policies = policyLines(route);
   if (route.directResponse) {
@@ -172,7 +173,7 @@ export function formatExplanation(e: Explanation): string {
   if (e.virtualServices.length > 0) lines.push(`VirtualServices: ${e.virtualServices.join(', ')}`);
   else if (e.host.virtualHost) lines.push('VirtualServices: none — default route (round robin over all endpoints)');
   for (const r of e.rules) {
-    const where = r.origin === 'default' ? 'default route' : `${r.origin} rule #${r.index}`;
+    const where = r.origin === 'default' ? 'default route' : `${r.origin} rule ${ruleLabel(r.index, r.name)}`;
     lines.push(r.matched ? `  ✔ ${where} matched: ${r.match}` : `  ✘ ${where} did not match: ${r.reason}`);
   }
   for (const d of e.destinations) {

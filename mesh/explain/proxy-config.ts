@@ -3,6 +3,7 @@
 
 import type { HTTPMatchRequest } from '../../control/api/istio.ts';
 import { describeStringMatch } from '../config/match.ts';
+import { ruleLabel } from './rule-label.ts';
 import type { CompiledHttpRoute, RouteTable } from '../config/table.ts';
 
 export type ProxyConfigSection = 'routes' | 'clusters' | 'endpoints';
@@ -51,7 +52,7 @@ export function formatProxyConfig(t: RouteTable, section: ProxyConfigSection, ru
     const rows = [['NAME', 'VIRTUAL SERVICE', 'MATCH', 'ACTION']];
     if (t.proxy.kind === 'gateway') {
       for (const gh of t.gatewayHosts) {
-        for (const r of gh.routes) rows.push([gh.domains.join(','), `${r.origin}#${r.ruleIndex}`, describeRouteMatch(r), describeRouteAction(r)]);
+        for (const r of gh.routes) rows.push([gh.domain, `${r.origin}${ruleLabel(r.ruleIndex, r.name)}`, describeRouteMatch(r), describeRouteAction(r)]);
       }
       for (const [port, routes] of t.gatewayTcp) {
         for (const r of routes) rows.push([`tcp:${port}`, `${r.origin}#${r.ruleIndex}`, '*', r.destinations.map((d) => `${d.host}${d.subset ? ` ${d.subset}` : ''}:${d.port} (${d.weight})`).join(', ')]);
@@ -62,7 +63,7 @@ export function formatProxyConfig(t: RouteTable, section: ProxyConfigSection, ru
           for (const r of vh.tcpRoutes) rows.push([vh.name, r.origin === 'default' ? '(tcp default)' : `${r.origin}#${r.ruleIndex}`, 'tcp', r.destinations.map((d) => `${d.subset ?? ''}:${d.port} (${d.weight})`).join(', ')]);
           continue;
         }
-        for (const r of vh.routes) rows.push([vh.name, r.origin === 'default' ? '(default)' : `${r.origin}#${r.ruleIndex}`, describeRouteMatch(r), describeRouteAction(r)]);
+        for (const r of vh.routes) rows.push([vh.name, r.origin === 'default' ? '(default)' : `${r.origin}${ruleLabel(r.ruleIndex, r.name)}`, describeRouteMatch(r), describeRouteAction(r)]);
       }
     }
     return table(rows);

@@ -36,6 +36,12 @@ export interface LayerDeps {
   tracer?: Tracer;
   metrics?: MeshMetrics;
   accessLog?: (line: string) => void;
+  /**
+   * `ip:port` of this proxy's own listeners, filled in once they are bound.
+   * Never a forwarding target: a request sent there would come straight back
+   * (Istio blackholes traffic to its own 15001/15006 for the same reason).
+   */
+  ownListeners?: ReadonlySet<string>;
 }
 
 /** Header that carries the workload port from a client sidecar to the inbound listener. */

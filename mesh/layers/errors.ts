@@ -29,8 +29,8 @@ export class MeshError extends MeshletError {
   readonly status: number;
   readonly headers: Record<string, string>;
   readonly body: string;
-  constructor(flag: ResponseFlag, message: string, options: { status?: number; headers?: Record<string, string>; body?: string; cause?: unknown } = {}) {
-    super(LOCAL_REPLY[flag].code, message, { cause: options.cause });
+  constructor(flag: ResponseFlag, message: string, options: { status?: number; headers?: Record<string, string>; body?: string; code?: string; cause?: unknown } = {}) {
+    super(options.code ?? LOCAL_REPLY[flag].code, message, { cause: options.cause });
     this.flag = flag;
     this.status = options.status ?? LOCAL_REPLY[flag].status;
     this.headers = options.headers ?? {};

@@ -20,6 +20,13 @@ function spanName(req: MeshRequest): string {
   return `${host}:${req.destination?.port ?? req.servicePort ?? req.port}/*`;
 }
 
+/** Envoy's cluster names: `outbound|9080|v1|reviews…`, `inbound|9080||` for the local workload, else PassthroughCluster. */
+function upstreamCluster(req: MeshRequest): string {
+  if (req.cluster) return req.cluster.name;
+  if (req.direction === 'inbound') return `inbound|${req.port}||`;
+  return req.passthrough ? 'PassthroughCluster' : '-';
+}
+
 function labelsFor(req: MeshRequest, status: number): RequestLabels {
   const src = req.source ?? UNKNOWN_WORKLOAD;
   const dst = req.direction === 'inbound' ? req.table.self : (req.endpoint?.workload ?? UNKNOWN_WORKLOAD);
@@ -95,8 +102,8 @@ export function telemetryLayer(deps: LayerDeps): Layer {
             'http.status_code': res.status,
             'http.response.status_code': res.status,
             response_flags: formatFlags(flags),
-            upstream_cluster: req.cluster?.name ?? (req.passthrough ? 'PassthroughCluster' : '-'),
-            'upstream_cluster.name': req.cluster?.name ?? '-',
+            upstream_cluster: upstreamCluster(req),
+            'upstream_cluster.name': upstreamCluster(req),
             'peer.address': req.remoteAddress,
             'request_size': req.body.length,
             'response_size': bytesSent,
@@ -125,7 +132,7 @@ export function telemetryLayer(deps: LayerDeps): Layer {
             requestId: headerString(req.headers, 'x-request-id'),
             authority: req.originalAuthority,
             upstreamHost: req.endpoint ? `${req.endpoint.address}:${req.endpoint.port}` : req.passthrough ? `${req.passthrough.host}:${req.passthrough.port}` : undefined,
-            upstreamCluster: req.cluster?.name ?? (req.passthrough ? (req.direction === 'inbound' ? `inbound|${req.port}||` : 'PassthroughCluster') : undefined),
+            upstreamCluster: req.cluster || req.passthrough ? upstreamCluster(req) : undefined,
             downstreamLocal: `${req.table.proxy.ip ?? '-'}`,
             downstreamRemote: req.remoteAddress,
             routeName: req.route ? `${req.route.origin}#${req.route.ruleIndex}` : undefined,

@@ -57,6 +57,7 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
   const upstream = createUpstream();
   const clusters = new ClusterStates(clock);
   const inboundPort = options.inboundPort ?? 15006;
+  const ownListeners = new Set<string>();
   const deps: LayerDeps = {
     clock,
     random: options.random ?? Math.random,
@@ -70,6 +71,7 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
     tracer: options.tracer,
     metrics: options.metrics,
     accessLog: options.accessLog,
+    ownListeners,
   };
   const stack = buildRequestStack(deps);
   watcher.onUpdate((t) => clusters.prune(t.clusters));
@@ -87,6 +89,7 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
     servers.push(outbound);
     const inPort = await listen(inbound, options.podIp, inboundPort);
     servers.push(inbound);
+    ownListeners.add(`${options.podIp}:${outPort}`).add(`${options.podIp}:${inPort}`);
     return {
       outboundPort: outPort,
       inboundPort: inPort,

@@ -1,19 +1,14 @@
 // Istio's own sample manifests, unchanged, on one meshlet cluster: Bookinfo with its
 // gateway and routing samples, httpbin, helloworld, tcp-echo and curl (a command-only pod).
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import { join, resolve } from 'node:path';
 import t from 'tap';
 import { PODS, SERVICES } from '../../control/api/index.ts';
 import type { Pod, Service } from '../../control/api/index.ts';
 import { parseManifestText } from '../../control/cluster/manifests.ts';
 import { startCluster } from '../helpers/cluster.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { REPO_ROOT } from './program-process.ts';
-
-const SAMPLES = resolve(REPO_ROOT, '../shared/reference/istio-samples');
-const sample = (path: string) => readFileSync(join(SAMPLES, path), 'utf8');
+import { istioSample as sample } from '../helpers/reference.ts';
 
 const yaml = [
   'bookinfo/platform/kube/bookinfo.yaml',
@@ -116,6 +111,30 @@ void t.test('helloworld v1 and v2 both answer behind one Service', async (t) => 
     return seen.size === 2;
   }, { timeoutMs: 15_000, intervalMs: 0 });
   t.same([...seen].sort(), ['v1', 'v2']);
+});
+
+void t.test('helloworld-gateway beside bookinfo-gateway: the ingress serves /hello and /productpage', async (t) => {
+  await applySample('helloworld/helloworld-gateway.yaml');
+  const hello = await waitFor('/hello through the ingress', async () => {
+    const res = await fetch(`${ingress}/hello`);
+    const text = await res.text();
+    return res.status === 200 && text;
+  }, { timeoutMs: 15_000, intervalMs: 100 });
+  t.match(hello, /^Hello version: v[12], instance: helloworld-v[12]-/);
+  t.match(await productPage(), 'Reviewer1', 'bookinfo keeps its routes on the same "*" host');
+});
+
+void t.test('trace spans carry each workload\'s own service.name', async (t) => {
+  await productPage();
+  const spans = await waitFor('productpage\'s inbound span', () => {
+    const all = cluster.spans.all();
+    return all.some((s) => s.serviceName === 'productpage.default' && s.kind === 'server') ? all : undefined;
+  }, { timeoutMs: 10_000, intervalMs: 50 });
+  const inbound = spans.find((s) => s.serviceName === 'productpage.default' && s.kind === 'server');
+  t.equal(inbound?.attributes.upstream_cluster, 'inbound|9080||', 'the inbound span names the local cluster');
+  const names = new Set(spans.map((s) => s.serviceName));
+  for (const name of ['istio-ingressgateway.istio-system', 'productpage.default', 'reviews.default', 'details.default']) t.ok(names.has(name), `spans from ${name}`);
+  t.notOk(names.has('meshlet'), 'no proxy span reports as the one "meshlet" resource');
 });
 
 void t.test('tcp-echo prefixes lines with the version from its args, on both Service ports', async (t) => {

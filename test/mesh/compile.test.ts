@@ -9,8 +9,9 @@ import { compileProxyConfig, lookupServiceHost, meshInputsFromObjects, qualifyHo
 import type { ProxyIdentity } from '../../mesh/index.ts';
 import { hostMatches, searchCandidates } from '../../mesh/config/hosts.ts';
 import { fromYaml, pod, service } from './fixtures.ts';
+import { ISTIO_SAMPLES } from '../helpers/reference.ts';
 
-const SAMPLES = join(import.meta.dirname, '../../../shared/reference/istio-samples');
+const SAMPLES = ISTIO_SAMPLES;
 const NETWORKING = join(SAMPLES, 'bookinfo/networking');
 const productpage: ProxyIdentity = { kind: 'sidecar', name: 'productpage-v1-abc12-xyz12', namespace: 'default', labels: { app: 'productpage', version: 'v1' } };
 
@@ -114,7 +115,7 @@ t.test('every Bookinfo networking sample validates and compiles', async (t) => {
     for (const vs of objs.filter((o) => o.kind === 'VirtualService')) {
       const spec = vs.spec as { hosts: string[]; gateways?: string[]; http?: unknown[]; tcp?: unknown[] };
       if (spec.gateways?.length) {
-        t.ok(gateway.gatewayHosts.some((h) => h.origin === `VirtualService ${vs.metadata.namespace}/${vs.metadata.name}`), `${file}: ${vs.metadata.name} bound to the ingress gateway`);
+        t.ok(gateway.gatewayHosts.some((h) => h.origins.includes(`VirtualService ${vs.metadata.namespace}/${vs.metadata.name}`)), `${file}: ${vs.metadata.name} bound to the ingress gateway`);
         continue;
       }
       for (const host of spec.hosts) {
@@ -194,7 +195,7 @@ spec:
   t.equal(status(inC, 'api.team-a.svc.cluster.local'), 201);
   t.equal(status(inC, 'x.wild.test'), 203, 'wildcard ServiceEntry + wildcard VirtualService on the mesh');
   const gw = compileProxyConfig(inputs, DEFAULT_GATEWAY_IDENTITY);
-  t.same(gw.gatewayHosts.map((h) => h.origin), ['VirtualService team-a/both'], 'bound to the gateway too; team-a/ host admitted');
+  t.same([...new Set(gw.gatewayHosts.flatMap((h) => h.origins))], ['VirtualService team-a/both'], 'bound to the gateway too; team-a/ host admitted');
 });
 
 t.test('proxies of one namespace share one compiled table per snapshot, each with its own identity', async (t) => {

@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { analyzeMesh, compileProxyConfig, explainRequest, formatExplanation, formatFindings, formatProxyConfig, meshInputsFromObjects } from '../../mesh/index.ts';
 import type { ProxyIdentity } from '../../mesh/index.ts';
 import { fromYaml, pod, service } from './fixtures.ts';
+import { ISTIO_SAMPLES } from '../helpers/reference.ts';
 
-const SAMPLES = join(import.meta.dirname, '../../../shared/reference/istio-samples');
+const SAMPLES = ISTIO_SAMPLES;
 const client: ProxyIdentity = { kind: 'sidecar', name: 'productpage', namespace: 'default', labels: { app: 'productpage' } };
 
 const MESH = `
@@ -215,4 +216,35 @@ t.test('analyze reports nothing for the Bookinfo samples', async (t) => {
   }
   const certManager = analyzeMesh([...base, ...fromYaml(readFileSync(join(SAMPLES, 'bookinfo/networking/certmanager-gateway.yaml'), 'utf8'))].map((object) => ({ object })));
   t.same(certManager.map((f) => f.message), ['Referenced host not found: "cert-manager-resolver"'], 'the cert-manager add-on routes to a service Bookinfo does not ship');
+});
+
+t.test('explain, proxy-config and analyze name a rule by its name as well as its index', async (t) => {
+  const objs = fromYaml(`
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: reviews }
+spec:
+  hosts: [reviews]
+  http:
+  - name: jason-to-v2
+    match: [{ headers: { end-user: { exact: jason } } }]
+    route: [{ destination: { host: reviews } }]
+  - name: everyone-else
+    route: [{ destination: { host: reviews } }]
+  - name: never-reached
+    match: [{ uri: { prefix: /late } }]
+    route: [{ destination: { host: reviews } }]
+`);
+  const named = compileProxyConfig(meshInputsFromObjects([...objs, service('reviews', { app: 'reviews' }, [{ port: 9080 }])]), client);
+  const e = explainRequest(named, { url: 'http://reviews:9080/x' });
+  t.equal(e.matched?.name, 'everyone-else');
+  t.same(e.rules.map((r) => [r.index, r.name, r.matched]), [[0, 'jason-to-v2', false], [1, 'everyone-else', true]]);
+  const text = formatExplanation(e);
+  t.match(text, /✘ VirtualService default\/reviews rule #0 "jason-to-v2" did not match: header end-user is absent/);
+  t.match(text, /✔ VirtualService default\/reviews rule #1 "everyone-else" matched/);
+  t.match(formatProxyConfig(named, 'routes'), /VirtualService default\/reviews#1 "everyone-else"/);
+  const unnamed = formatExplanation(explainRequest(table(), { url: 'http://ratings:9080/elsewhere' }));
+  t.match(unnamed, /rule #0 did not match/, 'a rule without a name keeps its bare index');
+  const findings = analyzeMesh(objs.map((object) => ({ object })));
+  t.ok(findings.some((f) => f.code === 'IST0130' && f.message.startsWith('VirtualService rule #2 "never-reached" not used (rule #1 "everyone-else" matches every request')), JSON.stringify(findings.map((f) => f.message)));
 });

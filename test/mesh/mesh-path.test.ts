@@ -15,9 +15,10 @@ import { MeshMetrics, startIngressGateway, startSidecar, StaticConfigSource } fr
 import type { IngressGateway, ProxyIdentity, Sidecar } from '../../mesh/index.ts';
 import type { Backend } from './fixtures.ts';
 import { destroyAgents, fromYaml, many, pod, send, service, startBackend, waitFor, within4Sigma } from './fixtures.ts';
+import { ISTIO_SAMPLES } from '../helpers/reference.ts';
 
 const NET = '127.250.6';
-const SAMPLES = join(import.meta.dirname, '../../../shared/reference/istio-samples');
+const SAMPLES = ISTIO_SAMPLES;
 const FRONTEND = `${NET}.10`;
 const REVIEWS = [`${NET}.11`, `${NET}.12`];
 const ECHO = [`${NET}.21`, `${NET}.22`];

@@ -73,7 +73,7 @@ export async function nodeCommand(argv: string[]): Promise<number> {
       runDir: runDir(home),
       dns: info.dns,
       meshConfig: createMeshConfigSource(state),
-      tracer: tracing.tracer('meshlet-sidecar'),
+      tracerFor: (serviceName) => tracing.tracerFor(serviceName),
       metrics: new MeshMetrics(),
       rateLimit: limiter,
       authorizationPolicies: createAuthorizationPolicySource(state),
