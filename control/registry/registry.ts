@@ -9,6 +9,7 @@
 import {
   ApiError,
   NAMESPACES,
+  JOBS,
   PODS,
   SERVICES,
   isStoreError,
@@ -42,7 +43,7 @@ import { deepClone, newUid, randomNameSuffix, specPart, withStatus } from './obj
 import { stripVersion, toObject } from './stored-object.ts';
 import type { StoredObject } from './stored-object.ts';
 import { alreadyExists, checkKind, conflict, requireName, requireResourceVersion, storeFailure } from './registry-errors.ts';
-import { keepClusterIp, namespaceFinalizers, scaleOf } from './kind-rules.ts';
+import { generateJobSelector, keepClusterIp, keepJobSelector, namespaceFinalizers, scaleOf } from './kind-rules.ts';
 import { watchObjects } from './registry-watch.ts';
 
 /** Allocates Service ClusterIPs (overlay/ipam's ServiceIpAllocator fits). */
@@ -271,6 +272,7 @@ export class Registry implements Client {
     };
     if (type.subresources.includes('status')) next.status = current.status;
     if (type === SERVICES) keepClusterIp(current, next);
+    if (type === JOBS) keepJobSelector(current, next);
     const causes = validateObject(type, next);
     if (causes.length) throw invalid(type.kind, name, causes, type.group);
     if (specPart(next) !== specPart(current)) next.metadata.generation = (current.metadata.generation ?? 1) + 1;
@@ -280,6 +282,8 @@ export class Registry implements Client {
   private prepareNew(type: ResourceType, obj: ObjectInput): StoredObject {
     const uid = newUid();
     const defaulted = applyDefaults(type, obj);
+    // Kubernetes' Job strategy selects the Job's pods by its uid, so the uid comes first.
+    if (type === JOBS) generateJobSelector(defaulted, uid);
     const causes = validateObject(type, defaulted);
     if (causes.length) throw invalid(type.kind, defaulted.metadata.name ?? '', causes, type.group);
     const now = new Date(this.clock.now()).toISOString();
