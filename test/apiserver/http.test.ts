@@ -413,7 +413,7 @@ t.test('hostile requests get a Status and the server keeps serving', async (t) =
     ['GET', '/api/v1/namespaces/default/configmaps?limit=-1', undefined, 400],
     ['GET', '/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=abc', undefined, 200],
     ['TRACE', '/api/v1/namespaces/default/configmaps', undefined, 405],
-    ['POST', '/api/v1/namespaces/default/configmaps', 'x'.repeat(9 * 1024 * 1024), 400],
+    ['POST', '/api/v1/namespaces/default/configmaps', 'x'.repeat(9 * 1024 * 1024), 413],
     ['GET', '/apis/apps/v1/namespaces/default/deployments/a/b/c/d', undefined, 404],
     ['GET', '/nonsense', undefined, 404],
   ];
