@@ -293,7 +293,11 @@ t.test('subresources: status, scale, log, binding; dry run writes nothing', asyn
   t.match(scale.json, { kind: 'Scale', apiVersion: 'autoscaling/v1', spec: { replicas: 2 }, status: { selector: 'app=web' } });
   const patched = await http.call('PATCH', '/apis/apps/v1/namespaces/default/deployments/web/scale', { body: { spec: { replicas: 5 } }, contentType: 'application/merge-patch+json' });
   t.match(patched.json, { kind: 'Scale', spec: { replicas: 5 } });
-  const put = await http.call('PUT', '/apis/apps/v1/namespaces/default/deployments/web/scale', { body: { ...scale.json, spec: { replicas: 1 } } });
+  const stalePut = await http.call('PUT', '/apis/apps/v1/namespaces/default/deployments/web/scale', { body: { ...scale.json, spec: { replicas: 1 } } });
+  t.equal(stalePut.status, 409, 'a Scale read before the patch is stale');
+  const stalePatch = await http.call('PATCH', '/apis/apps/v1/namespaces/default/deployments/web/scale', { body: { metadata: { resourceVersion: (scale.json['metadata'] as { resourceVersion: string }).resourceVersion }, spec: { replicas: 1 } }, contentType: 'application/merge-patch+json' });
+  t.equal(stalePatch.status, 409, 'so is a Scale patch carrying its version');
+  const put = await http.call('PUT', '/apis/apps/v1/namespaces/default/deployments/web/scale', { body: { ...patched.json, spec: { replicas: 1 } } });
   t.match(put.json, { spec: { replicas: 1 } });
   const negative = await http.call('PATCH', '/apis/apps/v1/namespaces/default/deployments/web/scale', { body: { spec: { replicas: -1 } }, contentType: 'application/merge-patch+json' });
   t.equal(negative.status, 422);
