@@ -1,8 +1,8 @@
 // The real kubectl finds a Job's own pods: `kubectl logs job/x` follows the
 // Job's spec.selector (it printed another pod's log when Jobs had none), and
-// `kubectl get pods -l job-name=x` lists only the Job's pods. The API server
-// runs over a bare registry; the Job controller is reconciled directly and
-// the log source names the pod it serves.
+// `kubectl get pods -l job-name=x` lists only the Job's pods. First over a
+// bare registry (the Job controller reconciled directly, a log source naming
+// the pod it serves), then on a whole cluster whose pods are real processes.
 
 import t from 'tap';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +17,8 @@ import type { Pod } from '../../control/api/index.ts';
 import { createJobReconciler } from '../../control/controllers/index.ts';
 import { markPodRunning } from '../controllers/cluster.ts';
 import { findKubectl, KUBECTL_MISSING, kubectlFor } from './kubectl-runner.ts';
+import { startCluster } from '../helpers/cluster.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const HELLO = `apiVersion: batch/v1
 kind: Job
@@ -78,5 +80,38 @@ if (!findKubectl()) {
     const listed = await kubectl.run(['get', 'pods', '-l', 'job-name=hello', '-o', 'name']);
     t.equal(listed.code, 0, listed.stderr);
     t.equal(listed.stdout, `pod/${jobPod}\n`);
+  });
+
+  t.test('on a running cluster, kubectl logs job/x prints what the Job’s process wrote', { timeout: 180_000 }, async (t) => {
+    const cluster = await startCluster({
+      nodes: 1,
+      yaml: `apiVersion: v1
+kind: Pod
+metadata:
+  name: productpage
+  labels: {app: productpage}
+spec:
+  containers:
+  - name: productpage
+    image: productpage
+    command: ["sh", "-c", "echo productpage log; exec sleep 300"]
+`,
+    });
+    const kubectl = kubectlFor(cluster.kubeconfigPath);
+    t.teardown(async () => {
+      kubectl.close();
+      await cluster.stop();
+    });
+    await waitFor('productpage logs', async () => (await kubectl.run(['logs', 'productpage'])).stdout.includes('productpage log'), { timeoutMs: 60_000, intervalMs: 500 });
+    const job = HELLO.replace('command: ["echo", "hello"]', 'command: ["sh", "-c", "echo hello from the job"]');
+    const applied = await kubectl.run(['apply', '-f', '-'], { stdin: job });
+    t.equal(applied.code, 0, applied.stderr);
+    const done = await kubectl.run(['wait', '--for=condition=complete', 'job/hello', '--timeout=90s'], { timeoutMs: 100_000 });
+    t.equal(done.code, 0, done.stderr);
+    const logs = await kubectl.run(['logs', 'job/hello']);
+    t.equal(logs.code, 0, logs.stderr);
+    t.equal(logs.stdout, 'hello from the job\n');
+    const listed = await kubectl.run(['get', 'pods', '-l', 'job-name=hello', '-o', 'name']);
+    t.match(listed.stdout, /^pod\/hello-[a-z0-9]{5}\n$/);
   });
 }
