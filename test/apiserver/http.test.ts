@@ -155,7 +155,7 @@ t.test('malformed bodies are 400/415 naming the problem, and the server keeps se
   const patch415 = await http.call('PATCH', '/api/v1/namespaces/default/configmaps/from-yaml', { body: '{}', contentType: 'application/json' });
   t.equal(patch415.status, 415);
   const badPatch = await http.call('PATCH', '/api/v1/namespaces/default/configmaps/from-yaml', { body: '[{"op":"replace","path":"/nope/x","value":1}]', contentType: 'application/json-patch+json' });
-  t.equal(badPatch.status, 400);
+  t.equal(badPatch.status, 422, 'an operation that cannot be applied is a 422, as in kube-apiserver');
   t.match(String(badPatch.json['message']), /path segment "nope" does not exist/);
   t.equal((await http.call('GET', '/api/v1/namespaces/default/configmaps/from-yaml')).status, 200, 'still serving');
 });

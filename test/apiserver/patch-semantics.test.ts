@@ -53,9 +53,16 @@ for (const query of ['', '?fieldManager=kubectl-patch']) {
       const dry = await http.call('PATCH', `${CM}${query}${query ? '&' : '?'}dryRun=All`, { contentType: MEDIA[type], body });
       t.equal(dry.status, 409, `${type} dry run: ${dry.text}`);
     }
+    // A `test` op is the usual JSON patch precondition; kube-apiserver answers its failure with 422.
+    const tested = await http.call('PATCH', `${CM}${query}`, { contentType: MEDIA.json, body: [{ op: 'test', path: '/metadata/resourceVersion', value: stale }, { op: 'add', path: '/data/a', value: '1' }] });
+    t.equal(tested.status, 422, tested.text);
+    t.match(tested.json, { kind: 'Status', reason: 'Invalid', message: /test operation at "\/metadata\/resourceVersion" \(index 0\): test failed/ });
     t.equal(((await http.call('GET', CM)).json as { data: Record<string, string> }).data['a'], undefined, 'no stale patch was written');
     const current = ((await http.call('GET', CM)).json as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
-    const ok = await http.call('PATCH', `${CM}${query}`, { contentType: MEDIA.merge, body: { metadata: { resourceVersion: current }, data: { a: '1' } } });
+    const ok = await http.call('PATCH', `${CM}${query}`, { contentType: MEDIA.json, body: [{ op: 'test', path: '/metadata/resourceVersion', value: current }, { op: 'add', path: '/data/a', value: '1' }] });
     t.equal(ok.status, 200, ok.text);
+    const next = (ok.json as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
+    const merged = await http.call('PATCH', `${CM}${query}`, { contentType: MEDIA.merge, body: { metadata: { resourceVersion: next }, data: { b: '1' } } });
+    t.equal(merged.status, 200, merged.text);
   });
 }
