@@ -1,11 +1,14 @@
 // PATCH over HTTPS as kubectl and controllers send it: a resourceVersion in
 // the body is a precondition (409 with Kubernetes' message) for merge,
 // strategic and JSON patches, with or without a fieldManager (kubectl always
-// names one), in dry run too; concurrent unconditional patches all succeed.
+// names one), in dry run too; concurrent unconditional patches all succeed,
+// over the MemoryStore and over a real Redis (where the races are real I/O).
 
 import t from 'tap';
 import type * as Tap from 'tap';
-import { MemoryStore } from '../../control/store/index.ts';
+import { MemoryStore, openRedisStore } from '../../control/store/index.ts';
+import type { Store } from '../../control/api/index.ts';
+import { startRedisServer } from '../store/redis-server.ts';
 import { createRegistry } from '../../control/registry/index.ts';
 import { startApiServer } from '../../control/apiserver/index.ts';
 import { clientFor } from './http-client.ts';
@@ -15,8 +18,8 @@ const CM = '/api/v1/namespaces/default/configmaps/shared';
 const MEDIA = { merge: 'application/merge-patch+json', strategic: 'application/strategic-merge-patch+json', json: 'application/json-patch+json' } as const;
 const CONFLICT = 'Operation cannot be fulfilled on configmaps "shared": the object has been modified; please apply your changes to the latest version and try again';
 
-async function setup(t: Tap.Test) {
-  const registry = createRegistry({ store: new MemoryStore() });
+async function setup(t: Tap.Test, store: Store = new MemoryStore()) {
+  const registry = createRegistry({ store });
   await registry.ensureNamespaces(['default']);
   const server = await startApiServer({ client: registry, token: TOKEN });
   t.teardown(() => server.close());
@@ -66,3 +69,21 @@ for (const query of ['', '?fieldManager=kubectl-patch']) {
     t.equal(merged.status, 200, merged.text);
   });
 }
+
+t.test('20 concurrent patches of different keys all succeed over a Redis store', async (t) => {
+  const redis = await startRedisServer();
+  const store = await openRedisStore({ url: redis.url, keyPrefix: 'patch-race:' });
+  t.teardown(async () => {
+    await store.close();
+    await redis.close();
+  });
+  const { http } = await setup(t, store);
+  for (const query of ['', '?fieldManager=kubectl-patch']) {
+    const replies = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => http.call('PATCH', `${CM}${query}`, { contentType: MEDIA.merge, body: { data: { [`r${query ? 'm' : ''}${i}`]: String(i) } } })),
+    );
+    t.same(replies.map((r) => r.status), Array.from({ length: 20 }, () => 200), replies.filter((r) => r.status !== 200).map((r) => r.text).join('\n'));
+  }
+  const data = ((await http.call('GET', CM)).json as { data: Record<string, string> }).data;
+  t.equal(Object.keys(data).filter((k) => /^rm?\d+$/.test(k)).length, 40, 'every key is stored');
+});
