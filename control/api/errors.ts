@@ -24,6 +24,7 @@ export type StatusReason =
   | 'MethodNotAllowed'
   | 'NotAcceptable'
   | 'UnsupportedMediaType'
+  | 'RequestEntityTooLarge'
   | 'Unauthorized'
   | 'Forbidden'
   | 'InternalError'
@@ -49,6 +50,7 @@ const HTTP_STATUS: Record<StatusReason, number> = {
   MethodNotAllowed: 405,
   NotAcceptable: 406,
   UnsupportedMediaType: 415,
+  RequestEntityTooLarge: 413,
   Unauthorized: 401,
   Forbidden: 403,
   InternalError: 500,

@@ -5,19 +5,43 @@ import type { PatchType } from '../api/index.ts';
 import { ApiError } from '../api/index.ts';
 import { parseYamlDocument } from '../registry/patch/index.ts';
 import { decodeProtobufObject } from './protobuf/index.ts';
+import { checkJsonDepth, checkValueDepth, nestingTooDeep } from './json-depth.ts';
 
-const MAX_BODY_BYTES = 8 * 1024 * 1024;
+/** kube-apiserver's --max-request-body-bytes default for writes: 3 MiB. */
+export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
 export async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
-  // An oversized body is read to its end and discarded, so the client gets the 400 rather than a reset.
+  // An oversized body is read to its end and discarded (not kept), so the client gets the 413 rather than a reset.
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size <= MAX_BODY_BYTES) chunks.push(chunk);
   }
-  if (size > MAX_BODY_BYTES) throw new ApiError('BadRequest', `apiserver: request body of ${size} bytes exceeds the limit of ${MAX_BODY_BYTES} bytes`);
+  if (size > MAX_BODY_BYTES) throw new ApiError('RequestEntityTooLarge', `Request entity too large: limit is ${MAX_BODY_BYTES}`);
   return Buffer.concat(chunks);
+}
+
+function parseJson(text: string, what: string): unknown {
+  checkJsonDepth(text, what);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new ApiError('BadRequest', `apiserver: ${what} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+function parseYaml(text: string, what: string): unknown {
+  let value: unknown;
+  try {
+    value = parseYamlDocument(text, `apiserver: ${what}`);
+  } catch (err) {
+    // The YAML parser recurses per level; running out of stack means the document is too deep.
+    if (err instanceof RangeError) throw nestingTooDeep(what);
+    throw err;
+  }
+  checkValueDepth(value, what);
+  return value;
 }
 
 function mediaType(req: IncomingMessage): string {
@@ -30,15 +54,11 @@ export function decodeObjectBody(req: IncomingMessage, raw: Buffer): unknown {
   if (type === 'application/vnd.kubernetes.protobuf') return decodeProtobufObject(raw);
   const text = raw.toString('utf8');
   if (text.trim() === '') throw new ApiError('BadRequest', 'apiserver: request body is empty');
-  if (type === 'application/yaml' || type === 'application/x-yaml' || type === 'text/yaml') return parseYamlDocument(text, 'apiserver: request body');
+  if (type === 'application/yaml' || type === 'application/x-yaml' || type === 'text/yaml') return parseYaml(text, 'request body');
   if (type !== 'application/json' && type !== '*/*') {
     throw new ApiError('UnsupportedMediaType', `apiserver: the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf (got ${type})`);
   }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw new ApiError('BadRequest', `apiserver: request body is not valid JSON: ${(err as Error).message}`);
-  }
+  return parseJson(text, 'request body');
 }
 
 const PATCH_TYPES: Record<string, PatchType> = {
@@ -60,10 +80,6 @@ export function decodePatchBody(req: IncomingMessage, raw: Buffer): { patchType:
   }
   const text = raw.toString('utf8');
   if (text.trim() === '') throw new ApiError('BadRequest', 'apiserver: patch body is empty');
-  if (patchType === 'apply') return { patchType, patch: parseYamlDocument(text, 'apiserver: apply patch') };
-  try {
-    return { patchType, patch: JSON.parse(text) as unknown };
-  } catch (err) {
-    throw new ApiError('BadRequest', `apiserver: ${patchType} patch body is not valid JSON: ${(err as Error).message}`);
-  }
+  if (patchType === 'apply') return { patchType, patch: parseYaml(text, 'apply patch') };
+  return { patchType, patch: parseJson(text, `${patchType} patch body`) };
 }

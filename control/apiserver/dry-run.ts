@@ -58,6 +58,10 @@ export async function dryRunPatch(
   const live = await client.get(type, namespace, name);
   if (!live && patchType !== 'apply') throw notFound(type.plural, name, type.group);
   const patched = applyPatch(type, live, patchType, patch, options);
+  const rv = live ? patched.metadata.resourceVersion : undefined;
+  if (live && rv && rv !== live.metadata.resourceVersion) {
+    throw new ApiError('Conflict', `Operation cannot be fulfilled on ${type.plural} "${name}": the object has been modified; please apply your changes to the latest version and try again`);
+  }
   patched.metadata = { ...patched.metadata, name, ...(type.namespaced ? { namespace } : {}) };
   return checked(type, patched);
 }

@@ -57,6 +57,9 @@ export async function handleScale(ctx: HandlerContext): Promise<void> {
     if (patchType === 'json') desired = applyJsonPatch(scale, patch);
     else if (patchType === 'apply') desired = patch;
     else desired = applyMergePatch(scale, patch);
+    // A version the patch set (the Scale carried the current one) is a precondition, as for any patch.
+    const patchedVersion = (desired as { metadata?: { resourceVersion?: string } } | null)?.metadata?.resourceVersion;
+    if (patchedVersion !== current.metadata.resourceVersion) resourceVersion = patchedVersion;
   } else {
     throw new ApiError('MethodNotAllowed', `apiserver: ${req.method} is not supported on ${request.type.plural}/scale`);
   }

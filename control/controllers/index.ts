@@ -27,6 +27,7 @@ export { createPodGcReconciler } from './pod-gc.ts';
 export { createServiceAccountReconciler, DEFAULT_SERVICE_ACCOUNT } from './service-account.ts';
 export type { Job, JobSpec, JobStatus, JobCondition, JobReconcilerOptions } from './job.ts';
 export { createJobReconciler, isJobFinished, JOB_NAME_LABEL, CONTROLLER_UID_LABEL } from './job.ts';
+export { createTtlAfterFinishedReconciler, jobFinishedAt, needsTtlCleanup } from './ttl-after-finished.ts';
 export { controllerRef, controllerOf, isControlledBy } from './owner-refs.ts';
 export { isPodReady, isPodActive, isPodTerminal } from './pod-state.ts';
 export type { ServiceControllersOptions, RunningServiceControllers } from './service-controllers.ts';

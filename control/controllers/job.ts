@@ -3,8 +3,8 @@
 // than `backoffLimit` failed pods. Status: active / succeeded / failed /
 // startTime / completionTime and conditions Complete or Failed.
 
-import type { Client, Clock, KubeObject, Pod, PodTemplateSpec } from '../api/index.ts';
-import { JOBS, PODS, isApiError, systemClock } from '../api/index.ts';
+import type { Client, Clock, KubeObject, LabelSelector, Pod, PodTemplateSpec } from '../api/index.ts';
+import { JOBS, PODS, isApiError, selectorToString, systemClock } from '../api/index.ts';
 import type { EventRecorder, ReconcileResult, Reconciler } from '../runtime/index.ts';
 import { createEventRecorder } from '../runtime/index.ts';
 import { splitKey } from './keys.ts';
@@ -20,7 +20,10 @@ export interface JobSpec {
   completions?: number | null;
   backoffLimit?: number;
   activeDeadlineSeconds?: number;
+  ttlSecondsAfterFinished?: number;
   suspend?: boolean;
+  manualSelector?: boolean;
+  selector?: LabelSelector;
   template: PodTemplateSpec;
 }
 
@@ -47,6 +50,21 @@ export type Job = KubeObject<JobSpec, JobStatus>;
 
 export function isJobFinished(job: Job): boolean {
   return job.status?.conditions?.some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True') ?? false;
+}
+
+/**
+ * The pod's labels are the template's: the registry put the Job's selector labels there on
+ * create. Jobs stored without a selector (written before it did) still get them here.
+ */
+function podLabels(job: Job): Record<string, string> {
+  const labels = { ...(job.spec?.template.metadata?.labels ?? {}) };
+  if (job.spec?.selector) return labels;
+  return { ...labels, [JOB_NAME_LABEL]: job.metadata.name, 'job-name': job.metadata.name, [CONTROLLER_UID_LABEL]: job.metadata.uid, 'controller-uid': job.metadata.uid };
+}
+
+/** The Job's pods: those its selector matches that it controls, or orphans carrying its uid. */
+function podSelector(job: Job): string {
+  return job.spec?.selector ? selectorToString(job.spec.selector) : `${CONTROLLER_UID_LABEL}=${job.metadata.uid}`;
 }
 
 export interface JobReconcilerOptions {
@@ -80,13 +98,7 @@ export function createJobReconciler(options: JobReconcilerOptions): Reconciler {
         name: generatedName(job.metadata.name),
         generateName: `${job.metadata.name}-`,
         namespace: job.metadata.namespace,
-        labels: {
-          ...(template.metadata?.labels ?? {}),
-          [JOB_NAME_LABEL]: job.metadata.name,
-          'job-name': job.metadata.name,
-          [CONTROLLER_UID_LABEL]: job.metadata.uid,
-          'controller-uid': job.metadata.uid,
-        },
+        labels: podLabels(job),
         ...(template.metadata?.annotations ? { annotations: { ...template.metadata.annotations } } : {}),
         ownerReferences: [controllerRef(job)],
       },
@@ -112,7 +124,7 @@ export function createJobReconciler(options: JobReconcilerOptions): Reconciler {
       const { namespace, name } = splitKey(key);
       const job = await client.get<Job>(JOBS, namespace, name);
       if (!job?.spec || job.metadata.deletionTimestamp) return;
-      const pods = (await client.list<Pod>(PODS, { namespace, labelSelector: `${JOB_NAME_LABEL}=${name}` })).items.filter(
+      const pods = (await client.list<Pod>(PODS, { namespace, labelSelector: podSelector(job) })).items.filter(
         (p) => isControlledBy(p, job) || (!controllerOf(p.metadata) && p.metadata.labels?.[CONTROLLER_UID_LABEL] === job.metadata.uid),
       );
       const succeeded = pods.filter((p) => p.status?.phase === 'Succeeded').length;

@@ -15,6 +15,8 @@ import { createEndpointSliceReconciler, SERVICE_NAME_LABEL } from './endpoint-sl
 import { createEndpointsReconciler } from './endpoints.ts';
 import { FOREGROUND_FINALIZER, GC_TYPES, ORPHAN_FINALIZER, createGarbageCollector, gcKey } from './garbage-collector.ts';
 import { createJobReconciler } from './job.ts';
+import type { Job } from './job.ts';
+import { createTtlAfterFinishedReconciler, needsTtlCleanup } from './ttl-after-finished.ts';
 import { joinKey } from './keys.ts';
 import { createNamespaceReconciler } from './namespace.ts';
 import { createNodeLifecycleReconciler } from './node-lifecycle.ts';
@@ -46,8 +48,8 @@ export interface RunningControllers {
   /**
    * True when every informer has synced and no controller has work queued,
    * running or scheduled. Timers waiting for a Deployment's progress deadline, the
-   * quarantine before pods bound to an unknown node are removed, node heartbeat checks
-   * and pending taint evictions do not count.
+   * quarantine before pods bound to an unknown node are removed, node heartbeat checks,
+   * pending taint evictions and finished Jobs' TTLs do not count.
    */
   idle(): boolean;
 }
@@ -89,13 +91,14 @@ export async function startControllers(options: StartControllersOptions): Promis
   const rsExpectations = new Expectations(clock);
   const replicaSets = make(createReplicaSetReconciler({ client, clock, pods, expectations: rsExpectations }), WORKERS.replicaset);
   const deployments = make(createDeploymentReconciler({ client, clock }), WORKERS.deployment);
-  // Not counted by idle(): these mostly sleep — until progress deadlines (default 600 s) pass, and
-  // through the quarantine before pods on an unknown node are removed.
+  // Not counted by idle(): these mostly sleep — until progress deadlines (default 600 s) pass,
+  // through the quarantine before pods on an unknown node are removed, and until finished Jobs' TTLs expire.
   const background = (reconciler: Reconciler) => new Controller(reconciler, { workers: 1, ...(clock ? { clock } : {}), ...(onError ? { onError } : {}) });
   const progressDeadlines = background(createDeploymentProgressReconciler({ client, clock }));
   const podGc = background(createPodGcReconciler({ client }));
   const nodeLifecycle = background(createNodeLifecycleReconciler({ client, clock, gracePeriodMs: options.nodeMonitorGracePeriodMs }));
   const taintEviction = background(createTaintEvictionReconciler({ client, clock }));
+  const jobTtl = background(createTtlAfterFinishedReconciler({ client, clock }));
   const endpoints = make(createEndpointsReconciler({ client, pods }), WORKERS.endpoints);
   const slices = make(createEndpointSliceReconciler({ client, pods }), WORKERS.endpointslice);
   const gc = make(createGarbageCollector({ client, types: GC_TYPES }), WORKERS.gc);
@@ -196,8 +199,11 @@ export async function startControllers(options: StartControllersOptions): Promis
     if (svc) slices.enqueue(joinKey(slice.metadata.namespace, svc));
   });
 
-  // Jobs.
-  onChange(informers, JOBS, (job) => jobs.enqueue(objectKeyOf(job)));
+  // Jobs, and finished Jobs with a TTL (kept until it expires).
+  onChange<Job>(informers, JOBS, (job) => {
+    jobs.enqueue(objectKeyOf(job));
+    if (needsTtlCleanup(job)) jobTtl.enqueue(objectKeyOf(job));
+  });
 
   // Namespaces and their default ServiceAccount.
   onChange(informers, NAMESPACES, (ns) => {
@@ -241,6 +247,7 @@ export async function startControllers(options: StartControllersOptions): Promis
   podGc.start();
   nodeLifecycle.start();
   taintEviction.start();
+  jobTtl.start();
   informers.start();
   await informers.waitForSync();
 
@@ -248,7 +255,7 @@ export async function startControllers(options: StartControllersOptions): Promis
     idle: () => informers.synced() && controllers.every((c) => c.idle()),
     async stop() {
       if (ownsInformers) informers.stop();
-      await Promise.all([...controllers, progressDeadlines, podGc, nodeLifecycle, taintEviction].map((c) => c.stop()));
+      await Promise.all([...controllers, progressDeadlines, podGc, nodeLifecycle, taintEviction, jobTtl].map((c) => c.stop()));
     },
   };
 }

@@ -31,3 +31,10 @@ export function specPart(obj: ObjectInput | KubeObject): string {
 export function deepClone<T>(value: T): T {
   return structuredClone(value);
 }
+
+/** `current` with the status of `input`: what a write to the status subresource stores. */
+export function withStatus(current: KubeObject, input: ObjectInput): ObjectInput {
+  const next = deepClone(current) as ObjectInput;
+  next.status = deepClone(input.status);
+  return next;
+}

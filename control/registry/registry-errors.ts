@@ -1,7 +1,7 @@
 // The Status errors the registry raises, worded as the Kubernetes API server words them.
 
 import { ApiError, invalid, isStoreError } from '../api/index.ts';
-import type { ObjectInput, ResourceType } from '../api/index.ts';
+import type { KubeObject, ObjectInput, ResourceType } from '../api/index.ts';
 
 export function checkKind(type: ResourceType, input: ObjectInput): void {
   if (!input || typeof input !== 'object' || !input.metadata || typeof input.metadata !== 'object') {
@@ -36,4 +36,9 @@ export function storeFailure(err: unknown): Error {
   if (err instanceof ApiError) return err;
   if (isStoreError(err, 'Unavailable')) return new ApiError('ServiceUnavailable', err.message, undefined, { cause: err });
   return err instanceof Error ? err : new Error(String(err));
+}
+
+/** A resourceVersion the caller sent is a precondition on the object as stored now. */
+export function requireResourceVersion(type: ResourceType, name: string, wanted: string | undefined, current: KubeObject): void {
+  if (wanted && wanted !== current.metadata.resourceVersion) throw conflict(type, name);
 }

@@ -10,6 +10,7 @@
 import {
   ApiError,
   NAMESPACES,
+  JOBS,
   PODS,
   SERVICES,
   isStoreError,
@@ -40,11 +41,11 @@ import { applyDefaults, validateObject } from './validation/index.ts';
 import { applyPatch } from './patch/index.ts';
 import { compileFilter, isEmptyFilter, matchesFilter } from './selectors.ts';
 import { decodeContinue, encodeContinue } from './continue-token.ts';
-import { deepClone, newUid, randomNameSuffix, specPart } from './object-meta.ts';
+import { deepClone, newUid, randomNameSuffix, specPart, withStatus } from './object-meta.ts';
 import { stripVersion, toObject } from './stored-object.ts';
 import type { StoredObject } from './stored-object.ts';
-import { alreadyExists, checkKind, conflict, requireName, storeFailure } from './registry-errors.ts';
-import { keepClusterIp, namespaceFinalizers, scaleOf } from './kind-rules.ts';
+import { alreadyExists, checkKind, conflict, requireName, requireResourceVersion, storeFailure } from './registry-errors.ts';
+import { generateJobSelector, keepClusterIp, keepJobSelector, namespaceFinalizers, scaleOf } from './kind-rules.ts';
 import { watchObjects } from './registry-watch.ts';
 import { ServiceAllocations, keepNodePorts } from './service-allocations.ts';
 import type { AllocationHandle, ClusterIpAllocator, NodePortAllocator } from './service-allocations.ts';
@@ -63,9 +64,6 @@ export interface RegistryOptions {
 }
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease', 'istio-system'] as const;
-
-const MAX_CAS_RETRIES = 8;
-
 
 export class Registry implements Client {
   readonly store: Store;
@@ -159,41 +157,27 @@ export class Registry implements Client {
   async update<T extends KubeObject = KubeObject>(type: ResourceType, input: ObjectInput): Promise<T> {
     checkKind(type, input);
     const name = requireName(type, input);
-    const allocate = type === SERVICES ? (current: KubeObject, next: ObjectInput) => this.serviceAllocations.onUpdate(current, next) : undefined;
-    return this.guaranteedUpdate<T>(type, input.metadata.namespace, name, input.metadata.resourceVersion, allocate, (current) => {
-      const next = applyDefaults(type, deepClone({ ...input, apiVersion: apiVersionOf(type) }));
-      next.metadata = {
-        ...next.metadata,
-        name: current.metadata.name,
-        namespace: current.metadata.namespace,
-        uid: current.metadata.uid,
-        creationTimestamp: current.metadata.creationTimestamp,
-        deletionTimestamp: current.metadata.deletionTimestamp,
-        deletionGracePeriodSeconds: current.metadata.deletionGracePeriodSeconds,
-        generation: current.metadata.generation,
-      };
-      if (type.subresources.includes('status')) next.status = current.status;
-      if (type === SERVICES) {
-        keepClusterIp(current, next);
-        keepNodePorts(current, next);
-      }
-      const causes = validateObject(type, next);
-      if (causes.length) throw invalid(type.kind, name, causes, type.group);
-      if (specPart(next) !== specPart(current)) next.metadata.generation = (current.metadata.generation ?? 1) + 1;
-      return next;
+    const allocate = type === SERVICES ? this.serviceAllocator() : undefined;
+    return this.guaranteedUpdate<T>(type, input.metadata.namespace, name, allocate, (current) => {
+      requireResourceVersion(type, name, input.metadata.resourceVersion, current);
+      return this.nextVersion(type, current, input);
     });
   }
 
   async updateStatus<T extends KubeObject = KubeObject>(type: ResourceType, input: ObjectInput): Promise<T> {
     checkKind(type, input);
     const name = requireName(type, input);
-    return this.guaranteedUpdate<T>(type, input.metadata.namespace, name, input.metadata.resourceVersion, undefined, (current) => {
-      const next = deepClone(current) as ObjectInput;
-      next.status = deepClone(input.status);
-      return next;
+    return this.guaranteedUpdate<T>(type, input.metadata.namespace, name, undefined, (current) => {
+      requireResourceVersion(type, name, input.metadata.resourceVersion, current);
+      return withStatus(current, input);
     });
   }
 
+  /**
+   * Applies the patch to the object as stored at each attempt, as kube-apiserver does: a
+   * `metadata.resourceVersion` the patch carries (or sets) is a precondition (409 when it
+   * differs), and a patch without one is retried on every write race until it lands.
+   */
   async patch<T extends KubeObject = KubeObject>(
     type: ResourceType,
     namespace: string | undefined,
@@ -202,34 +186,23 @@ export class Registry implements Client {
     patch: unknown,
     options: { fieldManager?: string; force?: boolean; subresource?: 'status' | 'scale' } = {},
   ): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      const current = await this.get(type, namespace, name);
-      if (!current) {
-        if (patchType === 'apply' && !options.subresource) {
-          const created = applyPatch(type, undefined, patchType, patch, options);
-          created.metadata = { ...created.metadata, name, ...(type.namespaced ? { namespace: namespace ?? 'default' } : {}) };
-          return this.create<T>(type, created);
-        }
-        throw notFound(type.plural, name, type.group);
-      }
-      try {
-        if (options.subresource === 'scale') {
-          const scale = scaleOf(current);
-          const patchedScale = applyPatch(type, scale as unknown as KubeObject, patchType, patch, options) as unknown as { spec?: { replicas?: number } };
-          const replicas = patchedScale.spec?.replicas;
-          const next = deepClone(current) as ObjectInput;
-          next.spec = { ...(current.spec as object), replicas };
-          return await this.update<T>(type, next);
-        }
-        const patched = applyPatch(type, current, patchType, patch, options);
-        patched.metadata = { ...patched.metadata, resourceVersion: current.metadata.resourceVersion };
-        if (options.subresource === 'status') return await this.updateStatus<T>(type, patched);
-        return await this.update<T>(type, patched);
-      } catch (err) {
-        if (err instanceof ApiError && err.reason === 'Conflict' && attempt < MAX_CAS_RETRIES && patchType !== 'apply') continue;
-        throw err;
-      }
+    if (patchType === 'apply' && !options.subresource && !(await this.get(type, namespace, name))) {
+      const created = applyPatch(type, undefined, patchType, patch, options);
+      created.metadata = { ...created.metadata, name, ...(type.namespaced ? { namespace: namespace ?? 'default' } : {}) };
+      return this.create<T>(type, created);
     }
+    const allocate = type === SERVICES && options.subresource !== 'status' ? this.serviceAllocator() : undefined;
+    return this.guaranteedUpdate<T>(type, namespace, name, allocate, (current) => {
+      if (options.subresource === 'scale') {
+        const patchedScale = applyPatch(type, scaleOf(current) as unknown as KubeObject, patchType, patch, options);
+        requireResourceVersion(type, name, patchedScale.metadata.resourceVersion, current);
+        const replicas = (patchedScale.spec as { replicas?: number } | undefined)?.replicas;
+        return this.nextVersion(type, current, { ...deepClone(current), spec: { ...(current.spec as object), replicas } });
+      }
+      const patched = applyPatch(type, current, patchType, patch, options);
+      requireResourceVersion(type, name, patched.metadata.resourceVersion, current);
+      return options.subresource === 'status' ? withStatus(current, patched) : this.nextVersion(type, current, patched);
+    });
   }
 
   async delete<T extends KubeObject = KubeObject>(
@@ -238,7 +211,7 @@ export class Registry implements Client {
     name: string,
     options: DeleteOptions = {},
   ): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
+    for (;;) {
       const kv = await this.store.get<StoredObject>(objectKey(type, namespace, name));
       if (!kv) throw notFound(type.plural, name, type.group);
       const current = toObject<KubeObject>(kv);
@@ -269,7 +242,7 @@ export class Registry implements Client {
         await this.releaseServiceAllocations(type, current);
         return toObject<T>(deleted);
       } catch (err) {
-        if (isStoreError(err, 'Conflict') && attempt < MAX_CAS_RETRIES) continue;
+        if (isStoreError(err, 'Conflict')) continue;
         if (isStoreError(err, 'NotFound')) throw notFound(type.plural, name, type.group);
         throw storeFailure(err);
       }
@@ -287,16 +260,50 @@ export class Registry implements Client {
 
   // --- internals -----------------------------------------------------------
 
+  /** Claims and releases a Service's ClusterIP and nodePorts as an update changes them. */
+  private serviceAllocator(): (current: KubeObject, next: ObjectInput) => Promise<AllocationHandle> {
+    return (current, next) => this.serviceAllocations.onUpdate(current, next);
+  }
+
+  /** What an update of `current` to `input` writes: identity and status kept, defaulted, validated, generation bumped on spec changes. */
+  private nextVersion(type: ResourceType, current: KubeObject, input: ObjectInput): ObjectInput {
+    const name = current.metadata.name;
+    const next = applyDefaults(type, deepClone({ ...input, apiVersion: apiVersionOf(type) }));
+    next.metadata = {
+      ...next.metadata,
+      name,
+      namespace: current.metadata.namespace,
+      uid: current.metadata.uid,
+      creationTimestamp: current.metadata.creationTimestamp,
+      deletionTimestamp: current.metadata.deletionTimestamp,
+      deletionGracePeriodSeconds: current.metadata.deletionGracePeriodSeconds,
+      generation: current.metadata.generation,
+    };
+    if (type.subresources.includes('status')) next.status = current.status;
+    if (type === SERVICES) {
+      keepClusterIp(current, next);
+      keepNodePorts(current, next);
+    }
+    if (type === JOBS) keepJobSelector(current, next);
+    const causes = validateObject(type, next);
+    if (causes.length) throw invalid(type.kind, name, causes, type.group);
+    if (specPart(next) !== specPart(current)) next.metadata.generation = (current.metadata.generation ?? 1) + 1;
+    return next;
+  }
+
   private prepareNew(type: ResourceType, obj: ObjectInput): StoredObject {
+    const uid = newUid();
     const defaulted = applyDefaults(type, obj);
     if (type === PODS) addDefaultTolerations(defaulted.spec as PodSpec | undefined);
+    // Kubernetes' Job strategy selects the Job's pods by its uid, so the uid comes first.
+    if (type === JOBS) generateJobSelector(defaulted, uid);
     const causes = validateObject(type, defaulted);
     if (causes.length) throw invalid(type.kind, defaulted.metadata.name ?? '', causes, type.group);
     const now = new Date(this.clock.now()).toISOString();
     const metadata = {
       ...defaulted.metadata,
       name: defaulted.metadata.name!,
-      uid: newUid(),
+      uid,
       creationTimestamp: now,
       generation: 1,
     };
@@ -312,20 +319,23 @@ export class Registry implements Client {
     return stored;
   }
 
+  /**
+   * Read, mutate, compare-and-swap, as etcd3's GuaranteedUpdate: `mutate` sees the object as
+   * stored at each attempt and checks any precondition itself, so a lost race is always retried —
+   * a write that still holds against the newer object lands, a stale precondition fails in `mutate`.
+   */
   private async guaranteedUpdate<T extends KubeObject>(
     type: ResourceType,
     namespace: string | undefined,
     name: string,
-    expectedResourceVersion: string | undefined,
     allocate: ((current: KubeObject, next: ObjectInput) => Promise<AllocationHandle>) | undefined,
     mutate: (current: KubeObject) => ObjectInput,
   ): Promise<T> {
     const key = objectKey(type, type.namespaced ? (namespace ?? 'default') : undefined, name);
-    for (let attempt = 0; ; attempt++) {
+    for (;;) {
       const kv = await this.store.get<StoredObject>(key);
       if (!kv) throw notFound(type.plural, name, type.group);
       const current = toObject<KubeObject>(kv);
-      if (expectedResourceVersion && expectedResourceVersion !== current.metadata.resourceVersion) throw conflict(type, name);
       const next = mutate(current) as KubeObject;
       const allocation = await allocate?.(current, next);
       try {
@@ -343,8 +353,7 @@ export class Registry implements Client {
         return toObject<T>(written);
       } catch (err) {
         await allocation?.rollback();
-        if (isStoreError(err, 'Conflict') && !expectedResourceVersion && attempt < MAX_CAS_RETRIES) continue;
-        if (isStoreError(err, 'Conflict')) throw conflict(type, name);
+        if (isStoreError(err, 'Conflict')) continue;
         if (isStoreError(err, 'NotFound')) throw notFound(type.plural, name, type.group);
         throw storeFailure(err);
       }

@@ -155,7 +155,7 @@ t.test('malformed bodies are 400/415 naming the problem, and the server keeps se
   const patch415 = await http.call('PATCH', '/api/v1/namespaces/default/configmaps/from-yaml', { body: '{}', contentType: 'application/json' });
   t.equal(patch415.status, 415);
   const badPatch = await http.call('PATCH', '/api/v1/namespaces/default/configmaps/from-yaml', { body: '[{"op":"replace","path":"/nope/x","value":1}]', contentType: 'application/json-patch+json' });
-  t.equal(badPatch.status, 400);
+  t.equal(badPatch.status, 422, 'an operation that cannot be applied is a 422, as in kube-apiserver');
   t.match(String(badPatch.json['message']), /path segment "nope" does not exist/);
   t.equal((await http.call('GET', '/api/v1/namespaces/default/configmaps/from-yaml')).status, 200, 'still serving');
 });
@@ -293,7 +293,11 @@ t.test('subresources: status, scale, log, binding; dry run writes nothing', asyn
   t.match(scale.json, { kind: 'Scale', apiVersion: 'autoscaling/v1', spec: { replicas: 2 }, status: { selector: 'app=web' } });
   const patched = await http.call('PATCH', '/apis/apps/v1/namespaces/default/deployments/web/scale', { body: { spec: { replicas: 5 } }, contentType: 'application/merge-patch+json' });
   t.match(patched.json, { kind: 'Scale', spec: { replicas: 5 } });
-  const put = await http.call('PUT', '/apis/apps/v1/namespaces/default/deployments/web/scale', { body: { ...scale.json, spec: { replicas: 1 } } });
+  const stalePut = await http.call('PUT', '/apis/apps/v1/namespaces/default/deployments/web/scale', { body: { ...scale.json, spec: { replicas: 1 } } });
+  t.equal(stalePut.status, 409, 'a Scale read before the patch is stale');
+  const stalePatch = await http.call('PATCH', '/apis/apps/v1/namespaces/default/deployments/web/scale', { body: { metadata: { resourceVersion: (scale.json['metadata'] as { resourceVersion: string }).resourceVersion }, spec: { replicas: 1 } }, contentType: 'application/merge-patch+json' });
+  t.equal(stalePatch.status, 409, 'so is a Scale patch carrying its version');
+  const put = await http.call('PUT', '/apis/apps/v1/namespaces/default/deployments/web/scale', { body: { ...patched.json, spec: { replicas: 1 } } });
   t.match(put.json, { spec: { replicas: 1 } });
   const negative = await http.call('PATCH', '/apis/apps/v1/namespaces/default/deployments/web/scale', { body: { spec: { replicas: -1 } }, contentType: 'application/merge-patch+json' });
   t.equal(negative.status, 422);
@@ -413,7 +417,7 @@ t.test('hostile requests get a Status and the server keeps serving', async (t) =
     ['GET', '/api/v1/namespaces/default/configmaps?limit=-1', undefined, 400],
     ['GET', '/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=abc', undefined, 200],
     ['TRACE', '/api/v1/namespaces/default/configmaps', undefined, 405],
-    ['POST', '/api/v1/namespaces/default/configmaps', 'x'.repeat(9 * 1024 * 1024), 400],
+    ['POST', '/api/v1/namespaces/default/configmaps', 'x'.repeat(9 * 1024 * 1024), 413],
     ['GET', '/apis/apps/v1/namespaces/default/deployments/a/b/c/d', undefined, 404],
     ['GET', '/nonsense', undefined, 404],
   ];

@@ -1,6 +1,6 @@
 import t from 'tap';
 import type { Pod } from '../../control/api/index.ts';
-import { JOBS, ManualClock } from '../../control/api/index.ts';
+import { JOBS, PODS, ManualClock } from '../../control/api/index.ts';
 import type { Job } from '../../control/controllers/index.ts';
 import { JOB_NAME_LABEL, createJobReconciler } from '../../control/controllers/index.ts';
 import { listPods, newCluster, setPodPhase } from './cluster.ts';
@@ -75,4 +75,36 @@ t.test('activeDeadlineSeconds fails a job that runs too long', async (t) => {
   const job = (await client.get<Job>(JOBS, 'default', 'slow'))!;
   t.match(job.status, { active: 0, conditions: [{ type: 'Failed', status: 'True', reason: 'DeadlineExceeded' }] });
   t.equal((await listPods(client)).length, 0, 'its pod was stopped');
+});
+
+t.test('pods carry the labels the registry generated and are found by the Job selector', async (t) => {
+  const { client, close } = await newCluster();
+  t.teardown(close);
+  const job = await client.create<Job>(JOBS, jobManifest('hello', {}));
+  // Another workload's pod that merely reuses the job-name label is not the Job's.
+  await client.create(PODS, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'impostor', namespace: 'default', labels: { 'job-name': 'hello' } }, spec: { containers: [{ name: 'c', image: 'x' }] } });
+  const reconciler = createJobReconciler({ client, recorder: noEvents });
+  await reconciler.reconcile('default/hello');
+  const own = await listPods(client, 'default', `batch.kubernetes.io/controller-uid=${job.metadata.uid}`);
+  t.equal(own.length, 1, 'one pod of its own');
+  t.match(own[0]!.metadata.labels, {
+    'job-name': 'hello',
+    'batch.kubernetes.io/job-name': 'hello',
+    'controller-uid': job.metadata.uid,
+    'batch.kubernetes.io/controller-uid': job.metadata.uid,
+  });
+  t.match((await client.get<Job>(JOBS, 'default', 'hello'))!.status, { active: 1 }, 'the impostor is not counted');
+});
+
+t.test('a manualSelector Job creates pods with the template labels only', async (t) => {
+  const { client, close } = await newCluster();
+  t.teardown(close);
+  const manual = jobManifest('manual', { manualSelector: true, selector: { matchLabels: { run: 'manual' } } });
+  manual.spec.template = { ...manual.spec.template, metadata: { labels: { run: 'manual' } } } as typeof manual.spec.template;
+  await client.create(JOBS, manual);
+  await createJobReconciler({ client, recorder: noEvents }).reconcile('default/manual');
+  const pods = await listPods(client, 'default', 'run=manual');
+  t.equal(pods.length, 1);
+  t.same(pods[0]!.metadata.labels, { run: 'manual' });
+  t.match((await client.get<Job>(JOBS, 'default', 'manual'))!.status, { active: 1 });
 });

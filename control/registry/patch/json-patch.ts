@@ -14,9 +14,14 @@ interface Operation {
   value?: unknown;
 }
 
+/**
+ * An operation that cannot be applied is a 422, as kube-apiserver answers for a failed
+ * `test` (the usual resourceVersion precondition) or a missing path; a body that is not
+ * a list of operations at all stays a 400.
+ */
 function fail(index: number, op: Operation | undefined, why: string): never {
   const what = op ? `${op.op} operation at ${JSON.stringify(op.path)}` : 'operation';
-  throw new ApiError('BadRequest', `registry/patch: json patch ${what} (index ${index}): ${why}`);
+  throw new ApiError('Invalid', `registry/patch: json patch ${what} (index ${index}): ${why}`);
 }
 
 function parsePointer(pointer: string, index: number, op: Operation): string[] {

@@ -153,6 +153,12 @@ export function validateJob(obj: ObjectInput): StatusCause[] {
   const template = spec['template'];
   if (!isObj(template)) return [required('spec.template')];
   const causes = validatePodSpec('spec.template.spec', template['spec']);
+  const selector = spec['selector'];
+  const labels = isObj(template['metadata']) ? (template['metadata']['labels'] as Record<string, string> | undefined) : undefined;
+  if (spec['manualSelector'] === true && !isObj(selector)) causes.push(required('spec.selector'));
+  if (isObj(selector) && !matchesSelector(labels, selector as LabelSelector)) {
+    causes.push(badValue('spec.template.metadata.labels', labels ?? {}, '`selector` does not match template `labels`'));
+  }
   const rp = isObj(template['spec']) ? template['spec']['restartPolicy'] : undefined;
   if (rp !== 'Never' && rp !== 'OnFailure') {
     causes.push({ field: 'spec.template.spec.restartPolicy', reason: 'FieldValueNotSupported', message: `Unsupported value: ${JSON.stringify(rp ?? 'Always')}: supported values: "OnFailure", "Never"` });

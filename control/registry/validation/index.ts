@@ -13,6 +13,7 @@ import { validateAuthorizationPolicy } from '../../../mesh/security/validate.ts'
 import { validateMeta } from './meta.ts';
 import { validateJob, validatePod, validateServiceSpec, validateWorkload } from './builtin.ts';
 import { validateAgainstSchema } from './schema-models.ts';
+import { validateConfigMap, validateSecret } from './data-size.ts';
 
 export { applyDefaults } from './defaults.ts';
 export { isDns1123Label, isDns1123Subdomain } from './names.ts';
@@ -21,6 +22,8 @@ export { preloadSchemas, hasSchema, toFieldPath } from './schema-models.ts';
 const KIND_VALIDATORS: Record<string, (obj: ObjectInput) => StatusCause[]> = {
   '/Pod': validatePod,
   '/Service': validateServiceSpec,
+  '/ConfigMap': validateConfigMap,
+  '/Secret': validateSecret,
   'apps/Deployment': validateWorkload,
   'apps/ReplicaSet': validateWorkload,
   'batch/Job': validateJob,

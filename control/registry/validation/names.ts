@@ -16,22 +16,33 @@ export function isDns1123Subdomain(value: string): boolean {
   return value.length <= 253 && DNS1123_SUBDOMAIN.test(value);
 }
 
+/** apimachinery's MaxLenError: a name over the limit says so, in a cause of its own. */
+function maxLengthCause(field: string, value: string, max: number): StatusCause[] {
+  return value.length > max ? [{ field, reason: 'FieldValueInvalid', message: `Invalid value: "${value}": must be no more than ${max} characters` }] : [];
+}
+
 export function dns1123LabelCauses(field: string, value: string): StatusCause[] {
-  if (isDns1123Label(value)) return [];
-  return [{
-    field,
-    reason: 'FieldValueInvalid',
-    message: `Invalid value: "${value}": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (max 63 characters)`,
-  }];
+  const causes = maxLengthCause(field, value, 63);
+  if (!DNS1123_LABEL.test(value)) {
+    causes.push({
+      field,
+      reason: 'FieldValueInvalid',
+      message: `Invalid value: "${value}": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`,
+    });
+  }
+  return causes;
 }
 
 export function dns1123SubdomainCauses(field: string, value: string): StatusCause[] {
-  if (isDns1123Subdomain(value)) return [];
-  return [{
-    field,
-    reason: 'FieldValueInvalid',
-    message: `Invalid value: "${value}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character`,
-  }];
+  const causes = maxLengthCause(field, value, 253);
+  if (!DNS1123_SUBDOMAIN.test(value)) {
+    causes.push({
+      field,
+      reason: 'FieldValueInvalid',
+      message: `Invalid value: "${value}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
+    });
+  }
+  return causes;
 }
 
 /** Label and annotation keys: an optional DNS-subdomain prefix, `/`, and a name of at most 63 characters. */
