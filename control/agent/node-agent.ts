@@ -97,9 +97,16 @@ export class NodeAgent implements Reconciler {
       kubeletPort: this.options.kubeletPort,
       clock: this.clock,
     });
-    this.informer.start();
-    await this.informer.waitForSync();
-    await this.options.podIps.retainOnly?.(this.informer.list().map(ipKey));
+    try {
+      this.informer.start();
+      await this.informer.waitForSync();
+      await this.options.podIps.retainOnly?.(this.informer.list().map(ipKey));
+    } catch (err) {
+      // A failed start must not leave the heartbeat timer or the watch holding the process open.
+      this.informer.stop();
+      await this.registration.stop();
+      throw err;
+    }
     this.controller.start();
   }
 
