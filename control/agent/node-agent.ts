@@ -109,9 +109,17 @@ export class NodeAgent implements Reconciler {
       heartbeatMs: this.options.heartbeatMs,
     });
     this.keepNodeReady();
-    this.informer.start();
-    await this.informer.waitForSync();
-    await this.options.podIps.retainOnly?.(this.informer.list().map(ipKey));
+    try {
+      this.informer.start();
+      await this.informer.waitForSync();
+      await this.options.podIps.retainOnly?.(this.informer.list().map(ipKey));
+    } catch (err) {
+      // A failed start must not leave the heartbeat timer or the watch holding the process open.
+      this.readinessTimer?.cancel();
+      this.informer.stop();
+      await this.registration.stop();
+      throw err;
+    }
     this.controller.start();
   }
 

@@ -1,9 +1,11 @@
 // Registers a Node object and keeps its heartbeat Lease (kube-node-lease)
 // fresh, as the kubelet does, so `kubectl get nodes` shows it Ready.
 
-import { release } from 'node:os';
 import { LEASES, NODES, isApiError } from '../api/index.ts';
 import type { Client, Clock, Node, Timer } from '../api/index.ts';
+import { goArch, localHost, readNodeSystemInfo } from './node-info.ts';
+import type { HostFacts } from './node-info.ts';
+import { MESHLET_VERSION } from './version.ts';
 
 export interface NodeRegistrationOptions {
   client: Client;
@@ -16,6 +18,8 @@ export interface NodeRegistrationOptions {
   kubeletPort?: number;
   /** Lease renewal period. Default 10 s (the kubelet's). */
   heartbeatMs?: number;
+  /** Where status.nodeInfo is read from; default this machine. */
+  host?: HostFacts;
 }
 
 export interface NodeRegistration {
@@ -23,6 +27,7 @@ export interface NodeRegistration {
 }
 
 const LEASE_SECONDS = 40;
+const REGISTER_ATTEMPTS = 5;
 
 export async function registerNode(options: NodeRegistrationOptions): Promise<NodeRegistration> {
   const { client, nodeName, clock } = options;
@@ -35,7 +40,7 @@ export async function registerNode(options: NodeRegistrationOptions): Promise<No
       labels: {
         'kubernetes.io/hostname': nodeName,
         'kubernetes.io/os': 'linux',
-        'kubernetes.io/arch': process.arch === 'x64' ? 'amd64' : process.arch,
+        'kubernetes.io/arch': goArch(process.arch),
         ...options.labels,
       },
     },
@@ -50,18 +55,25 @@ export async function registerNode(options: NodeRegistrationOptions): Promise<No
     capacity: { cpu: '4', memory: '8Gi', pods: '110' },
     allocatable: { cpu: '4', memory: '8Gi', pods: '110' },
     ...(options.kubeletPort ? { daemonEndpoints: { kubeletEndpoint: { Port: options.kubeletPort } } } : {}),
-    // The schema requires every nodeInfo field: without them any later write to the Node (a taint,
-    // a cordon) fails validation.
-    nodeInfo: {
-      kubeletVersion: 'v1.32.0-meshlet', kubeProxyVersion: 'v1.32.0-meshlet', operatingSystem: 'linux', architecture: process.arch,
-      containerRuntimeVersion: 'meshlet://process', machineID: nodeName, systemUUID: nodeName, bootID: String(process.pid), kernelVersion: release(), osImage: 'meshlet',
-    },
+    nodeInfo: { ...readNodeSystemInfo(MESHLET_VERSION, options.host ?? localHost) },
   };
-  const existing = await client.get<Node>(NODES, undefined, nodeName);
-  const node = existing
-    ? await client.update<Node>(NODES, { ...existing, metadata: { ...existing.metadata, labels: { ...existing.metadata.labels, ...desired.metadata.labels } }, spec: { ...existing.spec, ...desired.spec } })
-    : await client.create<Node>(NODES, desired);
-  await client.updateStatus(NODES, { ...node, status });
+  // A Node from an earlier run keeps what users and controllers set on it (taints,
+  // cordon, extra labels); only the agent's own fields are refreshed. Others may
+  // write the Node meanwhile (the lifecycle controller, kubectl), so a conflict
+  // means "read again", not "fail to start".
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const existing = await client.get<Node>(NODES, undefined, nodeName);
+      const node = existing
+        ? await client.update<Node>(NODES, { ...existing, metadata: { ...existing.metadata, labels: { ...existing.metadata.labels, ...desired.metadata.labels } }, spec: { ...existing.spec, ...desired.spec } })
+        : await client.create<Node>(NODES, desired);
+      // The agent owns the whole status, as the kubelet does: this replaces a stored one from an older run.
+      await client.updateStatus(NODES, { ...node, metadata: { ...node.metadata, resourceVersion: undefined }, status });
+      break;
+    } catch (err) {
+      if (attempt >= REGISTER_ATTEMPTS || !(isApiError(err, 'Conflict') || isApiError(err, 'AlreadyExists'))) throw err;
+    }
+  }
 
   const renewLease = async (): Promise<void> => {
     const spec = { holderIdentity: nodeName, leaseDurationSeconds: LEASE_SECONDS, renewTime: now().replace('Z', '000Z') };

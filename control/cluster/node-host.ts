@@ -107,7 +107,13 @@ export async function startNodeHost(options: NodeHostOptions): Promise<NodeHost>
       }
     },
   });
-  await agent.start();
+  try {
+    await agent.start();
+  } catch (err) {
+    // The caller only stops hosts that started: close what this one opened so far.
+    await logServer.close();
+    throw err;
+  }
   return {
     node: { name: nodeName, podCidr: lease.subnet, address: lease.gateway },
     agent,

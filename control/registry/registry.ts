@@ -37,7 +37,7 @@ import type {
   WatchOptions,
   Watcher,
 } from '../api/index.ts';
-import { applyDefaults, validateObject } from './validation/index.ts';
+import { applyDefaults, validateObject, validateUpdate } from './validation/index.ts';
 import { applyPatch } from './patch/index.ts';
 import { compileFilter, isEmptyFilter, matchesFilter } from './selectors.ts';
 import { decodeContinue, encodeContinue } from './continue-token.ts';
@@ -285,7 +285,7 @@ export class Registry implements Client {
       keepNodePorts(current, next);
     }
     if (type === JOBS) keepJobSelector(current, next);
-    const causes = validateObject(type, next);
+    const causes = validateUpdate(type, next, current);
     if (causes.length) throw invalid(type.kind, name, causes, type.group);
     if (specPart(next) !== specPart(current)) next.metadata.generation = (current.metadata.generation ?? 1) + 1;
     return next;

@@ -50,3 +50,16 @@ export function alive(pids: readonly number[]): number[] {
   const live = new Set(listProcesses().filter((p) => p.state !== 'Z').map((p) => p.pid));
   return pids.filter((pid) => live.has(pid));
 }
+
+/** Live processes whose environment has `name=value` (e.g. every process of one MESHLET_HOME). */
+export function processesWithEnv(name: string, value: string): ProcInfo[] {
+  const wanted = `${name}=${value}`;
+  return listProcesses().filter((p) => {
+    if (p.state === 'Z') return false;
+    try {
+      return readFileSync(`/proc/${p.pid}/environ`, 'utf8').split('\0').includes(wanted);
+    } catch {
+      return false;
+    }
+  });
+}

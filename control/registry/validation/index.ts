@@ -49,3 +49,4 @@ export function validateObject(type: ResourceType, obj: ObjectInput): StatusCaus
   return causes;
 }
 export { unknownFields, pruneFields } from './unknown-fields.ts';
+export { validateUpdate } from './ratchet.ts';
