@@ -147,3 +147,24 @@ export async function startEtcd(options: { members?: number } = {}): Promise<Tes
     },
   };
 }
+
+/** Runs etcdctl (v3 API) against the endpoints; returns its stdout, throws with its stderr. */
+export function etcdctl(endpoints: string[], args: string[]): string {
+  const full = [`--endpoints=${endpoints.join(',')}`, ...args];
+  const out = spawnSync('etcdctl', full, { encoding: 'utf8', env: { ...process.env, ETCDCTL_API: '3' } });
+  if (out.status !== 0) throw new Error(`etcdctl ${full.join(' ')} failed: ${out.stderr}`);
+  return out.stdout;
+}
+
+export interface EtcdctlKv {
+  key: string;
+  value: string;
+  mod_revision: number;
+  create_revision: number;
+}
+
+/** Reads keys with etcdctl, the way an operator would look into the cluster. */
+export function etcdctlGet(endpoints: string[], key: string, prefix = false): EtcdctlKv[] {
+  const parsed = JSON.parse(etcdctl(endpoints, ['get', key, '-w', 'json', ...(prefix ? ['--prefix'] : [])])) as { kvs?: EtcdctlKv[] };
+  return (parsed.kvs ?? []).map((kv) => ({ ...kv, key: Buffer.from(kv.key, 'base64').toString(), value: Buffer.from(kv.value, 'base64').toString() }));
+}
