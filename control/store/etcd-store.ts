@@ -209,10 +209,16 @@ export class EtcdStore implements Store {
     const ttl = await this.call('lease keepalive', undefined, async () => {
       const stream = await this.client.leaseClient.leaseKeepAlive();
       try {
+        // A stream has no call deadline, so the answer gets one of its own.
         return await new Promise<string>((resolve, reject) => {
-          stream.on('data', (res) => resolve(res.TTL));
-          stream.on('error', reject);
-          stream.on('end', () => reject(new Error('keepalive stream ended')));
+          const timer = this.clock.setTimer(this.requestTimeoutMs, () => reject(new Error(`no keepalive answer in ${this.requestTimeoutMs} ms`)));
+          const settle = (fn: () => void) => {
+            timer.cancel();
+            fn();
+          };
+          stream.on('data', (res) => settle(() => resolve(res.TTL)));
+          stream.on('error', (err) => settle(() => reject(err)));
+          stream.on('end', () => settle(() => reject(new Error('keepalive stream ended'))));
           stream.write({ ID: id });
         });
       } finally {

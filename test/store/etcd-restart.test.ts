@@ -55,3 +55,35 @@ void t.test('etcd restarting under a running store', async (t) => {
   w.close();
   await store.close();
 });
+
+void t.test('calls to a member that stopped answering end with Unavailable at the deadline, keepAlive included', async (t) => {
+  const store = await openEtcdStore({ endpoints: etcd.endpoints, requestTimeoutMs: 1_000 });
+  const lease = await store.grantLease(30);
+  member.pause();
+  try {
+    for (const [name, call] of [
+      ['keepAlive', () => store.keepAlive(lease.id)],
+      ['get', () => store.get('/k/0')],
+    ] as const) {
+      const began = Date.now();
+      const err = await (call() as Promise<unknown>).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      t.ok(isStoreError(err, 'Unavailable'), `${name} on a silent member fails with Unavailable (got ${String(err)})`);
+      t.ok(Date.now() - began < 8_000, `${name} gave up near its 1 s deadline (${Date.now() - began} ms; the client may retry)`);
+    }
+  } finally {
+    member.resume();
+  }
+  await waitFor('keepAlive works again', async () => {
+    try {
+      await store.keepAlive(lease.id);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 20_000);
+  t.pass('the lease is kept alive once the member answers');
+  await store.close();
+});
