@@ -3,6 +3,7 @@
 // prefix, prefix → [key, range_end)) and turns the client's errors into
 // StoreErrors, so the rest of the backend speaks only the Store's terms.
 
+import { noop } from 'cockatiel';
 import { Etcd3 } from 'etcd3';
 import type { CallContext } from 'etcd3';
 import { StoreError } from '../api/index.ts';
@@ -19,6 +20,10 @@ export function connectEtcd(options: EtcdConnectOptions): Etcd3 {
   return new Etcd3({
     hosts,
     dialTimeout: options.requestTimeoutMs,
+    // The client's own retry would re-send a txn whose first try committed but whose answer was
+    // lost with the leader, turning an acknowledged create into AlreadyExists. The store retries
+    // itself, only what is safe to repeat (withRetry below).
+    faultHandling: { global: noop },
     // Watches and keep-alive streams live as long as they are wanted; only unary calls get a deadline.
     defaultCallOptions: (context: CallContext) => (context.isStream ? {} : { deadline: Date.now() + options.requestTimeoutMs }),
   });
@@ -73,6 +78,32 @@ export function isLeaseNotFound(err: unknown): boolean {
 
 export function isCompactedError(err: unknown): boolean {
   return messageOf(err).includes('required revision has been compacted');
+}
+
+/** The call never reached a member (refused, or the client held it back), so sending it again cannot apply it twice. */
+function neverSent(err: unknown): boolean {
+  return /ECONNREFUSED|No connection established|circuit breaker is open/i.test(messageOf(err));
+}
+
+/** gRPC UNAVAILABLE: a member went away or has no leader; a read may simply be asked again. */
+function transient(err: unknown): boolean {
+  return neverSent(err) || /^14 UNAVAILABLE|etcdserver: (leader changed|no leader)/.test(messageOf(err));
+}
+
+/**
+ * Runs a call, trying other members (the client picks a member per call) while
+ * that is safe: any call the members never saw, and idempotent ones (reads,
+ * keep-alives) after a transient failure too.
+ */
+export async function withRetry<R>(idempotent: boolean, attempts: number, fn: () => Promise<R>): Promise<R> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const again = attempt < attempts && (neverSent(err) || (idempotent && transient(err)));
+      if (!again) throw err;
+    }
+  }
 }
 
 /** Any other failure: the cluster (or the part of it we reach) cannot answer now. */

@@ -13,7 +13,7 @@
 import type { Etcd3, IKeyValue, IRequestOp, ITxnResponse } from 'etcd3';
 import { StoreError, systemClock } from '../api/index.ts';
 import type { Clock, KeyValue, Lease, RangeOptions, RangeResult, Store, StoreEvent, StoreWatch, StoreWatchOptions, WriteOptions } from '../api/index.ts';
-import { connectEtcd, etcdKey, etcdRange, isCompactedError, isLeaseNotFound, leaseFromWire, leaseToWire, unavailable } from './etcd-client.ts';
+import { connectEtcd, etcdKey, etcdRange, isCompactedError, isLeaseNotFound, leaseFromWire, leaseToWire, unavailable, withRetry } from './etcd-client.ts';
 import { EtcdWatch, entryOfKv } from './etcd-watch.ts';
 import { encodeValue, toKeyValue } from './entry.ts';
 import { DEFAULT_HISTORY_LIMIT } from './memory-store.ts';
@@ -56,6 +56,8 @@ export class EtcdStore implements Store {
   private readonly compactStep: number;
   private readonly clock: Clock;
   private readonly requestTimeoutMs: number;
+  /** One try per member, and one more: a dead member is then passed over even when picked first. */
+  private readonly attempts: number;
   private readonly watches = new Set<EtcdWatch<unknown>>();
   /** Highest meshlet compaction this process asked for (history up to it is gone). */
   private compactedUpTo = 0;
@@ -71,6 +73,7 @@ export class EtcdStore implements Store {
     this.compactStep = Math.max(1, Math.floor(this.historyLimit / 10));
     this.clock = options.clock ?? systemClock;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
+    this.attempts = options.endpoints.length + 1;
   }
 
   async get<T = unknown>(key: string, options: EtcdReadOptions = {}): Promise<KeyValue<T> | undefined> {
@@ -233,7 +236,7 @@ export class EtcdStore implements Store {
     if (id === undefined) throw leaseNotFound(leaseId);
     try {
       this.assertOpen();
-      await this.client.leaseClient.leaseRevoke({ ID: id });
+      await withRetry(false, this.attempts, () => this.client.leaseClient.leaseRevoke({ ID: id }));
     } catch (err) {
       if (isLeaseNotFound(err)) throw leaseNotFound(leaseId);
       throw err instanceof StoreError ? err : unavailable('lease revoke', err);
@@ -292,7 +295,7 @@ export class EtcdStore implements Store {
     let res: ITxnResponse;
     try {
       this.assertOpen();
-      res = await this.client.kv.txn(request);
+      res = await withRetry(false, this.attempts, () => this.client.kv.txn(request));
     } catch (err) {
       if (isLeaseNotFound(err)) throw leaseNotFound(lease ?? '');
       throw err instanceof StoreError ? err : unavailable(what, err, key);
@@ -312,10 +315,11 @@ export class EtcdStore implements Store {
     }
   }
 
+  /** Reads and other calls that are safe to repeat. */
   private async call<R>(what: string, key: string | undefined, fn: () => Promise<R>): Promise<R> {
     this.assertOpen();
     try {
-      return await fn();
+      return await withRetry(true, this.attempts, fn);
     } catch (err) {
       throw unavailable(what, err, key);
     }

@@ -72,6 +72,8 @@ void t.test('kill -9 the leader during writes: every acknowledged write survives
 
   await waitFor('20 writes before the kill', () => acked.length >= 20, 20_000);
   await leader.kill();
+  // Whatever happens below, the next test needs all three members.
+  t.teardown(() => leader.start());
   killedAt = Date.now();
   const ackedBeforeKill = acked.length;
   await waitFor('20 writes acknowledged after the kill', () => acked.filter((a) => a.at > killedAt).length >= 20, 30_000);
@@ -95,7 +97,6 @@ void t.test('kill -9 the leader during writes: every acknowledged write survives
   watch.close();
   await after.close();
   await store.close();
-  await leader.start();
 });
 
 void t.test('without a quorum a member still answers serializable reads from its own state; linearizable reads fail', async (t) => {
