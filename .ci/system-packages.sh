@@ -17,6 +17,8 @@ required=(
   "redis-cli   redis-tools"
   "/usr/bin/chromium chromium"
   "ip          iproute2"
+  "etcd        etcd-server"
+  "etcdctl     etcd-client"
 )
 
 mode=install

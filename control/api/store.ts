@@ -84,7 +84,7 @@ export interface Lease {
 }
 
 export interface Store {
-  /** 'memory', 'file' or 'redis' — for logs and status. */
+  /** 'memory', 'file', 'redis' or 'etcd' — for logs and status. */
   readonly backend: string;
   get<T = unknown>(key: string): Promise<KeyValue<T> | undefined>;
   range<T = unknown>(prefix: string, options?: RangeOptions): Promise<RangeResult<T>>;

@@ -49,7 +49,7 @@ export interface ClusterOptions {
   ingressPort?: number;
   dnsPort?: number;
   uiPort?: number;
-  /** `redis://…` to keep cluster state in Redis; default in memory. */
+  /** `redis://…` or `etcd://h:p[,h:p…]` to keep cluster state there; default in memory. */
   storeUrl?: string;
   /** Durable embedded store directory (snapshot + append-only log). */
   dataDir?: string;

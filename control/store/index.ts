@@ -7,5 +7,7 @@ export { FileStore, openFileStore } from './file-store.ts';
 export type { FileStoreOptions, JournalStats } from './file-store.ts';
 export { RedisStore, openRedisStore } from './redis-store.ts';
 export type { RedisStoreOptions } from './redis-store.ts';
+export { EtcdStore, openEtcdStore } from './etcd-store.ts';
+export type { EtcdReadOptions, EtcdStoreOptions } from './etcd-store.ts';
 export { openStore } from './open-store.ts';
 export type { OpenStoreOptions } from './open-store.ts';
