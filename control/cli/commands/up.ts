@@ -7,33 +7,50 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startCluster } from '../../cluster/cluster.ts';
 import { loadManifests } from '../../cluster/manifests.ts';
-import { parseArgs, str, strs, num, bool } from '../args.ts';
-import type { FlagSpec } from '../args.ts';
+import { systemClock } from '../../api/index.ts';
+import type { Client } from '../../api/index.ts';
+import { str, strs, num, bool } from '../args.ts';
+import type { CommandSpec, FlagSpec, ParsedArgs } from '../args.ts';
 import { logFile, meshletHome, processAlive, readState, removeState, writeState } from '../home.ts';
 import type { ClusterStateFile } from '../home.ts';
 import { printApplyResults } from './apply.ts';
+import { expectedPodCount, formatPodProgress } from '../progress/pod-progress.ts';
+import { ProgressLine } from '../progress/progress-line.ts';
+import { waitForPods } from '../progress/wait-for-pods.ts';
 
+// A new flag is one line here; read it in upCommand with str/strs/num/bool(args, key).
 export const UP_FLAGS: FlagSpec[] = [
-  { names: ['-f', '--filename'], key: 'files', kind: 'strings' },
-  { names: ['--nodes'], key: 'nodes', kind: 'number' },
-  { names: ['--detach', '-d'], key: 'detach', kind: 'boolean' },
-  { names: ['--api-port'], key: 'apiPort', kind: 'number' },
-  { names: ['--ingress-port'], key: 'ingressPort', kind: 'number' },
-  { names: ['--dns-port'], key: 'dnsPort', kind: 'number' },
-  { names: ['--ui-port'], key: 'uiPort', kind: 'number' },
-  { names: ['--store'], key: 'store', kind: 'string' },
-  { names: ['--data-dir'], key: 'dataDir', kind: 'string' },
-  { names: ['--redis'], key: 'redis', kind: 'string' },
-  { names: ['--cluster-cidr'], key: 'clusterCidr', kind: 'string' },
-  { names: ['--service-cidr'], key: 'serviceCidr', kind: 'string' },
-  { names: ['--image-map'], key: 'imageMaps', kind: 'strings' },
+  { names: ['-f', '--filename'], key: 'files', kind: 'strings', value: 'FILE|DIR', help: 'manifest to apply once up (repeatable)' },
+  { names: ['--nodes'], key: 'nodes', kind: 'number', help: 'node agents to run (default 1)' },
+  { names: ['--detach', '-d'], key: 'detach', kind: 'boolean', help: 'run in the background; return once the cluster is ready' },
+  { names: ['--quiet', '-q'], key: 'quiet', kind: 'boolean', help: 'no progress lines while waiting for pods' },
+  { names: ['--api-port'], key: 'apiPort', kind: 'number', value: 'PORT', help: 'API server port (default: a free one)' },
+  { names: ['--ingress-port'], key: 'ingressPort', kind: 'number', value: 'PORT', help: 'ingress gateway port (default: a free one)' },
+  { names: ['--dns-port'], key: 'dnsPort', kind: 'number', value: 'PORT', help: 'cluster DNS port (default 53 if free, else a free one)' },
+  { names: ['--ui-port'], key: 'uiPort', kind: 'number', value: 'PORT', help: 'dashboard port (default: a free one)' },
+  { names: ['--store'], key: 'store', kind: 'string', value: 'redis://…', help: 'keep cluster state in Redis (lets nodes join)' },
+  { names: ['--data-dir'], key: 'dataDir', kind: 'string', value: 'DIR', help: 'keep cluster state in files under DIR' },
+  { names: ['--redis'], key: 'redis', kind: 'string', value: 'URL', help: 'Redis for global rate limits' },
+  { names: ['--cluster-cidr'], key: 'clusterCidr', kind: 'string', value: 'CIDR', help: 'pod network (default 10.244.0.0/16)' },
+  { names: ['--service-cidr'], key: 'serviceCidr', kind: 'string', value: 'CIDR', help: 'ClusterIP range' },
+  { names: ['--image-map'], key: 'imageMaps', kind: 'strings', value: 'FILE', help: 'extra image map (repeatable)' },
 ];
 
 const BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
 const READY_TIMEOUT_MS = 120_000;
+/** Within the detached parent's READY_TIMEOUT_MS, so a slow pod delays the URLs but never fails `up`. */
+const PODS_READY_TIMEOUT_MS = 60_000;
 
-export async function upCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, UP_FLAGS);
+export const upCommand: CommandSpec = {
+  name: 'up',
+  summary: 'start a cluster, apply manifests, wait for their pods and print the URLs',
+  operands: '[dirs...]',
+  completeOperand: 'files',
+  flags: UP_FLAGS,
+  run: startUp,
+};
+
+async function startUp(args: ParsedArgs, argv: readonly string[]): Promise<number> {
   const home = meshletHome();
   const existing = readState(home);
   if (existing && processAlive(existing.pid)) {
@@ -94,12 +111,33 @@ export async function upCommand(argv: string[]): Promise<number> {
     printApplyResults(results);
     // Bookinfo (npm start): point straight at the page to open.
     if (results.some((r) => r.ref === 'service/productpage' && r.action !== 'failed')) state.productPage = `${cluster.ingressUrl}/productpage`;
+    await reportPodReadiness(cluster.registry, expectedPodCount(manifests.map((m) => m.object)), bool(args, 'quiet'));
   }
   writeState(home, state);
   printUrls(state);
   return new Promise<number>(() => {
     // Runs until a signal stops it.
   });
+}
+
+/** Progress goes to stderr so stdout stays the apply results and the URL lines scripts parse. */
+async function reportPodReadiness(client: Client, expected: number, quiet: boolean): Promise<void> {
+  const line = new ProgressLine(process.stderr, systemClock);
+  const last = await waitForPods({
+    client,
+    expected,
+    clock: systemClock,
+    timeoutMs: PODS_READY_TIMEOUT_MS,
+    onProgress: (progress) => {
+      if (!quiet && !progress.done) line.update(formatPodProgress(progress));
+    },
+  });
+  if (last.done) {
+    if (!quiet) line.finish(formatPodProgress(last));
+    return;
+  }
+  // Not silenced by --quiet: the cluster is up, but something the user asked for is not.
+  line.finish(`meshlet: not all pods are Ready after ${PODS_READY_TIMEOUT_MS / 1000}s; ${formatPodProgress(last)}`);
 }
 
 export function printUrls(state: ClusterStateFile): void {
@@ -115,7 +153,7 @@ export function printUrls(state: ClusterStateFile): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-async function detach(argv: string[], home: string): Promise<number> {
+async function detach(argv: readonly string[], home: string): Promise<number> {
   const out = openSync(logFile(home), 'a');
   const child = spawn(process.execPath, [BIN, 'up', ...argv], {
     detached: true,
