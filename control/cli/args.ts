@@ -72,8 +72,3 @@ export function toOption(spec: FlagSpec): Option {
   if (spec.default !== undefined) option.default(spec.default);
   return option;
 }
-
-/** Every dashed name a command accepts, for completion. */
-export function flagNames(specs: readonly FlagSpec[] = []): string[] {
-  return specs.flatMap((s) => s.names);
-}
