@@ -102,6 +102,20 @@ t.test('up reports pod progress on stderr, then logs -l prints both pods', async
   await up.stop();
 });
 
+t.test('up --detach passes the background process\'s progress on to stderr', async (t) => {
+  const { home, manifest } = newHome();
+  t.teardown(async () => {
+    await runMeshlet(home, ['down']);
+    rmSync(home, { recursive: true, force: true });
+  });
+  const up = await runMeshlet(home, ['up', '--detach', '-f', manifest], { timeoutMs: 150_000 });
+  t.equal(up.code, 0, up.stderr);
+  t.match(up.stderr, /^waiting for pods: [01]\/2 ready/m, 'progress while waiting');
+  t.match(up.stderr, /^pods: 2\/2 ready$/m, 'and when all are ready');
+  t.match(up.stdout, URL_LINES, 'stdout is the URL lines');
+  t.notMatch(up.stdout, /waiting for pods/);
+});
+
 t.test('up --quiet prints no progress', async (t) => {
   const { home, manifest } = newHome();
   const up = upInForeground(t, home, ['--quiet', '-f', manifest]);

@@ -2,7 +2,7 @@
 // node agents), apply manifests, print the URLs. With --detach it runs the
 // same command as a background daemon and returns once that one is ready.
 
-import { openSync, readFileSync } from 'node:fs';
+import { fstatSync, openSync, readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startCluster } from '../../cluster/cluster.ts';
@@ -17,6 +17,7 @@ import { printApplyResults } from './apply.ts';
 import { expectedPodCount, formatPodProgress } from '../progress/pod-progress.ts';
 import { ProgressLine } from '../progress/progress-line.ts';
 import { waitForPods } from '../progress/wait-for-pods.ts';
+import { relayLogLines } from '../progress/log-relay.ts';
 
 // A new flag is one line here; read it in upCommand with str/strs/num/bool(args, key).
 export const UP_FLAGS: FlagSpec[] = [
@@ -153,8 +154,12 @@ export function printUrls(state: ClusterStateFile): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
+/** The lines reportPodReadiness writes (the child honours --quiet itself), passed on from the log. */
+const isProgressLine = (line: string) => /^(waiting for pods|pods): |^meshlet: not all pods are Ready/.test(line);
+
 async function detach(argv: readonly string[], home: string): Promise<number> {
   const out = openSync(logFile(home), 'a');
+  const progress = relayLogLines(logFile(home), fstatSync(out).size, isProgressLine, (text) => void process.stderr.write(text));
   const child = spawn(process.execPath, [BIN, 'up', ...argv], {
     detached: true,
     stdio: ['ignore', out, out],
@@ -166,13 +171,17 @@ async function detach(argv: readonly string[], home: string): Promise<number> {
   child.on('exit', (code) => (exited = code ?? 1));
   while (Date.now() < deadline) {
     const state = readState(home);
+    // After reading the state: the child prints its last progress line before writing it.
+    progress.poll();
     if (state && state.pid === child.pid) {
+      progress.close();
       printUrls(state);
       return 0;
     }
     if (exited !== null) break;
     await new Promise((r) => setTimeout(r, 100));
   }
+  progress.close();
   const tail = readFileSync(logFile(home), 'utf8').split('\n').slice(-20).join('\n');
   process.stderr.write(`meshlet: the cluster did not become ready${exited !== null ? ` (exit code ${exited})` : ' in time'}; last log lines (${logFile(home)}):\n${tail}\n`);
   if (exited === null && child.pid) process.kill(child.pid, 'SIGTERM');
