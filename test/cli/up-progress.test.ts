@@ -6,7 +6,7 @@
 import t from 'tap';
 import type { Test } from 'tap';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '../helpers/wait.ts';
@@ -125,4 +125,16 @@ t.test('up --quiet prints no progress', async (t) => {
   t.ok(list.items.length === 2 && list.items.every((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')), 'up still waited for Ready');
   t.notMatch(up.stderr(), /waiting for pods|pods: \d/, `no progress on stderr: ${up.stderr()}`);
   await up.stop();
+});
+
+t.test('Ctrl-C while up waits for pods stops cleanly and leaves no state file', async (t) => {
+  const { home, manifest } = newHome();
+  writeFileSync(manifest, MANIFEST.replace('command: ["true"]', 'command: ["false"]'));
+  const up = upInForeground(t, home, ['-f', manifest]);
+  await waitFor('a progress line', () => /waiting for pods: 0\/2 ready/.test(up.stderr()), { timeoutMs: 150_000, intervalMs: 100 });
+  await up.stop();
+  await waitFor('the stop message', () => /stopping the cluster/.test(up.stdout()), { timeoutMs: 15_000 });
+  t.notOk(existsSync(join(home, 'cluster.json')), 'no cluster.json for a cluster that stopped');
+  t.notMatch(up.stdout(), /cluster is up/, 'no URL lines');
+  t.notMatch(up.stderr(), /Error|at .*\.ts:\d+/, `no error from the interrupted wait: ${up.stderr()}`);
 });

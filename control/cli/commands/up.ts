@@ -112,8 +112,14 @@ async function startUp(args: ParsedArgs, argv: readonly string[]): Promise<numbe
     printApplyResults(results);
     // Bookinfo (npm start): point straight at the page to open.
     if (results.some((r) => r.ref === 'service/productpage' && r.action !== 'failed')) state.productPage = `${cluster.ingressUrl}/productpage`;
-    await reportPodReadiness(cluster.registry, expectedPodCount(manifests.map((m) => m.object)), bool(args, 'quiet'));
+    const expected = expectedPodCount(manifests.map((m) => m.object));
+    // A signal while waiting stops the cluster under the wait: its errors are no news then.
+    await reportPodReadiness(cluster.registry, expected, bool(args, 'quiet')).catch((err: unknown) => {
+      if (!stopping) throw err;
+    });
   }
+  // Stopping already: no state file for a cluster that is going away.
+  if (stopping) return new Promise<number>(() => undefined);
   writeState(home, state);
   printUrls(state);
   return new Promise<number>(() => {
