@@ -17,6 +17,7 @@ required=(
   "redis-cli   redis-tools"
   "/usr/bin/chromium chromium"
   "ip          iproute2"
+  "zsh         zsh"
   "etcd        etcd-server"
   "etcdctl     etcd-client"
 )

@@ -43,3 +43,10 @@ export function spawnMeshlet(home: string, args: string[]): { child: ChildProces
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   return { child, output: () => out };
 }
+
+export type MeshletRun = CommandResult;
+
+/** `meshlet` with extra environment (MESHLET_HOME always wins). */
+export function runMeshlet(home: string, args: readonly string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<MeshletRun> {
+  return run(process.execPath, [MESHLET_BIN, ...args], { ...options.env, MESHLET_HOME: home }, options.timeoutMs ?? 120_000);
+}

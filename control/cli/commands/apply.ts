@@ -4,7 +4,8 @@ import { ApiError } from '../../api/index.ts';
 import { applyObjects } from '../../cluster/apply.ts';
 import type { ApplyResult } from '../../cluster/apply.ts';
 import { loadManifests } from '../../cluster/manifests.ts';
-import { parseArgs, str, strs, UsageError } from '../args.ts';
+import { str, strs, UsageError } from '../args.ts';
+import type { CommandSpec, ParsedArgs } from '../args.ts';
 import { connect } from './connect.ts';
 
 export function printApplyResults(results: readonly ApplyResult[]): boolean {
@@ -21,11 +22,17 @@ export function printApplyResults(results: readonly ApplyResult[]): boolean {
   return ok;
 }
 
-export async function applyCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, [
-    { names: ['-f', '--filename'], key: 'files', kind: 'strings' },
-    { names: ['-n', '--namespace'], key: 'namespace', kind: 'string' },
-  ]);
+export const applyCommand: CommandSpec = {
+  name: 'apply',
+  summary: 'create or update objects from manifests',
+  flags: [
+    { names: ['-f', '--filename'], key: 'files', kind: 'strings', value: 'FILE|DIR', help: 'manifest file or directory (repeatable)' },
+    { names: ['-n', '--namespace'], key: 'namespace', kind: 'string', value: 'NS', help: 'namespace for objects without one (default "default")' },
+  ],
+  run: applyFiles,
+};
+
+async function applyFiles(args: ParsedArgs): Promise<number> {
   const files = strs(args, 'files');
   if (files.length === 0) throw new UsageError('apply needs -f FILE or -f DIR');
   const manifests = loadManifests(files);

@@ -1,16 +1,25 @@
 // `meshlet delete <kind> <name>... [-n ns]` or `meshlet delete -f FILE|DIR`
 
-import { resourceTypeForKind, resourceTypeForName, isApiError } from '../../api/index.ts';
+import { RESOURCE_TYPES, resourceTypeForKind, resourceTypeForName, isApiError } from '../../api/index.ts';
 import type { ResourceType } from '../../api/index.ts';
 import { loadManifests } from '../../cluster/manifests.ts';
-import { parseArgs, str, strs, UsageError } from '../args.ts';
+import { str, strs, UsageError } from '../args.ts';
+import type { CommandSpec, ParsedArgs } from '../args.ts';
 import { connect } from './connect.ts';
 
-export async function deleteCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, [
-    { names: ['-n', '--namespace'], key: 'namespace', kind: 'string' },
-    { names: ['-f', '--filename'], key: 'files', kind: 'strings' },
-  ]);
+export const deleteCommand: CommandSpec = {
+  name: 'delete',
+  summary: 'delete objects by kind and name, or those in manifests',
+  operands: '[kind] [names...]',
+  completeOperand: RESOURCE_TYPES.map((t) => t.plural),
+  flags: [
+    { names: ['-n', '--namespace'], key: 'namespace', kind: 'string', value: 'NS', help: 'namespace (default "default")' },
+    { names: ['-f', '--filename'], key: 'files', kind: 'strings', value: 'FILE|DIR', help: 'delete the objects in this manifest (repeatable)' },
+  ],
+  run: deleteObjects,
+};
+
+async function deleteObjects(args: ParsedArgs): Promise<number> {
   const targets: { type: ResourceType; namespace: string | undefined; name: string }[] = [];
   const defaultNs = str(args, 'namespace') ?? 'default';
   for (const m of loadManifests(strs(args, 'files'))) {

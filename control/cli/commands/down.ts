@@ -2,11 +2,18 @@
 // container process survives, even if the control plane died hard.
 
 import { reapOrphans } from '../../agent/containers/index.ts';
+import type { CommandSpec } from '../args.ts';
 import { meshletHome, processAlive, readNodeState, readState, removeNodeState, removeState, runDir } from '../home.ts';
 
 const STOP_TIMEOUT_MS = 30_000;
 
-export async function downCommand(): Promise<number> {
+export const downCommand: CommandSpec = {
+  name: 'down',
+  summary: 'stop the cluster, or the node this home joined; no process is left behind',
+  run: stopCluster,
+};
+
+async function stopCluster(): Promise<number> {
   const home = meshletHome();
   const state = readState(home);
   const node = readNodeState(home);

@@ -1,20 +1,29 @@
 // `meshlet get <kind> [name] [-n ns | -A] [-o json|yaml|wide|name] [-l selector]`
 
-import { resourceTypeForName, stringifyYaml } from '../../api/index.ts';
+import { RESOURCE_TYPES, resourceTypeForName, stringifyYaml } from '../../api/index.ts';
 import { collectionPath, objectPath } from '../../client/index.ts';
-import { parseArgs, str, bool, UsageError } from '../args.ts';
+import { str, bool, UsageError } from '../args.ts';
+import type { CommandSpec, ParsedArgs } from '../args.ts';
 import { connect } from './connect.ts';
 import { formatTable, isTable } from './table.ts';
 
 const TABLE_ACCEPT = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json';
 
-export async function getCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, [
-    { names: ['-n', '--namespace'], key: 'namespace', kind: 'string' },
-    { names: ['-A', '--all-namespaces'], key: 'all', kind: 'boolean' },
-    { names: ['-o', '--output'], key: 'output', kind: 'string' },
-    { names: ['-l', '--selector'], key: 'selector', kind: 'string' },
-  ]);
+export const getCommand: CommandSpec = {
+  name: 'get',
+  summary: 'list objects of a kind, or show one',
+  operands: '[kind] [name]',
+  completeOperand: RESOURCE_TYPES.map((t) => t.plural),
+  flags: [
+    { names: ['-n', '--namespace'], key: 'namespace', kind: 'string', value: 'NS', help: 'namespace (default "default")' },
+    { names: ['-A', '--all-namespaces'], key: 'all', kind: 'boolean', help: 'list across all namespaces' },
+    { names: ['-o', '--output'], key: 'output', kind: 'string', value: 'json|yaml|wide|name', help: 'output format (default: a table)' },
+    { names: ['-l', '--selector'], key: 'selector', kind: 'string', value: 'SELECTOR', help: 'label selector, e.g. app=reviews' },
+  ],
+  run: getObjects,
+};
+
+async function getObjects(args: ParsedArgs): Promise<number> {
   const [kind, name] = args.positional;
   if (!kind) throw new UsageError('get needs a resource kind, e.g. "meshlet get pods"');
   const type = resourceTypeForName(kind);

@@ -5,11 +5,18 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { mergeKubeconfig } from '../../apiserver/index.ts';
-import { parseArgs, bool } from '../args.ts';
+import { bool } from '../args.ts';
+import type { CommandSpec, ParsedArgs } from '../args.ts';
 import { meshletHome, requireRunning } from '../home.ts';
 
-export async function kubeconfigCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, [{ names: ['--write'], key: 'write', kind: 'boolean' }]);
+export const kubeconfigCommand: CommandSpec = {
+  name: 'kubeconfig',
+  summary: 'print a kubeconfig for the cluster, or merge it into ~/.kube/config',
+  flags: [{ names: ['--write'], key: 'write', kind: 'boolean', help: 'merge as context "meshlet" into $KUBECONFIG (~/.kube/config) and make it current' }],
+  run: printOrWriteKubeconfig,
+};
+
+async function printOrWriteKubeconfig(args: ParsedArgs): Promise<number> {
   const state = requireRunning(meshletHome());
   const ours = readFileSync(state.kubeconfig, 'utf8');
   if (!bool(args, 'write')) {

@@ -11,11 +11,14 @@ import type { ProxyIdentity } from '../../../mesh/index.ts';
 import { formatProxyConfig, explainRequest, formatExplanation, analyzeMesh, formatFindings } from '../../../mesh/explain/index.ts';
 import type { AnalyzeInput, ProxyConfigSection } from '../../../mesh/explain/index.ts';
 import { loadManifests } from '../../cluster/manifests.ts';
-import { parseArgs, str, strs, UsageError } from '../args.ts';
+import { str, strs, UsageError } from '../args.ts';
+import type { CommandSpec, FlagSpec, ParsedArgs } from '../args.ts';
 import { meshletHome, readState, processAlive } from '../home.ts';
 import { connect } from './connect.ts';
 
-type Command = (argv: string[]) => Promise<number>;
+type Command = (args: ParsedArgs) => Promise<number>;
+
+const NAMESPACE: FlagSpec = { names: ['-n', '--namespace'], key: 'namespace', kind: 'string', value: 'NS', help: 'namespace of the pod (default "default")' };
 
 const MESH_TYPES: readonly ResourceType[] = [SERVICES, ENDPOINTS, PODS, VIRTUAL_SERVICES, DESTINATION_RULES, GATEWAYS, SERVICE_ENTRIES, INGRESSES];
 
@@ -38,8 +41,7 @@ async function identityFor(client: Client, target: string, namespace: string): P
   };
 }
 
-const proxyConfig: Command = async (argv) => {
-  const args = parseArgs(argv, [{ names: ['-n', '--namespace'], key: 'namespace', kind: 'string' }]);
+const proxyConfig: Command = async (args) => {
   const [section, target] = args.positional;
   if (!section || !['routes', 'clusters', 'endpoints'].includes(section) || !target) {
     throw new UsageError('usage: meshlet proxy-config routes|clusters|endpoints <pod>|gateway [-n NS]');
@@ -55,12 +57,7 @@ const proxyConfig: Command = async (argv) => {
   }
 };
 
-const explain: Command = async (argv) => {
-  const args = parseArgs(argv, [
-    { names: ['-n', '--namespace'], key: 'namespace', kind: 'string' },
-    { names: ['-H', '--header'], key: 'headers', kind: 'strings' },
-    { names: ['-X', '--request'], key: 'method', kind: 'string' },
-  ]);
+const explain: Command = async (args) => {
   const [target, url] = args.positional;
   if (!target || !url) throw new UsageError("usage: meshlet explain <pod>|gateway <url> [-H 'name: value']... [-X METHOD]");
   const headers: Record<string, string> = {};
@@ -81,12 +78,7 @@ const explain: Command = async (argv) => {
   }
 };
 
-const analyze: Command = async (argv) => {
-  const args = parseArgs(argv, [
-    { names: ['-f', '--filename'], key: 'files', kind: 'strings' },
-    { names: ['--use-kube'], key: 'useKube', kind: 'string' },
-    { names: ['-o', '--output'], key: 'output', kind: 'string' },
-  ]);
+const analyze: Command = async (args) => {
   const inputs: AnalyzeInput[] = [];
   const state = readState(meshletHome());
   const useKube = str(args, 'useKube') !== 'false' && state !== undefined && processAlive(state.pid);
@@ -106,9 +98,34 @@ const analyze: Command = async (argv) => {
   return findings.some((f) => f.level === 'Error') ? 1 : 0;
 };
 
-export const meshCommands: Record<string, Command> = {
-  'proxy-config': proxyConfig,
-  explain,
-  analyze,
-};
+export const meshCommands: readonly CommandSpec[] = [
+  {
+    name: 'proxy-config',
+    summary: 'the routes, clusters or endpoints a sidecar (or the gateway) would use',
+    operands: '[section] [pod]',
+    flags: [NAMESPACE],
+    run: proxyConfig,
+  },
+  {
+    name: 'explain',
+    summary: 'why a request from a pod goes where it goes',
+    operands: '[pod] [url]',
+    flags: [
+      NAMESPACE,
+      { names: ['-H', '--header'], key: 'headers', kind: 'strings', value: "'NAME: VALUE'", help: 'request header (repeatable)' },
+      { names: ['-X', '--request'], key: 'method', kind: 'string', value: 'METHOD', help: 'request method (default GET)' },
+    ],
+    run: explain,
+  },
+  {
+    name: 'analyze',
+    summary: 'istioctl-analyze-style checks of the cluster and/or manifests',
+    flags: [
+      { names: ['-f', '--filename'], key: 'files', kind: 'strings', value: 'FILE|DIR', help: 'manifest to analyze (repeatable)' },
+      { names: ['--use-kube'], key: 'useKube', kind: 'string', value: 'true|false', help: 'also analyze the running cluster (default true)' },
+      { names: ['-o', '--output'], key: 'output', kind: 'string', value: 'json', help: 'output format' },
+    ],
+    run: analyze,
+  },
+];
 

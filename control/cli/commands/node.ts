@@ -18,18 +18,29 @@ import { startNodeHost } from '../../cluster/node-host.ts';
 import { SubnetAllocator } from '../../../overlay/ipam/index.ts';
 import { MeshMetrics } from '../../../mesh/index.ts';
 import { createRateLimitService } from '../../../mesh/ratelimit/index.ts';
-import { parseArgs, str, strs, UsageError } from '../args.ts';
+import { str, strs, UsageError } from '../args.ts';
+import type { CommandSpec, ParsedArgs } from '../args.ts';
 import { meshletHome, processAlive, readNodeState, removeNodeState, runDir, writeNodeState } from '../home.ts';
 
-export async function nodeCommand(argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub !== 'join') throw new UsageError('usage: meshlet node join --store redis://… [--name NAME] [--redis URL]');
-  const args = parseArgs(rest, [
-    { names: ['--store'], key: 'store', kind: 'string' },
-    { names: ['--name'], key: 'name', kind: 'string' },
-    { names: ['--redis'], key: 'redis', kind: 'string' },
-    { names: ['--image-map'], key: 'imageMaps', kind: 'strings' },
-  ]);
+export const nodeCommand: CommandSpec = {
+  name: 'node',
+  summary: 'run a node agent against a Redis-backed control plane',
+  subcommands: [
+    {
+      name: 'join',
+      summary: 'join this process as a node of the control plane behind --store',
+      flags: [
+        { names: ['--store'], key: 'store', kind: 'string', value: 'redis://…', help: "the control plane's Redis URL (meshlet up --store)" },
+        { names: ['--name'], key: 'name', kind: 'string', value: 'NAME', help: 'node name (default: host name and pid)' },
+        { names: ['--redis'], key: 'redis', kind: 'string', value: 'URL', help: 'Redis for global rate limits' },
+        { names: ['--image-map'], key: 'imageMaps', kind: 'strings', value: 'FILE', help: 'extra image map (repeatable)' },
+      ],
+      run: joinNode,
+    },
+  ],
+};
+
+async function joinNode(args: ParsedArgs): Promise<number> {
   const url = str(args, 'store');
   if (!url || !/^(redis|rediss|unix):/.test(url)) {
     throw new UsageError('node join needs --store with the control plane\'s Redis URL (start it with "meshlet up --store redis://…")');

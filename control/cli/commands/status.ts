@@ -2,11 +2,18 @@
 
 import { NODES } from '../../api/index.ts';
 import type { Node } from '../../api/index.ts';
-import { parseArgs, bool } from '../args.ts';
+import { bool } from '../args.ts';
+import type { CommandSpec, ParsedArgs } from '../args.ts';
 import { connect } from './connect.ts';
 
-export async function statusCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, [{ names: ['--json'], key: 'json', kind: 'boolean' }]);
+export const statusCommand: CommandSpec = {
+  name: 'status',
+  summary: 'where the running cluster listens, and its nodes',
+  flags: [{ names: ['--json'], key: 'json', kind: 'boolean', help: 'print as JSON' }],
+  run: printStatus,
+};
+
+async function printStatus(args: ParsedArgs): Promise<number> {
   const { client, state } = connect();
   try {
     const nodes = await client.list<Node>(NODES);

@@ -2,46 +2,63 @@
 // node agents), apply manifests, print the URLs. With --detach it runs the
 // same command as a background daemon and returns once that one is ready.
 
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { MeshletError } from '../../api/index.ts';
+import { MeshletError, systemClock } from '../../api/index.ts';
+import type { Client } from '../../api/index.ts';
 import { startCluster } from '../../cluster/cluster.ts';
 import { loadManifests } from '../../cluster/manifests.ts';
-import { parseArgs, str, strs, num, bool, UsageError } from '../args.ts';
-import type { FlagSpec, ParsedArgs } from '../args.ts';
+import { str, strs, num, bool, UsageError } from '../args.ts';
+import type { CommandSpec, FlagSpec, ParsedArgs } from '../args.ts';
 import type { RestartBackoffOptions } from '../../agent/containers/index.ts';
 import { logFile, meshletHome, processAlive, readState, removeState, writeState } from '../home.ts';
 import type { ClusterStateFile } from '../home.ts';
 import { printApplyResults } from './apply.ts';
+import { expectedPodCount, formatPodProgress } from '../progress/pod-progress.ts';
+import { ProgressLine } from '../progress/progress-line.ts';
+import { waitForPods } from '../progress/wait-for-pods.ts';
+import { relayLogLines } from '../progress/log-relay.ts';
 
+// A new flag is one line here; read it in upCommand with str/strs/num/bool(args, key).
 export const UP_FLAGS: FlagSpec[] = [
-  { names: ['-f', '--filename'], key: 'files', kind: 'strings' },
-  { names: ['--nodes'], key: 'nodes', kind: 'number' },
-  { names: ['--detach', '-d'], key: 'detach', kind: 'boolean' },
-  { names: ['--api-port'], key: 'apiPort', kind: 'number' },
-  { names: ['--ingress-port'], key: 'ingressPort', kind: 'number' },
-  { names: ['--dns-port'], key: 'dnsPort', kind: 'number' },
-  { names: ['--ui-port'], key: 'uiPort', kind: 'number' },
-  { names: ['--store'], key: 'store', kind: 'string' },
-  { names: ['--data-dir'], key: 'dataDir', kind: 'string' },
-  { names: ['--redis'], key: 'redis', kind: 'string' },
-  { names: ['--cluster-cidr'], key: 'clusterCidr', kind: 'string' },
-  { names: ['--service-cidr'], key: 'serviceCidr', kind: 'string' },
-  { names: ['--image-map'], key: 'imageMaps', kind: 'strings' },
-  { names: ['--restart-backoff-ms'], key: 'restartBackoffMs', kind: 'number' },
-  { names: ['--restart-backoff-max-ms'], key: 'restartBackoffMaxMs', kind: 'number' },
-  { names: ['--node-monitor-grace-period'], key: 'nodeMonitorGracePeriod', kind: 'string' },
+  { names: ['-f', '--filename'], key: 'files', kind: 'strings', value: 'FILE|DIR', help: 'manifest to apply once up (repeatable)' },
+  { names: ['--nodes'], key: 'nodes', kind: 'number', help: 'node agents to run (default 1)' },
+  { names: ['--detach', '-d'], key: 'detach', kind: 'boolean', help: 'run in the background; return once the cluster is ready' },
+  { names: ['--quiet', '-q'], key: 'quiet', kind: 'boolean', help: 'no progress lines while waiting for pods' },
+  { names: ['--api-port'], key: 'apiPort', kind: 'number', value: 'PORT', help: 'API server port (default: a free one)' },
+  { names: ['--ingress-port'], key: 'ingressPort', kind: 'number', value: 'PORT', help: 'ingress gateway port (default: a free one)' },
+  { names: ['--dns-port'], key: 'dnsPort', kind: 'number', value: 'PORT', help: 'cluster DNS port (default 53 if free, else a free one)' },
+  { names: ['--ui-port'], key: 'uiPort', kind: 'number', value: 'PORT', help: 'dashboard port (default: a free one)' },
+  { names: ['--store'], key: 'store', kind: 'string', value: 'redis://…|etcd://…', help: 'keep cluster state in Redis or etcd (lets nodes join)' },
+  { names: ['--data-dir'], key: 'dataDir', kind: 'string', value: 'DIR', help: 'keep cluster state in files under DIR' },
+  { names: ['--redis'], key: 'redis', kind: 'string', value: 'URL', help: 'Redis for global rate limits' },
+  { names: ['--cluster-cidr'], key: 'clusterCidr', kind: 'string', value: 'CIDR', help: 'pod network (default 10.244.0.0/16)' },
+  { names: ['--service-cidr'], key: 'serviceCidr', kind: 'string', value: 'CIDR', help: 'ClusterIP range' },
+  { names: ['--image-map'], key: 'imageMaps', kind: 'strings', value: 'FILE', help: 'extra image map (repeatable)' },
+  { names: ['--restart-backoff-ms'], key: 'restartBackoffMs', kind: 'number', value: 'MS', help: 'first container restart back-off (default 10000, doubling)' },
+  { names: ['--restart-backoff-max-ms'], key: 'restartBackoffMaxMs', kind: 'number', value: 'MS', help: 'longest container restart back-off (default 300000)' },
+  { names: ['--node-monitor-grace-period'], key: 'nodeMonitorGracePeriod', kind: 'string', value: 'DURATION', help: 'how long a node may miss heartbeats before it is Unknown (default 40s)' },
 ];
 
 const BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
 const READY_TIMEOUT_MS = 120_000;
+/** Within the detached parent's READY_TIMEOUT_MS, so a slow pod delays the URLs but never fails `up`. */
+const PODS_READY_TIMEOUT_MS = 60_000;
 /** How long a failed start may take to wind down before the process exits regardless. */
 const FAILED_EXIT_GRACE_MS = 10_000;
 
-export async function upCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, UP_FLAGS);
+export const upCommand: CommandSpec = {
+  name: 'up',
+  summary: 'start a cluster, apply manifests, wait for their pods and print the URLs',
+  operands: '[dirs...]',
+  completeOperand: 'files',
+  flags: UP_FLAGS,
+  run: startUp,
+};
+
+async function startUp(args: ParsedArgs, argv: readonly string[]): Promise<number> {
   const nodeMonitorGracePeriodMs = parseGracePeriod(str(args, 'nodeMonitorGracePeriod'));
   const home = meshletHome();
   const existing = readState(home);
@@ -112,7 +129,14 @@ export async function upCommand(argv: string[]): Promise<number> {
       }
       // Bookinfo (npm start): point straight at the page to open.
       if (results.some((r) => r.ref === 'service/productpage' && r.action !== 'failed')) state.productPage = `${cluster.ingressUrl}/productpage`;
+      const expected = expectedPodCount(manifests.map((m) => m.object));
+      // A signal while waiting stops the cluster under the wait: its errors are no news then.
+      await reportPodReadiness(cluster.registry, expected, bool(args, 'quiet')).catch((err: unknown) => {
+        if (!stopping) throw err;
+      });
     }
+    // Stopping already: no state file for a cluster that is going away.
+    if (stopping) return new Promise<number>(() => undefined);
     writeState(home, state);
     printUrls(state);
     reportToParent({ ready: true });
@@ -141,6 +165,26 @@ function parseGracePeriod(value: string | undefined): number | undefined {
   const ms = m ? Number(m[1]) * { ms: 1, s: 1000, m: 60_000 }[m[2] as 'ms' | 's' | 'm'] : NaN;
   if (!(ms >= 1000)) throw new UsageError(`invalid value "${value}" for --node-monitor-grace-period: expected a duration of at least 1s such as 40s or 2m`);
   return ms;
+}
+
+/** Progress goes to stderr so stdout stays the apply results and the URL lines scripts parse. */
+async function reportPodReadiness(client: Client, expected: number, quiet: boolean): Promise<void> {
+  const line = new ProgressLine(process.stderr, systemClock);
+  const last = await waitForPods({
+    client,
+    expected,
+    clock: systemClock,
+    timeoutMs: PODS_READY_TIMEOUT_MS,
+    onProgress: (progress) => {
+      if (!quiet && !progress.done) line.update(formatPodProgress(progress));
+    },
+  });
+  if (last.done) {
+    if (!quiet) line.finish(formatPodProgress(last));
+    return;
+  }
+  // Not silenced by --quiet: the cluster is up, but something the user asked for is not.
+  line.finish(`meshlet: not all pods are Ready after ${PODS_READY_TIMEOUT_MS / 1000}s; ${formatPodProgress(last)}`);
 }
 
 export function printUrls(state: ClusterStateFile): void {
@@ -180,8 +224,12 @@ function exitEvenIfHeldOpen(): void {
   setTimeout(() => process.exit(1), FAILED_EXIT_GRACE_MS).unref();
 }
 
-async function detach(argv: string[], home: string): Promise<number> {
+/** The lines reportPodReadiness writes (the child honours --quiet itself), passed on from the log. */
+const isProgressLine = (line: string) => /^(waiting for pods|pods): |^meshlet: not all pods are Ready/.test(line);
+
+async function detach(argv: readonly string[], home: string): Promise<number> {
   const out = openSync(logFile(home), 'a');
+  const progress = relayLogLines(logFile(home), fstatSync(out).size, isProgressLine, (text) => void process.stderr.write(text));
   const child = spawn(process.execPath, [BIN, 'up', ...argv], {
     detached: true,
     stdio: ['ignore', out, out, 'ipc'],
@@ -200,6 +248,9 @@ async function detach(argv: string[], home: string): Promise<number> {
       resolve({ exitCode });
     });
   });
+  // After the outcome: the daemon prints its last progress line before it reports.
+  progress.poll();
+  progress.close();
   const state = readState(home);
   if ('ready' in outcome && state && state.pid === child.pid) {
     if (child.connected) child.disconnect();
