@@ -78,7 +78,7 @@ t.test('a killed node goes Unknown and its pods move; a SIGTERMed node drains', 
   });
 
   const bad = await meshlet(plane, ['up', '--detach', '--store', redis.url, '--node-monitor-grace-period', '4x']);
-  t.equal(bad.code, 1, 'a malformed grace period is refused before anything starts');
+  t.equal(bad.code, 2, 'a malformed grace period is a usage error, refused before anything starts');
   t.match(bad.stderr, /invalid value "4x" for --node-monitor-grace-period/);
 
   const up = await meshlet(plane, ['up', '--detach', '--nodes', '1', '--store', redis.url, '--node-monitor-grace-period', `${GRACE_S}s`]);

@@ -79,10 +79,13 @@ async function uids(home: string): Promise<Record<string, string>> {
 async function appServes(home: string): Promise<string> {
   return waitFor('the hello pod running and answering', async () => {
     const res = await kubectl(home, ['get', 'pods', '-l', 'app=hello', '-o', 'json']);
-    const pod = (JSON.parse(res.stdout) as { items: PodJson[] }).items.find((p) => p.status?.phase === 'Running' && p.status.podIP);
-    if (!pod) return undefined;
+    const pods = (JSON.parse(res.stdout) as { items: PodJson[] }).items;
+    const pod = pods.find((p) => p.status?.phase === 'Running' && p.status.podIP);
+    // Errors, not undefined, so a time-out says what was seen last.
+    if (!pod) throw new Error(`no Running hello pod: ${JSON.stringify(pods.map((p) => ({ name: p.metadata.name, status: p.status })))}`);
     const reply = await httpGet(`http://${pod.status!.podIP!}:5000/hello`);
-    return reply.status === 200 ? reply.body : undefined;
+    if (reply.status !== 200) throw new Error(`${pod.status!.podIP!}:5000 answered ${reply.status}: ${reply.body}`);
+    return reply.body;
   }, { timeoutMs: 90_000, intervalMs: 500 });
 }
 

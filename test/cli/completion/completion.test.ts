@@ -40,7 +40,7 @@ t.test('bash', async (t) => {
     ['meshlet', ''],
     ['meshlet', 'st'],
     ['meshlet', 'up', '--'],
-    ['meshlet', 'up', '--no'],
+    ['meshlet', 'up', '--ima'],
     ['meshlet', 'up', '--nodes', ''],
     ['meshlet', 'up', '-f', join(home, 'kub')],
     ['meshlet', 'node', ''],
@@ -61,7 +61,7 @@ t.test('bash', async (t) => {
   t.same(get(['meshlet', 'st']), ['status']);
   const upLongFlags = UP_FLAGS.map((f) => f.names.find((n) => n.startsWith('--'))!);
   t.same(get(['meshlet', 'up', '--']).filter((f) => f !== '--help').sort(), [...upLongFlags].sort(), 'every flag of up');
-  t.same(get(['meshlet', 'up', '--no']), ['--nodes']);
+  t.same(get(['meshlet', 'up', '--ima']), ['--image-map']);
   t.same(get(['meshlet', 'up', '--nodes', '']), [], 'a number is not guessed');
   t.same(get(['meshlet', 'up', '-f', join(home, 'kub')]), [join(home, 'kube.yaml')], '-f completes file names');
   t.same(get(['meshlet', 'node', '']), ['join'], 'subcommands');
@@ -103,7 +103,7 @@ t.test('zsh', async (t) => {
   writeFileSync(join(home, 'driver.zsh'), ZSH_DRIVER);
   const cases: { typed: string; want: string }[] = [
     { typed: 'meshlet stat', want: 'meshlet status' },
-    { typed: 'meshlet up --no', want: 'meshlet up --nodes' },
+    { typed: 'meshlet up --ima', want: 'meshlet up --image-map' },
     { typed: 'meshlet node jo', want: 'meshlet node join' },
     { typed: 'meshlet node join --sto', want: 'meshlet node join --store' },
     { typed: 'meshlet get -o ya', want: 'meshlet get -o yaml' },
