@@ -84,6 +84,7 @@ void t.test('calls to a member that stopped answering end with Unavailable at th
       return false;
     }
   }, 20_000);
-  t.pass('the lease is kept alive once the member answers');
+  await store.create('/after-pause', { ok: true }, { lease: lease.id });
+  t.equal((await store.get<{ ok: boolean }>('/after-pause'))?.lease, lease.id, 'the lease is still alive once the member answers: a key can be attached to it');
   await store.close();
 });
