@@ -5,25 +5,15 @@
 // stops the node and its containers.
 
 import t from 'tap';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startRedisServer } from '../store/redis-server.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { MESHLET_BIN as BIN, meshlet } from '../helpers/meshlet-cli.ts';
 import { httpGet } from '../helpers/http.ts';
 import { alive, processTree } from '../helpers/processes.ts';
-
-const BIN = fileURLToPath(new URL('../../control/cli/bin.js', import.meta.url));
-
-function meshlet(home: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, MESHLET_HOME: home }, timeout: 120_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 const APP = `
 apiVersion: apps/v1

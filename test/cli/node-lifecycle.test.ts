@@ -7,29 +7,20 @@
 // drains it: Ready=False, its pod reported Failed (Terminated), the process exits.
 
 import t from 'tap';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Endpoints, KubeObject, Node, NodeCondition, Pod } from '../../control/api/index.ts';
 import { ENDPOINTS, NODES, PODS, TAINT_NODE_UNREACHABLE } from '../../control/api/index.ts';
 import { createRegistry } from '../../control/registry/index.ts';
 import { openStore } from '../../control/store/index.ts';
 import { startRedisServer } from '../store/redis-server.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { MESHLET_BIN as BIN, meshlet } from '../helpers/meshlet-cli.ts';
 
-const BIN = fileURLToPath(new URL('../../control/cli/bin.js', import.meta.url));
 const GRACE_S = 4;
-
-function meshlet(home: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, MESHLET_HOME: home }, timeout: 120_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 function deployment(name: string, nodeSelector: string | undefined, tolerationSeconds: number): string {
   return `

@@ -7,19 +7,9 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { waitFor } from '../helpers/wait.ts';
+import { MESHLET_BIN as BIN, meshlet } from '../helpers/meshlet-cli.ts';
 import { alive, processTree } from '../helpers/processes.ts';
-
-const BIN = fileURLToPath(new URL('../../control/cli/bin.js', import.meta.url));
-
-function meshlet(home: string, args: string[], timeoutMs = 120_000): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, MESHLET_HOME: home }, timeout: timeoutMs }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
 
 const MANIFEST = `
 apiVersion: apps/v1
