@@ -67,12 +67,24 @@ function argsAfter(argv: readonly string[], path: string): string[] {
   return rest;
 }
 
+/** An error from the operating system (a port taken, a file missing): its message says it all, a stack adds nothing. */
+function isSystemError(err: unknown): err is NodeJS.ErrnoException {
+  return err instanceof Error && typeof (err as NodeJS.ErrnoException).syscall === 'string' && typeof (err as NodeJS.ErrnoException).code === 'string';
+}
+
+function systemErrorHint(err: NodeJS.ErrnoException): string {
+  if (err.code === 'EADDRINUSE') return ' (another process is listening there: stop it, or pick a free port with the matching --*-port flag)';
+  if (err.code === 'EACCES' && err.syscall === 'listen') return ' (ports below 1024 need root)';
+  return '';
+}
+
 function reportFailure(path: string, err: unknown): number {
   if (err instanceof UsageError) {
     process.stderr.write(`${path}: ${err.message}\n`);
     return USAGE_EXIT_CODE;
   }
   if (err instanceof MeshletError) process.stderr.write(`${path}: ${err.message}\n`);
+  else if (isSystemError(err)) process.stderr.write(`${path}: ${err.message}${systemErrorHint(err)}\n`);
   else process.stderr.write(`${path}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   return 1;
 }

@@ -62,6 +62,7 @@ for (const detach of [false, true]) {
     const up = await meshlet(home, ['up', ...flags, '--nodes', '1', '--api-port', String(port)]);
     t.equal(up.code, 1, 'exit code 1');
     t.match(up.stderr.split('\n')[0], new RegExp(`^meshlet up: .*EADDRINUSE.*127\\.0\\.0\\.1:${port}`), `the first line says why: ${up.stderr.split('\n')[0]}`);
+    t.notMatch(up.stderr, /^\s+at /m, 'an operating-system error is reported without a stack trace');
     t.ok(up.ms < PROMPT_MS, `reported after ${up.ms} ms`);
     await assertNothingLeft(t, home);
   });
