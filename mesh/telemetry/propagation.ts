@@ -1,93 +1,60 @@
 // Trace context on the wire: W3C traceparent/tracestate and Zipkin B3
 // (single `b3` header and multi x-b3-*), read on the way in and written on the
 // way out, so a trace continues when apps forward these headers.
+//
+// The one adapter for @opentelemetry/core's W3C propagator and
+// @opentelemetry/propagator-b3: the parsing and formatting are theirs; this
+// file only fixes the precedence (W3C over B3), what is written (W3C and B3
+// multi, as Envoy's Zipkin tracer does) and two meshlet choices noted below.
 
 import type { SpanContext } from '@opentelemetry/api';
-import { TraceFlags } from '@opentelemetry/api';
+import { defaultTextMapGetter, defaultTextMapSetter, isSpanContextValid, ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3';
 
 type HeaderMap = Record<string, string | string[] | undefined>;
+
+const w3c = new W3CTraceContextPropagator();
+// Extraction reads either B3 form (single `b3` first); injection writes multi.
+const b3 = new B3Propagator({ injectEncoding: B3InjectEncoding.MULTI_HEADER });
 
 function first(headers: HeaderMap, name: string): string | undefined {
   const v = headers[name];
   return Array.isArray(v) ? v[0] : v;
 }
 
-const HEX32 = /^[0-9a-f]{32}$/;
-const HEX16 = /^[0-9a-f]{16}$/;
-
-function validIds(traceId: string, spanId: string): boolean {
-  return HEX32.test(traceId) && HEX16.test(spanId) && !/^0+$/.test(traceId) && !/^0+$/.test(spanId);
+/**
+ * B3 lets a caller defer the sampling decision (no sampled state at all); the
+ * B3 propagator reads that as unsampled, which the parent-based sampler would
+ * then drop. meshlet has always traced such requests, so a deferred decision
+ * counts as sampled.
+ */
+function b3DefersSampling(headers: HeaderMap): boolean {
+  const single = first(headers, 'b3');
+  if (single) return !['0', '1', 'd'].includes(single.split('-')[2] ?? '');
+  return first(headers, 'x-b3-sampled') === undefined && first(headers, 'x-b3-flags') === undefined;
 }
 
-/** The remote parent carried by a request, if any (W3C wins over B3). */
+/** The remote parent carried by a request, if any (W3C wins over B3); malformed headers count as absent. */
 export function extractParent(headers: HeaderMap): SpanContext | undefined {
-  const tp = first(headers, 'traceparent');
-  if (tp) {
-    const m = tp.trim().toLowerCase().match(/^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})/);
-    if (m && m[1] !== 'ff' && validIds(m[2]!, m[3]!)) {
-      const ts = first(headers, 'tracestate');
-      return {
-        traceId: m[2]!,
-        spanId: m[3]!,
-        traceFlags: parseInt(m[4]!, 16) & TraceFlags.SAMPLED,
-        isRemote: true,
-        traceState: ts ? new PassthroughTraceState(ts) : undefined,
-      };
-    }
+  const fromW3c = trace.getSpanContext(w3c.extract(ROOT_CONTEXT, headers, defaultTextMapGetter));
+  if (fromW3c) {
+    // Only the sampled bit means anything to meshlet; other flag bits are not forwarded.
+    return { ...fromW3c, traceFlags: fromW3c.traceFlags & TraceFlags.SAMPLED };
   }
-  const b3 = first(headers, 'b3');
-  if (b3 && b3.includes('-')) {
-    const [traceId, spanId, sampled] = b3.toLowerCase().split('-');
-    const tid = traceId!.padStart(32, '0');
-    if (spanId && validIds(tid, spanId)) {
-      return { traceId: tid, spanId, traceFlags: sampled === '0' ? TraceFlags.NONE : TraceFlags.SAMPLED, isRemote: true };
-    }
-  }
-  const xt = first(headers, 'x-b3-traceid');
-  const xs = first(headers, 'x-b3-spanid');
-  if (xt && xs) {
-    const tid = xt.toLowerCase().padStart(32, '0');
-    if (validIds(tid, xs.toLowerCase())) {
-      const sampled = first(headers, 'x-b3-sampled');
-      const flags = first(headers, 'x-b3-flags');
-      return {
-        traceId: tid,
-        spanId: xs.toLowerCase(),
-        traceFlags: sampled === '0' && flags !== '1' ? TraceFlags.NONE : TraceFlags.SAMPLED,
-        isRemote: true,
-      };
-    }
-  }
-  return undefined;
+  const fromB3 = trace.getSpanContext(b3.extract(ROOT_CONTEXT, headers, defaultTextMapGetter));
+  if (!fromB3) return undefined;
+  return b3DefersSampling(headers) ? { ...fromB3, traceFlags: TraceFlags.SAMPLED } : fromB3;
 }
 
-/** Writes `span` as the parent for the next hop, in both W3C and B3 forms. */
+/** Writes `span` as the parent for the next hop, as W3C and B3 multi headers (a single `b3` is dropped so the two cannot disagree). */
 export function injectContext(headers: HeaderMap, span: SpanContext, parentSpanId?: string): void {
-  const sampled = (span.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;
-  headers.traceparent = `00-${span.traceId}-${span.spanId}-${sampled ? '01' : '00'}`;
-  const ts = span.traceState?.serialize();
-  if (ts) headers.tracestate = ts;
-  headers['x-b3-traceid'] = span.traceId;
-  headers['x-b3-spanid'] = span.spanId;
-  headers['x-b3-sampled'] = sampled ? '1' : '0';
+  if (!isSpanContextValid(span)) return;
+  const ctx = trace.setSpanContext(ROOT_CONTEXT, { ...span, traceFlags: span.traceFlags & TraceFlags.SAMPLED });
+  w3c.inject(ctx, headers, defaultTextMapSetter);
+  b3.inject(ctx, headers, defaultTextMapSetter);
+  // The B3 propagator never writes x-b3-parentspanid; Zipkin reads it to link the hop to its caller.
   if (parentSpanId) headers['x-b3-parentspanid'] = parentSpanId;
   else delete headers['x-b3-parentspanid'];
   delete headers.b3;
-}
-
-/** A tracestate kept verbatim (meshlet adds no vendor entries). */
-class PassthroughTraceState {
-  constructor(private readonly raw: string) {}
-  set(): PassthroughTraceState {
-    return this;
-  }
-  unset(): PassthroughTraceState {
-    return this;
-  }
-  get(): string | undefined {
-    return undefined;
-  }
-  serialize(): string {
-    return this.raw;
-  }
 }
