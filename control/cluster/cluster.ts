@@ -298,7 +298,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
       clock,
       source: createDashboardSource({ state, spans, metrics }),
       // process_*/nodejs_* come from the one per-process registry: two clusters in one process report the same process.
-      metrics: async () => (await renderRegistries([metrics.registry, processMetricsRegistry()])) + rateLimitMetrics.render(),
+      metrics: () => renderRegistries([metrics.registry, rateLimitMetrics.registry, processMetricsRegistry()]),
     });
     closers.push(() => dashboard.close());
 

@@ -3,7 +3,7 @@
 // a small query API for the dashboard (per-edge request counts) that reads a
 // running tally instead of scraping the registry on every poll.
 
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Histogram, Registry } from './prometheus.ts';
 import { DEFAULT_CLUSTER_ID } from './canonical.ts';
 
 export interface RequestLabels {
@@ -67,27 +67,6 @@ export interface EdgeStats {
   codes: Record<string, number>;
   /** Mean duration in ms. */
   meanMs: number;
-}
-
-let processRegistry: Registry | undefined;
-
-/**
- * process_* and nodejs_* for this Node process. One registry per process:
- * these describe the process, not a cluster, and collectDefaultMetrics refuses
- * to register twice on one registry.
- */
-export function processMetricsRegistry(): Registry {
-  if (!processRegistry) {
-    processRegistry = new Registry();
-    collectDefaultMetrics({ register: processRegistry });
-  }
-  return processRegistry;
-}
-
-/** Prometheus text of several registries, as one exposition (their metric names must not overlap). */
-export async function renderRegistries(registries: readonly Registry[]): Promise<string> {
-  const texts = await Promise.all(registries.map((r) => r.metrics()));
-  return texts.map((t) => (t.endsWith('\n') || t === '' ? t : `${t}\n`)).join('');
 }
 
 export interface MeshMetricsOptions {

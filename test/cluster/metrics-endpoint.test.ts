@@ -17,6 +17,7 @@ t.test('/metrics parses and carries process metrics next to the mesh families', 
   t.equal(e.types.get('istio_requests_total'), 'counter');
   t.equal(e.types.get('istio_request_duration_milliseconds'), 'histogram');
   t.equal(e.types.get('istio_tcp_connections_opened_total'), 'counter');
+  t.equal(e.types.get('meshlet_ratelimit_failure_mode_total'), 'counter', 'rate-limit counters');
   t.equal(e.types.get('process_cpu_user_seconds_total'), 'counter');
   t.ok((samplesOf(e, 'process_resident_memory_bytes')[0]?.value ?? 0) > 0, 'process_resident_memory_bytes');
   t.ok(samplesOf(e, 'nodejs_heap_size_used_bytes').length === 1, 'nodejs_heap_size_used_bytes');

@@ -1,23 +1,10 @@
 // MeshMetrics on its prom-client registry: valid exposition, Istio's buckets,
-// per-instance registries that do not collide, reset, and the process registry.
+// and per-instance registries that do not collide, and reset.
 
 import t from 'tap';
-import { MeshMetrics, processMetricsRegistry, renderRegistries, DURATION_BUCKETS, SIZE_BUCKETS } from '../../../mesh/telemetry/metrics.ts';
-import type { RequestLabels } from '../../../mesh/telemetry/metrics.ts';
+import { MeshMetrics, DURATION_BUCKETS, SIZE_BUCKETS } from '../../../mesh/telemetry/metrics.ts';
 import { parseExposition, samplesOf } from '../../helpers/prom-text.ts';
-
-function labels(over: Partial<RequestLabels> = {}): RequestLabels {
-  return {
-    reporter: 'destination',
-    source_workload: 'productpage-v1', source_workload_namespace: 'default', source_principal: 'spiffe://cluster.local/ns/default/sa/bookinfo-productpage',
-    source_app: 'productpage', source_version: 'v1', source_canonical_service: 'productpage', source_canonical_revision: 'v1', source_cluster: 'Kubernetes',
-    destination_workload: 'reviews-v2', destination_workload_namespace: 'default', destination_principal: 'spiffe://cluster.local/ns/default/sa/bookinfo-reviews',
-    destination_app: 'reviews', destination_version: 'v2', destination_service: 'reviews.default.svc.cluster.local',
-    destination_canonical_service: 'reviews', destination_canonical_revision: 'v2', destination_service_name: 'reviews', destination_service_namespace: 'default',
-    destination_cluster: 'Kubernetes', request_protocol: 'http', response_code: '200', grpc_response_status: '', response_flags: '-', connection_security_policy: 'none',
-    ...over,
-  };
-}
+import { labels } from './labels.ts';
 
 t.test('requests: counter, and three histograms with Istio buckets that add up', async (t) => {
   const m = new MeshMetrics();
@@ -69,15 +56,4 @@ t.test('each MeshMetrics has its own registry; edges and count read the same tra
   a.reset();
   t.equal(samplesOf(parseExposition(await a.render()), 'istio_requests_total').length, 0, 'reset empties the registry');
   t.equal(a.count({}), 0, 'and the tally');
-});
-
-t.test('process registry: process_* and nodejs_*, one per process, merged text still parses', async (t) => {
-  t.equal(processMetricsRegistry(), processMetricsRegistry(), 'the same registry every time');
-  const m = new MeshMetrics();
-  m.recordRequest(labels(), 1, 0, 0);
-  const e = parseExposition(await renderRegistries([m.registry, processMetricsRegistry()]));
-  t.equal(e.types.get('process_cpu_user_seconds_total'), 'counter');
-  t.ok((samplesOf(e, 'process_resident_memory_bytes')[0]?.value ?? 0) > 0, 'resident memory is reported');
-  t.ok((samplesOf(e, 'nodejs_heap_size_used_bytes')[0]?.value ?? 0) > 0, 'heap use is reported');
-  t.equal(samplesOf(e, 'istio_requests_total')[0]?.value, 1, 'mesh metrics alongside');
 });
