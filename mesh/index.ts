@@ -27,8 +27,10 @@ export type { ResponseFlag } from './layers/errors.ts';
 export { MeshError } from './layers/errors.ts';
 export type { Layer, Handler, MeshRequest, MeshResponse } from './layers/context.ts';
 
-export type { RequestLabels, EdgeStats } from './telemetry/metrics.ts';
+export type { RequestLabels, EdgeStats, MeshMetricsOptions } from './telemetry/metrics.ts';
 export { MeshMetrics } from './telemetry/metrics.ts';
+export { processMetricsRegistry, renderRegistries } from './telemetry/prometheus.ts';
+export { canonicalOf, DEFAULT_CLUSTER_ID } from './telemetry/canonical.ts';
 export { extractParent, injectContext } from './telemetry/propagation.ts';
 
 export type { ProxyConfigSection, ClusterRuntimeView, ExplainInput, Explanation, ExplainedDestination, AnalyzeInput, Finding } from './explain/index.ts';

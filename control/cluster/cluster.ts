@@ -26,7 +26,7 @@ import {
 } from '../../overlay/ipam/index.ts';
 import { loadBalancerPool } from './load-balancer-pool.ts';
 import { startDnsServer, startServiceProxy } from '../../overlay/index.ts';
-import { startIngressGateway, MeshMetrics, DEFAULT_GATEWAY_IDENTITY, traceServiceName, workloadOfProxy } from '../../mesh/index.ts';
+import { startIngressGateway, MeshMetrics, DEFAULT_GATEWAY_IDENTITY, traceServiceName, workloadOfProxy, processMetricsRegistry, renderRegistries } from '../../mesh/index.ts';
 import { createAuthorizationCheck } from '../../mesh/security/index.ts';
 import { createRateLimitService, InProcessCounter, RateLimitMetrics } from '../../mesh/ratelimit/index.ts';
 import { ClusterState } from './cluster-state.ts';
@@ -86,7 +86,7 @@ export interface RunningCluster {
   readonly ingressUrl: string;
   /** Gateway TCP server port → local port on 127.0.0.1 (31400 → a free port). */
   readonly ingressTcpPorts: Readonly<Record<number, number>>;
-  /** The dashboard; its /metrics serves Istio's standard metrics and rate-limit counters. */
+  /** The dashboard; its /metrics serves Istio's standard metrics, rate-limit counters and process metrics. */
   readonly dashboardUrl: string;
   readonly dns: { host: string; port: number };
   readonly nodes: { name: string; podCidr: string; address: string }[];
@@ -297,7 +297,8 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
       port: options.uiPort ?? 0,
       clock,
       source: createDashboardSource({ state, spans, metrics }),
-      metrics: () => metrics.render() + rateLimitMetrics.render(),
+      // process_*/nodejs_* come from the one per-process registry: two clusters in one process report the same process.
+      metrics: () => renderRegistries([metrics.registry, rateLimitMetrics.registry, processMetricsRegistry()]),
     });
     closers.push(() => dashboard.close());
 

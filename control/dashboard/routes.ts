@@ -12,7 +12,7 @@ export interface RouteContext {
   events: EventStream;
   assets: Map<string, Asset>;
   /** Prometheus text exposition served at /metrics, when the cluster provides one. */
-  metrics?: () => string;
+  metrics?: () => string | Promise<string>;
 }
 
 const TRACE_ID = /^[0-9a-fA-F]{1,32}$/;
@@ -44,7 +44,7 @@ export async function handleRequest(ctx: RouteContext, req: IncomingMessage, res
       return sendJson(res, 200, { status: 'ok' });
     case '/metrics': {
       if (!ctx.metrics) break;
-      const body = Buffer.from(ctx.metrics());
+      const body = Buffer.from(await ctx.metrics());
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': body.length });
       res.end(req.method === 'HEAD' ? undefined : body);
       return;

@@ -24,8 +24,8 @@ export interface DashboardOptions {
   refreshMs?: number;
   /** Where source failures are reported. Default: console.error. */
   onError?(err: unknown): void;
-  /** Prometheus text served at /metrics (Istio standard metrics, rate-limit counters). */
-  metrics?: () => string;
+  /** Prometheus text served at /metrics (Istio standard metrics, rate-limit counters, process metrics). */
+  metrics?: () => string | Promise<string>;
 }
 
 export interface Dashboard {

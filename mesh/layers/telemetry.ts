@@ -14,6 +14,7 @@ import { extractParent, injectContext } from '../telemetry/propagation.ts';
 import { formatAccessLog, formatFlags } from '../telemetry/access-log.ts';
 import type { RequestLabels } from '../telemetry/metrics.ts';
 import { UNKNOWN_WORKLOAD } from '../config/identity.ts';
+import { canonicalOf, clusterOf } from '../telemetry/canonical.ts';
 
 function spanName(req: MeshRequest): string {
   const host = req.service?.fqdn ?? req.passthrough?.host ?? req.authority.replace(/:\d+$/, '');
@@ -27,10 +28,12 @@ function upstreamCluster(req: MeshRequest): string {
   return req.passthrough ? 'PassthroughCluster' : '-';
 }
 
-function labelsFor(req: MeshRequest, status: number): RequestLabels {
+function labelsFor(req: MeshRequest, res: MeshResponse, clusterId: string): RequestLabels {
   const src = req.source ?? UNKNOWN_WORKLOAD;
   const dst = req.direction === 'inbound' ? req.table.self : (req.endpoint?.workload ?? UNKNOWN_WORKLOAD);
   const svc = req.service;
+  const srcCanonical = canonicalOf(src);
+  const dstCanonical = canonicalOf(dst);
   return {
     reporter: req.direction === 'inbound' ? 'destination' : 'source',
     source_workload: src.workload,
@@ -38,19 +41,37 @@ function labelsFor(req: MeshRequest, status: number): RequestLabels {
     source_principal: src.principal,
     source_app: src.app,
     source_version: src.version,
+    source_canonical_service: srcCanonical.service,
+    source_canonical_revision: srcCanonical.revision,
+    source_cluster: clusterOf(src, clusterId),
     destination_workload: dst.workload,
     destination_workload_namespace: dst.namespace,
     destination_principal: dst.principal,
     destination_app: dst.app,
     destination_version: dst.version,
     destination_service: svc?.fqdn ?? req.passthrough?.host ?? 'unknown',
+    destination_canonical_service: dstCanonical.service,
+    destination_canonical_revision: dstCanonical.revision,
     destination_service_name: svc?.name ?? req.passthrough?.host ?? 'unknown',
     destination_service_namespace: svc?.namespace ?? 'unknown',
+    destination_cluster: clusterOf(dst, clusterId),
     request_protocol: 'http',
-    response_code: String(status),
+    response_code: String(res.status),
+    grpc_response_status: grpcStatus(res),
     response_flags: formatFlags([...req.flags]),
     connection_security_policy: req.direction === 'inbound' ? 'none' : 'unknown',
   };
+}
+
+/**
+ * grpc-status of a response, "" for anything that is not gRPC (istio_stats
+ * leaves the label empty then). Only the header is seen here: a trailers-only
+ * gRPC reply carries it there; trailers after a body are not read.
+ */
+function grpcStatus(res: MeshResponse): string {
+  const v = res.headers['grpc-status'];
+  const first = Array.isArray(v) ? v[0] : v;
+  return first === undefined ? '' : String(first);
 }
 
 export function telemetryLayer(deps: LayerDeps): Layer {
@@ -115,7 +136,7 @@ export function telemetryLayer(deps: LayerDeps): Layer {
           span.end(end);
         }
         if (req.shadow) return;
-        deps.metrics?.recordRequest(labelsFor(req, res.status), durationMs, req.body.length, bytesSent);
+        if (deps.metrics) deps.metrics.recordRequest(labelsFor(req, res, deps.metrics.clusterId), durationMs, req.body.length, bytesSent);
         if (deps.accessLog) {
           deps.accessLog(formatAccessLog({
             startMs: req.startMs,

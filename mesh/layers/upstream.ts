@@ -8,6 +8,7 @@ import type { LayerDeps } from './deps.ts';
 import { ORIGINAL_PORT_HEADER, PEER_HEADER } from './deps.ts';
 import type { WorkloadInfo } from '../config/identity.ts';
 import { MeshError } from './errors.ts';
+import { canonicalLabels } from '../telemetry/canonical.ts';
 
 const peerCache = new WeakMap<WorkloadInfo, string>();
 
@@ -15,7 +16,7 @@ function peerHeader(self: WorkloadInfo): string {
   let v = peerCache.get(self);
   if (v === undefined) {
     const { workload, namespace, app, version, principal } = self;
-    v = Buffer.from(JSON.stringify({ workload, namespace, app, version, principal })).toString('base64');
+    v = Buffer.from(JSON.stringify({ workload, namespace, app, version, principal, labels: canonicalLabels(self) })).toString('base64');
     peerCache.set(self, v);
   }
   return v;

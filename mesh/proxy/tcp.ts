@@ -17,6 +17,7 @@ import type { CompiledTcpRoute, EndpointInfo, RouteTable } from '../config/table
 import type { MeshMetrics, RequestLabels } from '../telemetry/metrics.ts';
 import { UNKNOWN_WORKLOAD } from '../config/identity.ts';
 import type { WorkloadInfo } from '../config/identity.ts';
+import { canonicalOf, clusterOf } from '../telemetry/canonical.ts';
 
 export interface TcpDeps {
   clusters: ClusterStates;
@@ -58,17 +59,25 @@ function chooseTarget(table: RouteTable, routes: readonly CompiledTcpRoute[], po
   };
 }
 
-function tcpLabels(table: RouteTable, t: TcpTarget, reporter: 'source' | 'destination', source: WorkloadInfo | undefined): RequestLabels {
+function tcpLabels(table: RouteTable, t: TcpTarget, reporter: 'source' | 'destination', source: WorkloadInfo | undefined, clusterId: string): RequestLabels {
   const src = source ?? UNKNOWN_WORKLOAD;
   const dst = reporter === 'destination' ? table.self : (t.endpoint?.workload ?? UNKNOWN_WORKLOAD);
   const svc = t.service ? table.servicesByHost.get(t.service) : undefined;
+  const sc = canonicalOf(src);
+  const dc = canonicalOf(dst);
   return {
     reporter,
     source_workload: src.workload, source_workload_namespace: src.namespace, source_principal: src.principal, source_app: src.app, source_version: src.version,
+    source_canonical_service: sc.service, source_canonical_revision: sc.revision, source_cluster: clusterOf(src, clusterId),
     destination_workload: dst.workload, destination_workload_namespace: dst.namespace, destination_principal: dst.principal, destination_app: dst.app, destination_version: dst.version,
-    destination_service: t.service ?? t.host, destination_service_name: svc?.name ?? t.host, destination_service_namespace: svc?.namespace ?? 'unknown',
-    request_protocol: 'tcp', response_code: '0', response_flags: '-', connection_security_policy: 'unknown',
+    destination_service: t.service ?? t.host, destination_canonical_service: dc.service, destination_canonical_revision: dc.revision,
+    destination_service_name: svc?.name ?? t.host, destination_service_namespace: svc?.namespace ?? 'unknown', destination_cluster: clusterOf(dst, clusterId),
+    request_protocol: 'tcp', response_code: '0', grpc_response_status: '', response_flags: '-', connection_security_policy: 'unknown',
   };
+}
+
+function recordTcp(deps: TcpDeps, table: RouteTable, t: TcpTarget, reporter: 'source' | 'destination', source: WorkloadInfo | undefined, event: Parameters<MeshMetrics['recordTcp']>[1]): void {
+  if (deps.metrics) deps.metrics.recordTcp(tcpLabels(table, t, reporter, source, deps.metrics.clusterId), event);
 }
 
 /** Opens the upstream side: direct, or CONNECT through the endpoint's sidecar. */
@@ -143,9 +152,9 @@ export function handleOutboundConnect(table: RouteTable, deps: TcpDeps, req: Inc
   openUpstream(t, deps.localAddress, (upstream) => {
     client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
     if (head.length > 0) upstream.write(head);
-    deps.metrics?.recordTcp(tcpLabels(table, t, 'source', table.self), { opened: true });
+    recordTcp(deps, table, t, 'source', table.self, { opened: true });
     splice(client, upstream, (sent, received) => {
-      deps.metrics?.recordTcp(tcpLabels(table, t, 'source', table.self), { closed: true, sent, received });
+      recordTcp(deps, table, t, 'source', table.self, { closed: true, sent, received });
       deps.accessLog?.(`[${new Date().toISOString()}] "- - -" 0 - - - "-" ${sent} ${received} - - "-" "-" "-" "-" "${t.host}:${t.port}" ${t.cluster ?? 'PassthroughCluster'}`);
     });
   }, () => {
@@ -166,8 +175,8 @@ export function handleInboundConnect(table: RouteTable, deps: TcpDeps, req: Inco
   client.on('error', () => client.destroy());
   openUpstream(t, deps.localAddress, (upstream) => {
     client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-    deps.metrics?.recordTcp(tcpLabels(table, t, 'destination', source), { opened: true });
-    splice(client, upstream, (sent, received) => deps.metrics?.recordTcp(tcpLabels(table, t, 'destination', source), { closed: true, sent, received }));
+    recordTcp(deps, table, t, 'destination', source, { opened: true });
+    splice(client, upstream, (sent, received) => recordTcp(deps, table, t, 'destination', source, { closed: true, sent, received }));
   }, () => client.end('HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\n\r\n'));
 }
 
@@ -183,8 +192,8 @@ export function createGatewayTcpListener(serverPort: number, table: () => RouteT
     client.pause();
     client.on('error', () => client.destroy());
     openUpstream(target, undefined, (upstream) => {
-      deps.metrics?.recordTcp(tcpLabels(t0, target, 'source', t0.self), { opened: true });
-      splice(client, upstream, (sent, received) => deps.metrics?.recordTcp(tcpLabels(t0, target, 'source', t0.self), { closed: true, sent, received }));
+      recordTcp(deps, t0, target, 'source', t0.self, { opened: true });
+      splice(client, upstream, (sent, received) => recordTcp(deps, t0, target, 'source', t0.self, { closed: true, sent, received }));
       client.resume();
     }, () => client.destroy());
   });

@@ -1,5 +1,10 @@
-// Istio's standard metrics, kept in memory and rendered in Prometheus text
-// format, plus a small query API for the dashboard (per-edge request counts).
+// Istio's standard metrics on a prom-client Registry of their own (never the
+// global one, so several clusters or sidecars in one process keep apart), plus
+// a small query API for the dashboard (per-edge request counts) that reads a
+// running tally instead of scraping the registry on every poll.
+
+import { Counter, Histogram, Registry } from './prometheus.ts';
+import { DEFAULT_CLUSTER_ID } from './canonical.ts';
 
 export interface RequestLabels {
   reporter: 'source' | 'destination';
@@ -8,47 +13,48 @@ export interface RequestLabels {
   source_principal: string;
   source_app: string;
   source_version: string;
+  source_canonical_service: string;
+  source_canonical_revision: string;
+  source_cluster: string;
   destination_workload: string;
   destination_workload_namespace: string;
   destination_principal: string;
   destination_app: string;
   destination_version: string;
   destination_service: string;
+  destination_canonical_service: string;
+  destination_canonical_revision: string;
   destination_service_name: string;
   destination_service_namespace: string;
+  destination_cluster: string;
   request_protocol: 'http' | 'tcp';
   response_code: string;
+  grpc_response_status: string;
   response_flags: string;
   connection_security_policy: string;
 }
 
-const LABEL_ORDER: readonly (keyof RequestLabels)[] = [
+type LabelName = keyof RequestLabels;
+
+/** Istio's order (istio_stats), which is also the order of the exposition. */
+const LABEL_ORDER: LabelName[] = [
   'reporter', 'source_workload', 'source_workload_namespace', 'source_principal', 'source_app', 'source_version',
+  'source_canonical_service', 'source_canonical_revision', 'source_cluster',
   'destination_workload', 'destination_workload_namespace', 'destination_principal', 'destination_app', 'destination_version',
-  'destination_service', 'destination_service_name', 'destination_service_namespace', 'request_protocol', 'response_code',
-  'response_flags', 'connection_security_policy',
+  'destination_service', 'destination_canonical_service', 'destination_canonical_revision',
+  'destination_service_name', 'destination_service_namespace', 'destination_cluster',
+  'request_protocol', 'response_code', 'grpc_response_status', 'response_flags', 'connection_security_policy',
 ];
 
 /** Istio's default buckets for duration (ms) and size (bytes) histograms. */
 export const DURATION_BUCKETS = [0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000, 3600000];
 export const SIZE_BUCKETS = [1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000];
 
-interface Histogram {
-  counts: number[];
-  sum: number;
-  count: number;
-}
-
+/** The tally behind edges()/count(); the exposition itself lives in the registry. */
 interface Series {
   labels: RequestLabels;
   requests: number;
-  duration: Histogram;
-  requestBytes: Histogram;
-  responseBytes: Histogram;
-  tcpSent: number;
-  tcpReceived: number;
-  tcpOpened: number;
-  tcpClosed: number;
+  durationSum: number;
 }
 
 export interface EdgeStats {
@@ -63,44 +69,45 @@ export interface EdgeStats {
   meanMs: number;
 }
 
-function newHistogram(buckets: readonly number[]): Histogram {
-  return { counts: new Array<number>(buckets.length).fill(0), sum: 0, count: 0 };
-}
-
-function observe(h: Histogram, buckets: readonly number[], value: number): void {
-  h.sum += value;
-  h.count += 1;
-  for (let i = 0; i < buckets.length; i++) if (value <= buckets[i]!) h.counts[i]! += 1;
-}
-
-function escapeLabel(v: string): string {
-  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
-}
-
-function labelText(labels: RequestLabels, extra = ''): string {
-  const parts = LABEL_ORDER.map((k) => `${k}="${escapeLabel(labels[k])}"`);
-  if (extra) parts.push(extra);
-  return `{${parts.join(',')}}`;
+export interface MeshMetricsOptions {
+  /** source_cluster/destination_cluster of known workloads; default Istio's "Kubernetes". */
+  clusterId?: string;
 }
 
 export class MeshMetrics {
+  readonly registry = new Registry();
+  readonly clusterId: string;
   private readonly series = new Map<string, Series>();
+  private readonly requests: Counter<LabelName>;
+  private readonly duration: Histogram<LabelName>;
+  private readonly requestBytes: Histogram<LabelName>;
+  private readonly responseBytes: Histogram<LabelName>;
+  private readonly tcpSent: Counter<LabelName>;
+  private readonly tcpReceived: Counter<LabelName>;
+  private readonly tcpOpened: Counter<LabelName>;
+  private readonly tcpClosed: Counter<LabelName>;
+
+  constructor(options: MeshMetricsOptions = {}) {
+    this.clusterId = options.clusterId ?? DEFAULT_CLUSTER_ID;
+    const registers = [this.registry];
+    const counter = (name: string, help: string): Counter<LabelName> => new Counter({ name, help, labelNames: LABEL_ORDER, registers });
+    const histogram = (name: string, help: string, buckets: number[]): Histogram<LabelName> =>
+      new Histogram({ name, help, labelNames: LABEL_ORDER, buckets, registers });
+    this.requests = counter('istio_requests_total', 'Total requests handled by the mesh.');
+    this.duration = histogram('istio_request_duration_milliseconds', 'Request duration in milliseconds.', DURATION_BUCKETS);
+    this.requestBytes = histogram('istio_request_bytes', 'Request body size in bytes.', SIZE_BUCKETS);
+    this.responseBytes = histogram('istio_response_bytes', 'Response body size in bytes.', SIZE_BUCKETS);
+    this.tcpSent = counter('istio_tcp_sent_bytes_total', 'Bytes sent during TCP connections.');
+    this.tcpReceived = counter('istio_tcp_received_bytes_total', 'Bytes received during TCP connections.');
+    this.tcpOpened = counter('istio_tcp_connections_opened_total', 'TCP connections opened.');
+    this.tcpClosed = counter('istio_tcp_connections_closed_total', 'TCP connections closed.');
+  }
 
   private seriesFor(labels: RequestLabels): Series {
     const key = LABEL_ORDER.map((k) => labels[k]).join('\u0000');
     let s = this.series.get(key);
     if (!s) {
-      s = {
-        labels: { ...labels },
-        requests: 0,
-        duration: newHistogram(DURATION_BUCKETS),
-        requestBytes: newHistogram(SIZE_BUCKETS),
-        responseBytes: newHistogram(SIZE_BUCKETS),
-        tcpSent: 0,
-        tcpReceived: 0,
-        tcpOpened: 0,
-        tcpClosed: 0,
-      };
+      s = { labels: { ...labels }, requests: 0, durationSum: 0 };
       this.series.set(key, s);
     }
     return s;
@@ -109,48 +116,25 @@ export class MeshMetrics {
   recordRequest(labels: RequestLabels, durationMs: number, requestBytes: number, responseBytes: number): void {
     const s = this.seriesFor(labels);
     s.requests += 1;
-    observe(s.duration, DURATION_BUCKETS, durationMs);
-    observe(s.requestBytes, SIZE_BUCKETS, requestBytes);
-    observe(s.responseBytes, SIZE_BUCKETS, responseBytes);
+    s.durationSum += durationMs;
+    this.requests.inc(s.labels);
+    this.duration.observe(s.labels, durationMs);
+    this.requestBytes.observe(s.labels, requestBytes);
+    this.responseBytes.observe(s.labels, responseBytes);
   }
 
   recordTcp(labels: RequestLabels, event: { opened?: boolean; closed?: boolean; sent?: number; received?: number }): void {
-    const s = this.seriesFor(labels);
-    if (event.opened) s.tcpOpened += 1;
-    if (event.closed) s.tcpClosed += 1;
-    s.tcpSent += event.sent ?? 0;
-    s.tcpReceived += event.received ?? 0;
+    const l = this.seriesFor(labels).labels;
+    // inc(0) on purpose: every TCP series shows all four counters from its first event on.
+    this.tcpOpened.inc(l, event.opened ? 1 : 0);
+    this.tcpClosed.inc(l, event.closed ? 1 : 0);
+    this.tcpSent.inc(l, event.sent ?? 0);
+    this.tcpReceived.inc(l, event.received ?? 0);
   }
 
-  /** Prometheus text exposition format (version 0.0.4). */
-  render(): string {
-    const out: string[] = [];
-    const http = [...this.series.values()].filter((s) => s.labels.request_protocol === 'http');
-    const tcp = [...this.series.values()].filter((s) => s.labels.request_protocol === 'tcp');
-    out.push('# HELP istio_requests_total Total requests handled by the mesh.', '# TYPE istio_requests_total counter');
-    for (const s of http) out.push(`istio_requests_total${labelText(s.labels)} ${s.requests}`);
-    const hist = (name: string, help: string, pick: (s: Series) => Histogram, buckets: readonly number[]): void => {
-      out.push(`# HELP ${name} ${help}`, `# TYPE ${name} histogram`);
-      for (const s of http) {
-        const h = pick(s);
-        buckets.forEach((b, i) => out.push(`${name}_bucket${labelText(s.labels, `le="${b}"`)} ${h.counts[i]}`));
-        out.push(`${name}_bucket${labelText(s.labels, 'le="+Inf"')} ${h.count}`);
-        out.push(`${name}_sum${labelText(s.labels)} ${h.sum}`);
-        out.push(`${name}_count${labelText(s.labels)} ${h.count}`);
-      }
-    };
-    hist('istio_request_duration_milliseconds', 'Request duration in milliseconds.', (s) => s.duration, DURATION_BUCKETS);
-    hist('istio_request_bytes', 'Request body size in bytes.', (s) => s.requestBytes, SIZE_BUCKETS);
-    hist('istio_response_bytes', 'Response body size in bytes.', (s) => s.responseBytes, SIZE_BUCKETS);
-    const counter = (name: string, help: string, pick: (s: Series) => number): void => {
-      out.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`);
-      for (const s of tcp) out.push(`${name}${labelText(s.labels)} ${pick(s)}`);
-    };
-    counter('istio_tcp_sent_bytes_total', 'Bytes sent during TCP connections.', (s) => s.tcpSent);
-    counter('istio_tcp_received_bytes_total', 'Bytes received during TCP connections.', (s) => s.tcpReceived);
-    counter('istio_tcp_connections_opened_total', 'TCP connections opened.', (s) => s.tcpOpened);
-    counter('istio_tcp_connections_closed_total', 'TCP connections closed.', (s) => s.tcpClosed);
-    return `${out.join('\n')}\n`;
+  /** Prometheus text exposition format (version 0.0.4) of the mesh metrics alone. */
+  render(): Promise<string> {
+    return this.registry.metrics();
   }
 
   /** Request counts per source → destination workload edge (HTTP), for the dashboard. */
@@ -177,7 +161,7 @@ export class MeshMetrics {
       e.requests += s.requests;
       if (Number(l.response_code) >= 500 || l.response_code === '0') e.errors += s.requests;
       e.codes[l.response_code] = (e.codes[l.response_code] ?? 0) + s.requests;
-      e.totalMs += s.duration.sum;
+      e.totalMs += s.durationSum;
     }
     return [...byEdge.values()].map(({ totalMs, ...e }) => ({ ...e, meanMs: e.requests > 0 ? totalMs / e.requests : 0 }));
   }
@@ -186,12 +170,13 @@ export class MeshMetrics {
   count(match: Partial<RequestLabels>): number {
     let n = 0;
     for (const s of this.series.values()) {
-      if ((Object.keys(match) as (keyof RequestLabels)[]).every((k) => s.labels[k] === match[k])) n += s.requests;
+      if ((Object.keys(match) as LabelName[]).every((k) => s.labels[k] === match[k])) n += s.requests;
     }
     return n;
   }
 
   reset(): void {
     this.series.clear();
+    this.registry.resetMetrics();
   }
 }

@@ -178,10 +178,11 @@ t.test('Istio metrics from both reporters, per edge', async (t) => {
   t.equal(metrics.count({ reporter: 'source', source_workload: 'istio-ingressgateway', destination_service_name: 'frontend', response_code: '200' }) >= 11, true, 'gateway reports as source');
   t.ok(metrics.count({ reporter: 'destination', source_workload: 'istio-ingressgateway', source_workload_namespace: 'istio-system', destination_workload: 'frontend' }) >= 11, 'the frontend sidecar knows the gateway as its source (peer metadata)');
   t.notOk(apps[0]!.requests.some((r) => r.headers['x-meshlet-peer'] || r.headers['x-meshlet-original-port']), 'mesh-internal headers never reach the app');
-  const text = metrics.render();
+  const text = await metrics.render();
   t.match(text, /# TYPE istio_requests_total counter/);
   t.match(text, /istio_requests_total\{reporter="destination",source_workload="frontend",source_workload_namespace="default",source_principal="spiffe:\/\/cluster.local\/ns\/default\/sa\/frontend"/);
-  t.match(text, /istio_request_duration_milliseconds_bucket\{.*le="\+Inf"\} \d+/);
+  // Label order is not meaningful in the exposition format; prom-client writes le first.
+  t.match(text, /istio_request_duration_milliseconds_bucket\{[^}]*le="\+Inf"[^}]*\} \d+/);
   t.match(text, /istio_response_bytes_sum/);
 });
 
@@ -232,5 +233,5 @@ t.test('CONNECT through a sidecar reaches a TCP service via the endpoint sidecar
     s.once('error', reject);
   });
   t.match(reply, /^(one|two) hi$/);
-  t.ok(metrics.render().includes('istio_tcp_connections_opened_total{reporter="destination"'), 'inbound sidecar reports the TCP connection');
+  t.ok((await metrics.render()).includes('istio_tcp_connections_opened_total{reporter="destination"'), 'inbound sidecar reports the TCP connection');
 });

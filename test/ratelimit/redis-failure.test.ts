@@ -62,7 +62,7 @@ t.test('kill Redis, observe failure modes, restart Redis on the same port', asyn
   const failures = rl.metrics.failureModeCounts();
   t.ok(failures.open >= 5 && failures.deny >= 5, `failure decisions counted (${JSON.stringify(failures)})`);
   t.ok(rl.metrics.backendErrorCount('redis') >= 10);
-  t.match(rl.metrics.render(), /meshlet_ratelimit_failure_mode_total\{decision="deny"\} \d+/);
+  t.match(await rl.metrics.render(), /meshlet_ratelimit_failure_mode_total\{decision="deny"\} \d+/);
 
   redisProcesses.push(await startRedis(HOST, redis.port));
   await waitFor(async () => (await rl.check(openReq)).responseHeaders['X-RateLimit-Remaining'] !== undefined, 10_000, 'counting to resume');

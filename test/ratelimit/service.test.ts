@@ -43,7 +43,7 @@ t.test('local mode: a token bucket per sidecar with headers', async (t) => {
   const m = rl.metrics.get('default/pp', 'all');
   t.equal(m.totalHits, 7);
   t.equal(m.overLimit, 2);
-  t.match(rl.metrics.render(), /meshlet_ratelimit_over_limit\{domain="default\/pp",descriptor="all",mode="local"\} 2/);
+  t.match(await rl.metrics.render(), /meshlet_ratelimit_over_limit\{domain="default\/pp",descriptor="all",mode="local"\} 2/);
 });
 
 t.test('global mode: replicas share one fixed window; the window boundary resets it', async (t) => {
