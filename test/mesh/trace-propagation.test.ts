@@ -4,11 +4,8 @@
 // root trace while the request is still served.
 
 import t from 'tap';
-import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
-import { createTracerPipeline } from '../../control/telemetry/index.ts';
-import { startSidecar, StaticConfigSource, traceServiceName, workloadOfPod } from '../../mesh/index.ts';
-import type { Pod } from '../../control/api/index.ts';
-import { destroyAgents, pod, service, startBackend, viaProxy, waitFor } from './fixtures.ts';
+import { viaProxy, waitFor } from './fixtures.ts';
+import { startTracedSidecars } from './traced-sidecars.ts';
 
 const NET = '127.250.141';
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -16,27 +13,7 @@ const SPAN = '00f067aa0ba902b7';
 const JUNK_TRACE = '0af7651916cd43dd8448eb211c80319c';
 
 t.test('sidecars continue, keep unsampled, and restart traces from the headers they get', async (t) => {
-  const productpage = pod('productpage-v1-abc12-xyz12', `${NET}.10`, { app: 'productpage', version: 'v1' }, { ports: [9080], replicaSet: 'productpage-v1-abc12' });
-  const reviews = pod('reviews-v1-abc12-xyz12', `${NET}.11`, { app: 'reviews', version: 'v1' }, { ports: [9080], replicaSet: 'reviews-v1-abc12' });
-  const app = await startBackend('reviews-v1', `${NET}.11`, 9080);
-  const config = new StaticConfigSource({ pods: [productpage, reviews], services: [service('reviews', { app: 'reviews' }, [{ port: 9080 }])] });
-  const exporter = new InMemorySpanExporter();
-  const pipeline = createTracerPipeline({ serviceName: 'meshlet', exporters: [exporter] });
-  const sidecarOf = (p: Pod) => startSidecar({
-    identity: { kind: 'sidecar', name: p.metadata.name, namespace: 'default', labels: p.metadata.labels ?? {} },
-    podIp: p.status!.podIP!,
-    config,
-    tracer: pipeline.tracerFor(traceServiceName(workloadOfPod(p))),
-  });
-  const client = await sidecarOf(productpage);
-  const server = await sidecarOf(reviews);
-  t.teardown(async () => {
-    destroyAgents();
-    await client.close();
-    await server.close();
-    await app.close();
-    await pipeline.shutdown();
-  });
+  const { exporter, app } = await startTracedSidecars(t, NET);
   const call = async (headers: Record<string, string>) => {
     const before = app.requests.length;
     const res = await viaProxy({ host: `${NET}.10`, port: 15001 }, 'http://reviews:9080/reviews/0', { localAddress: `${NET}.10`, headers });
