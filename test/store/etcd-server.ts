@@ -3,12 +3,13 @@
 // picked free by the kernel, each member's data in a temp directory removed
 // at close. Members can be killed (-9), paused (SIGSTOP) and started again.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { signalAndWait, spawnUntilReady } from '../helpers/server-process.ts';
 
 export interface EtcdMember {
   name: string;
@@ -76,46 +77,9 @@ export async function startEtcd(options: { members?: number } = {}): Promise<Tes
       '--initial-cluster-state=new',
     ];
     const launch = async (): Promise<void> => {
-      const proc = spawn('etcd', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-      child = proc;
-      // If the test process dies without close(), take the member with it.
-      const reap = () => proc.kill('SIGKILL');
-      process.once('exit', reap);
-      proc.once('exit', () => process.off('exit', reap));
-      let output = '';
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          proc.kill('SIGKILL');
-          reject(new Error(`etcd ${spec.name} did not become ready in 30 s:\n${output.slice(-4000)}`));
-        }, 30_000);
-        const onData = (chunk: Buffer) => {
-          output += chunk.toString();
-          if (/ready to serve client requests/i.test(output)) {
-            clearTimeout(timer);
-            // Keep draining, or a full pipe would block the member.
-            proc.stdout?.off('data', onData);
-            proc.stderr?.off('data', onData);
-            proc.stdout?.resume();
-            proc.stderr?.resume();
-            resolve();
-          }
-        };
-        proc.stdout?.on('data', onData);
-        proc.stderr?.on('data', onData);
-        proc.once('exit', (code) => {
-          clearTimeout(timer);
-          reject(new Error(`etcd ${spec.name} exited with ${String(code)}:\n${output.slice(-4000)}`));
-        });
-      });
+      child = await spawnUntilReady('etcd', args, { name: `etcd ${spec.name}`, ready: /ready to serve client requests/i, timeoutMs: 30_000 });
     };
-    const signal = async (sig: NodeJS.Signals): Promise<void> => {
-      const proc = child;
-      if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-      const exited = new Promise((resolve) => proc.once('exit', resolve));
-      proc.kill('SIGCONT');
-      proc.kill(sig);
-      await exited;
-    };
+    const signal = (sig: NodeJS.Signals): Promise<void> => signalAndWait(child, sig);
     return {
       name: spec.name,
       endpoint: `127.0.0.1:${spec.client}`,

@@ -2,11 +2,12 @@
 // port) and stops it on close. By default nothing is persisted; `persistent`
 // turns on an fsync-always AOF so `crash()` + `start()` keeps the data.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { signalAndWait, spawnUntilReady } from '../helpers/server-process.ts';
 
 export interface TestRedis {
   url: string;
@@ -36,40 +37,9 @@ export async function startRedisServer(options: { persistent?: boolean } = {}): 
   let child: ChildProcess | undefined;
 
   const launch = async (): Promise<void> => {
-    const proc = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    child = proc;
-    // If the test process dies without close() (uncaught error), take the server with it.
-    const reap = () => proc.kill('SIGKILL');
-    process.once('exit', reap);
-    proc.once('exit', () => process.off('exit', reap));
-    let output = '';
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        proc.kill('SIGKILL');
-        reject(new Error(`redis-server did not become ready in 10 s:\n${output}`));
-      }, 10_000);
-      const onData = (chunk: Buffer) => {
-        output += chunk.toString();
-        if (/ready to accept connections/i.test(output)) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      proc.stdout?.on('data', onData);
-      proc.stderr?.on('data', onData);
-      proc.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`redis-server exited with ${String(code)}:\n${output}`));
-      });
-    });
+    child = await spawnUntilReady('redis-server', args, { name: 'redis-server', ready: /ready to accept connections/i, timeoutMs: 10_000 });
   };
-  const stop = async (signal: NodeJS.Signals): Promise<void> => {
-    const proc = child;
-    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-    const exited = new Promise((resolve) => proc.once('exit', resolve));
-    proc.kill(signal);
-    await exited;
-  };
+  const stop = (signal: NodeJS.Signals): Promise<void> => signalAndWait(child, signal);
 
   try {
     await launch();
