@@ -35,3 +35,8 @@ export type {
 } from './ratelimit-policy.ts';
 export { validateRateLimitPolicy } from './ratelimit-policy.ts';
 export { TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE, NODE_LEASE_NAMESPACE, DEFAULT_TOLERATION_SECONDS } from './node-taints.ts';
+export type {
+  IPBlock, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicyIngressRule, NetworkPolicyEgressRule, NetworkPolicySpec, NetworkPolicy,
+  PolicyEndpoint, PolicyConnection, PolicyInputs, NetworkPolicyVerdict,
+} from './network-policy.ts';
+export { policyTypesOf, cidrContains, selectingPolicies, egressVerdict, ingressVerdict, networkPolicyVerdict, podPolicyEndpoint, NetworkPolicyIndex } from './network-policy.ts';

@@ -9,6 +9,7 @@
 
 import type { ConfigMap, CoordinationLease, CoreEvent, Deployment, Endpoints, Namespace, Node, Pod, ReplicaSet, Secret, Service, ServiceAccount } from './kinds.ts';
 import type { AuthorizationPolicy, DestinationRule, Gateway, Ingress, ServiceEntry, VirtualService } from './istio.ts';
+import type { NetworkPolicy } from './network-policy.ts';
 import type { KubeObject } from './objects.ts';
 import type { RateLimitPolicy } from './ratelimit-policy.ts';
 
@@ -73,6 +74,7 @@ export const LEASES = rt<CoordinationLease>('coordination.k8s.io', 'v1', 'Lease'
 export const DEPLOYMENTS = rt<Deployment>('apps', 'v1', 'Deployment', 'deployments', true, ['deploy'], ['status', 'scale']);
 export const REPLICA_SETS = rt<ReplicaSet>('apps', 'v1', 'ReplicaSet', 'replicasets', true, ['rs'], ['status', 'scale']);
 export const JOBS = rt('batch', 'v1', 'Job', 'jobs', true, [], ['status']);
+export const NETWORK_POLICIES = rt<NetworkPolicy>('networking.k8s.io', 'v1', 'NetworkPolicy', 'networkpolicies', true, ['netpol']);
 export const INGRESSES = rt<Ingress>('networking.k8s.io', 'v1', 'Ingress', 'ingresses', true, ['ing'], ['status']);
 export const VIRTUAL_SERVICES = rt<VirtualService>('networking.istio.io', 'v1', 'VirtualService', 'virtualservices', true, ['vs'], ['status'], ISTIO_ALIASES);
 export const DESTINATION_RULES = rt<DestinationRule>('networking.istio.io', 'v1', 'DestinationRule', 'destinationrules', true, ['dr'], ['status'], ISTIO_ALIASES);

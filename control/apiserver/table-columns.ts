@@ -221,6 +221,7 @@ const COLUMNS: Record<string, Column[]> = {
     col('Ports', (o) => ((get(o, 'spec.tls') as unknown[] | undefined) ?? []).length ? '80, 443' : '80'),
     AGE_COLUMN,
   ],
+  'networking.k8s.io/NetworkPolicy': [NAME_COLUMN, col('Pod-Selector', (o) => labelSelector(get(o, 'spec.podSelector'))), AGE_COLUMN],
   'discovery.k8s.io/EndpointSlice': [
     NAME_COLUMN,
     col('AddressType', (o) => o['addressType'] ?? ''),
