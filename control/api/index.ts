@@ -8,6 +8,7 @@ export {
   NAMESPACES, PODS, SERVICES, ENDPOINTS, SERVICE_ACCOUNTS, CONFIG_MAPS, SECRETS, NODES, EVENTS, ENDPOINT_SLICES, LEASES,
   DEPLOYMENTS, REPLICA_SETS, JOBS, INGRESSES, VIRTUAL_SERVICES, DESTINATION_RULES, GATEWAYS, SERVICE_ENTRIES, ENVOY_FILTERS,
   AUTHORIZATION_POLICIES, PEER_AUTHENTICATIONS, REQUEST_AUTHENTICATIONS, RATE_LIMIT_POLICIES, RESOURCE_TYPES,
+  POD_DISRUPTION_BUDGETS, RESOURCE_QUOTAS, LIMIT_RANGES, INGRESS_CLASSES,
   apiVersionOf, resourceTypeForKind, resourceTypeForName,
 } from './resources.ts';
 export { REGISTRY_ROOT, typePrefix, namespacePrefix, objectKey } from './keys.ts';
@@ -40,3 +41,9 @@ export type {
 } from './ratelimit-policy.ts';
 export { validateRateLimitPolicy } from './ratelimit-policy.ts';
 export { TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE, NODE_LEASE_NAMESPACE, DEFAULT_TOLERATION_SECONDS } from './node-taints.ts';
+export type { IntOrPercent, PodDisruptionBudgetSpec, PdbCondition, PodDisruptionBudgetStatus, PodDisruptionBudget, Eviction } from './policy.ts';
+export { DISRUPTION_ALLOWED_CONDITION, SUFFICIENT_PODS_REASON, INSUFFICIENT_PODS_REASON, SYNC_FAILED_REASON, pdbSelectsPod, scaledValue } from './policy.ts';
+export type { ResourceList, ScopedResourceSelectorRequirement, ResourceQuotaSpec, ResourceQuotaStatus, ResourceQuota, LimitType, LimitRangeItem, LimitRangeSpec, LimitRange } from './quota.ts';
+export { LIMIT_RANGER_ANNOTATION } from './quota.ts';
+export type { IngressClassSpec, IngressClass } from './networking.ts';
+export { DEFAULT_INGRESS_CLASS_ANNOTATION, MESHLET_INGRESS_CLASS, MESHLET_INGRESS_CONTROLLER, LEGACY_INGRESS_CLASS_ANNOTATION } from './networking.ts';

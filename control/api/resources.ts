@@ -13,7 +13,7 @@ export interface ResourceType {
   namespaced: boolean;
   shortNames: readonly string[];
   /** Subresources served besides the object itself. */
-  subresources: readonly ('status' | 'scale' | 'log' | 'binding')[];
+  subresources: readonly ('status' | 'scale' | 'log' | 'binding' | 'eviction')[];
   /** Extra versions of the same group that are served as aliases (Istio v1beta1/v1alpha3). */
   aliasVersions?: readonly string[];
 }
@@ -34,7 +34,7 @@ function rt(
 const ISTIO_ALIASES = ['v1beta1', 'v1alpha3'] as const;
 
 export const NAMESPACES = rt('', 'v1', 'Namespace', 'namespaces', false, ['ns'], ['status']);
-export const PODS = rt('', 'v1', 'Pod', 'pods', true, ['po'], ['status', 'log', 'binding']);
+export const PODS = rt('', 'v1', 'Pod', 'pods', true, ['po'], ['status', 'log', 'binding', 'eviction']);
 export const SERVICES = rt('', 'v1', 'Service', 'services', true, ['svc'], ['status']);
 export const ENDPOINTS = rt('', 'v1', 'Endpoints', 'endpoints', true, ['ep']);
 export const SERVICE_ACCOUNTS = rt('', 'v1', 'ServiceAccount', 'serviceaccounts', true, ['sa']);
@@ -56,6 +56,10 @@ export const ENVOY_FILTERS = rt('networking.istio.io', 'v1alpha3', 'EnvoyFilter'
 export const AUTHORIZATION_POLICIES = rt('security.istio.io', 'v1', 'AuthorizationPolicy', 'authorizationpolicies', true, ['ap'], ['status'], ['v1beta1']);
 export const PEER_AUTHENTICATIONS = rt('security.istio.io', 'v1', 'PeerAuthentication', 'peerauthentications', true, ['pa'], ['status'], ['v1beta1']);
 export const REQUEST_AUTHENTICATIONS = rt('security.istio.io', 'v1', 'RequestAuthentication', 'requestauthentications', true, ['ra'], ['status'], ['v1beta1']);
+export const POD_DISRUPTION_BUDGETS = rt('policy', 'v1', 'PodDisruptionBudget', 'poddisruptionbudgets', true, ['pdb'], ['status']);
+export const RESOURCE_QUOTAS = rt('', 'v1', 'ResourceQuota', 'resourcequotas', true, ['quota'], ['status']);
+export const LIMIT_RANGES = rt('', 'v1', 'LimitRange', 'limitranges', true, ['limits']);
+export const INGRESS_CLASSES = rt('networking.k8s.io', 'v1', 'IngressClass', 'ingressclasses', false);
 export const RATE_LIMIT_POLICIES = rt('policy.meshlet.dev', 'v1alpha1', 'RateLimitPolicy', 'ratelimitpolicies', true, ['rlp'], ['status']);
 
 export const RESOURCE_TYPES: readonly ResourceType[] = [
@@ -63,6 +67,7 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   ENDPOINT_SLICES, LEASES, DEPLOYMENTS, REPLICA_SETS, JOBS, INGRESSES,
   VIRTUAL_SERVICES, DESTINATION_RULES, GATEWAYS, SERVICE_ENTRIES, ENVOY_FILTERS,
   AUTHORIZATION_POLICIES, PEER_AUTHENTICATIONS, REQUEST_AUTHENTICATIONS, RATE_LIMIT_POLICIES,
+  POD_DISRUPTION_BUDGETS, RESOURCE_QUOTAS, LIMIT_RANGES, INGRESS_CLASSES,
 ];
 
 export function apiVersionOf(type: ResourceType): string {

@@ -12,6 +12,7 @@ import { requestedApiVersion, withRequestedVersion } from './versions.ts';
 import { serveWatch } from './watch.ts';
 import { handleScale } from './scale.ts';
 import { handleLog } from './log.ts';
+import { handleEviction } from './eviction.ts';
 import type { PodLogSource } from './log.ts';
 import { patchWithManager } from './managed-patch.ts';
 import { enforceFieldValidation, fieldValidationParam } from './field-validation.ts';
@@ -277,9 +278,10 @@ export async function handleResource(ctx: HandlerContext): Promise<void> {
   if (STREAMING_SUBRESOURCES.has(sub)) {
     throw new ApiError('MethodNotAllowed', `apiserver: ${request.type.plural}/${sub} is not supported by meshlet (pod processes have no interactive streams); use kubectl logs, or reach the pod IP directly`);
   }
-  if (!request.type.subresources.includes(sub as never)) throw notFound(`${request.type.plural}/${sub}`, request.name, request.type.group);
+  if (!(request.type.subresources as readonly string[]).includes(sub)) throw notFound(`${request.type.plural}/${sub}`, request.name, request.type.group);
   if (sub === 'scale') return handleScale(ctx);
   if (sub === 'log') return handleLog(ctx);
   if (sub === 'binding') return handleBinding(ctx);
+  if (sub === 'eviction') return handleEviction(ctx);
   throw notFound(`${request.type.plural}/${sub}`, request.name, request.type.group);
 }

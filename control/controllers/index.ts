@@ -44,3 +44,4 @@ export {
 } from './node-lifecycle.ts';
 export type { TaintEvictionOptions } from './taint-eviction.ts';
 export { createTaintEvictionReconciler, evictionTimeMs } from './taint-eviction.ts';
+export { createDisruptionReconciler, DISRUPTED_POD_TIMEOUT_MS } from './disruption.ts';

@@ -28,6 +28,8 @@ import { createServiceAccountReconciler } from './service-account.ts';
 import { DependencyGraph } from './dependency-graph.ts';
 import { Expectations } from './expectations.ts';
 import { informerPodLister } from './pod-lister.ts';
+import { createDisruptionReconciler } from './disruption.ts';
+import { watchDisruptionBudgets } from './disruption-events.ts';
 
 export interface StartControllersOptions {
   client: Client;
@@ -55,7 +57,7 @@ export interface RunningControllers {
 }
 
 /** Worker counts follow kube-controller-manager's defaults, scaled down. */
-const WORKERS = { deployment: 5, replicaset: 5, endpoints: 5, endpointslice: 5, gc: 10, namespace: 2, serviceaccount: 1, job: 5 } as const;
+const WORKERS = { deployment: 5, replicaset: 5, endpoints: 5, endpointslice: 5, gc: 10, namespace: 2, serviceaccount: 1, job: 5, disruption: 2 } as const;
 const POD_GC_QUARANTINE_MS = 40_000;
 
 type Handler<T extends KubeObject> = (obj: T, old?: T) => void;
@@ -105,6 +107,8 @@ export async function startControllers(options: StartControllersOptions): Promis
   const namespaces = make(createNamespaceReconciler({ client }), WORKERS.namespace);
   const serviceAccounts = make(createServiceAccountReconciler({ client }), WORKERS.serviceaccount);
   const jobs = make(createJobReconciler({ client, clock }), WORKERS.job);
+  const disruption = make(createDisruptionReconciler({ client, clock }), WORKERS.disruption);
+  watchDisruptionBudgets(informers, (key) => disruption.enqueue(key));
 
   const rsInformer = informers.for<ReplicaSet>(REPLICA_SETS);
   const deployInformer = informers.for<Deployment>(DEPLOYMENTS);
