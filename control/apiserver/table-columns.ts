@@ -250,8 +250,8 @@ const COLUMNS: Record<string, Column[]> = {
   ],
   'policy/PodDisruptionBudget': [
     NAME_COLUMN,
-    col('Min Available', (o) => orNone(get(o, 'spec.minAvailable')), { description: 'The minimum number of pods that must be available.' }),
-    col('Max Unavailable', (o) => orNone(get(o, 'spec.maxUnavailable')), { description: 'The maximum number of pods that may be unavailable.' }),
+    col('Min Available', (o) => get(o, 'spec.minAvailable') ?? 'N/A', { description: 'The minimum number of pods that must be available.' }),
+    col('Max Unavailable', (o) => get(o, 'spec.maxUnavailable') ?? 'N/A', { description: 'The maximum number of pods that may be unavailable.' }),
     col('Allowed Disruptions', (o) => num(get(o, 'status.disruptionsAllowed')), { type: 'integer', description: 'Calculated number of pods that may be disrupted at this time.' }),
     AGE_COLUMN,
   ],
