@@ -30,6 +30,7 @@ import { Expectations } from './expectations.ts';
 import { informerPodLister } from './pod-lister.ts';
 import { createDisruptionReconciler } from './disruption.ts';
 import { watchDisruptionBudgets } from './disruption-events.ts';
+import { createResourceQuotaReconciler, watchResourceQuotas } from './resource-quota.ts';
 
 export interface StartControllersOptions {
   client: Client;
@@ -101,6 +102,9 @@ export async function startControllers(options: StartControllersOptions): Promis
   const nodeLifecycle = background(createNodeLifecycleReconciler({ client, clock, gracePeriodMs: options.nodeMonitorGracePeriodMs }));
   const taintEviction = background(createTaintEvictionReconciler({ client, clock }));
   const jobTtl = background(createTtlAfterFinishedReconciler({ client, clock }));
+  // Quotas resync every five minutes, so they sleep between changes too.
+  const quotas = background(createResourceQuotaReconciler({ client }));
+  watchResourceQuotas(informers, (key) => quotas.enqueue(key));
   const endpoints = make(createEndpointsReconciler({ client, pods }), WORKERS.endpoints);
   const slices = make(createEndpointSliceReconciler({ client, pods }), WORKERS.endpointslice);
   const gc = make(createGarbageCollector({ client, types: GC_TYPES }), WORKERS.gc);
@@ -252,6 +256,7 @@ export async function startControllers(options: StartControllersOptions): Promis
   nodeLifecycle.start();
   taintEviction.start();
   jobTtl.start();
+  quotas.start();
   informers.start();
   await informers.waitForSync();
 
@@ -259,7 +264,7 @@ export async function startControllers(options: StartControllersOptions): Promis
     idle: () => informers.synced() && controllers.every((c) => c.idle()),
     async stop() {
       if (ownsInformers) informers.stop();
-      await Promise.all([...controllers, progressDeadlines, podGc, nodeLifecycle, taintEviction, jobTtl].map((c) => c.stop()));
+      await Promise.all([...controllers, progressDeadlines, podGc, nodeLifecycle, taintEviction, jobTtl, quotas].map((c) => c.stop()));
     },
   };
 }

@@ -3,7 +3,7 @@
 // is decimal), and the parse errors for text that is no quantity.
 
 import t from 'tap';
-import { add, compare, formatQuantity, parseQuantity } from '../../../control/registry/admission/quantity.ts';
+import { add, compare, formatQuantity, parseQuantity } from '../../control/quota/quantity.ts';
 
 const canonical: [string, string][] = [
   ['1Gi', '1Gi'], ['1024Mi', '1Gi'], ['1536Mi', '1536Mi'], ['0.5Gi', '512Mi'], ['500m', '500m'], ['0.5', '500m'], ['2000', '2k'], ['1', '1'],

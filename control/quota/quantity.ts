@@ -4,7 +4,7 @@
 // messages show sums such as `used: limits.memory=1Gi`. The scheduler's float
 // parser (control/scheduler/resources.ts) is enough for fitting, not for this.
 
-import { MeshletError } from '../../api/index.ts';
+import { MeshletError } from '../api/index.ts';
 
 export type QuantityFormat = 'BinarySI' | 'DecimalSI';
 
