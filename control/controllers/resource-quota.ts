@@ -62,7 +62,7 @@ export function watchResourceQuotas(informers: InformerSet, enqueue: (key: strin
   const counted = (obj: KubeObject) => {
     for (const q of quotas.list()) if (q.metadata.namespace === obj.metadata.namespace) enqueue(objectKeyOf(q));
   };
-  for (const type of [PODS, SERVICES, CONFIG_MAPS, SECRETS]) {
+  for (const type of [PODS, SERVICES, CONFIG_MAPS, SECRETS] as readonly ResourceType[]) {
     informers.for(type).addHandlers({ onAdd: counted, onUpdate: (old, obj) => counted(obj), onDelete: counted });
   }
 }

@@ -5,7 +5,7 @@
 // racing creates from both taking the last unit.
 
 import t from 'tap';
-import type { ObjectInput, Pod, ResourceQuota } from '../../../control/api/index.ts';
+import type { ObjectInput, Pod, ResourceQuota, ResourceType } from '../../../control/api/index.ts';
 import { CONFIG_MAPS, DEPLOYMENTS, PODS, RESOURCE_QUOTAS, SECRETS, SERVICES } from '../../../control/api/index.ts';
 import { createResourceQuotaReconciler } from '../../../control/controllers/index.ts';
 import { createRegistry } from '../../../control/registry/index.ts';
@@ -66,7 +66,7 @@ t.test('a pod must state the cpu/memory requests and limits a quota covers', asy
 t.test('object counts: pods, services, configmaps, secrets, count/deployments.apps', async (t) => {
   const registry = await setup(t);
   await quota(registry, 'counts', { pods: '1', services: '1', configmaps: '1', secrets: '1', 'count/deployments.apps': '1' });
-  const twice = async (type: typeof PODS, make: (n: string) => ObjectInput, resource: string) => {
+  const twice = async (type: ResourceType, make: (n: string) => ObjectInput, resource: string) => {
     await registry.create(type, make('one'));
     const err = await expectApiError(registry.create(type, make('two')), 'Forbidden');
     t.match(err.message, `exceeded quota: counts, requested: ${resource}=1, used: ${resource}=1, limited: ${resource}=1`, resource);
