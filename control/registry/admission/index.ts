@@ -15,9 +15,9 @@ export async function admitMutating(client: Client, type: ResourceType, obj: Obj
   await admitDefaultIngressClass(client, type, obj);
 }
 
-/** Checks the defaulted, validated object; charges quotas. */
-export async function admitValidating(client: Client, type: ResourceType, obj: ObjectInput): Promise<void> {
-  await admitResourceQuota(client, type, obj);
+/** Checks the defaulted, validated object; charges quotas unless it is a dry run. */
+export async function admitValidating(client: Client, type: ResourceType, obj: ObjectInput, options: { dryRun?: boolean } = {}): Promise<void> {
+  await admitResourceQuota(client, type, obj, options);
 }
 
 export { forbidden } from './resource-quota.ts';

@@ -39,10 +39,11 @@ function quantitiesOf(list: ResourceList | undefined, keys: readonly string[]): 
 }
 
 /**
- * Checks the create against every quota of the namespace and charges them.
+ * Checks the create against every quota of the namespace and charges them
+ * (a dry run only checks).
  * Throws the 403 Kubernetes answers with; retries on a lost CAS race.
  */
-export async function admitResourceQuota(client: Client, type: ResourceType, obj: ObjectInput): Promise<void> {
+export async function admitResourceQuota(client: Client, type: ResourceType, obj: ObjectInput, options: { dryRun?: boolean } = {}): Promise<void> {
   if (!type.namespaced || type === RESOURCE_QUOTAS) return;
   const namespace = obj.metadata.namespace ?? 'default';
   const name = obj.metadata.name ?? '';
@@ -74,6 +75,7 @@ export async function admitResourceQuota(client: Client, type: ResourceType, obj
       for (const k of charged) newUsed[k] = formatQuantity(next.get(k)!);
       charges.push({ ...quota, status: { ...quota.status, used: newUsed } });
     }
+    if (options.dryRun) return;
     try {
       // Each write carries the quota's resourceVersion: a concurrent charge makes it a 409 and we start over.
       for (const charge of charges) await client.updateStatus(RESOURCE_QUOTAS, charge);

@@ -6,9 +6,10 @@
 
 import t from 'tap';
 import type { ObjectInput, Pod, ResourceQuota, ResourceType } from '../../../control/api/index.ts';
-import { CONFIG_MAPS, DEPLOYMENTS, PODS, RESOURCE_QUOTAS, SECRETS, SERVICES } from '../../../control/api/index.ts';
+import { CONFIG_MAPS, DEPLOYMENTS, LIMIT_RANGES, PODS, RESOURCE_QUOTAS, SECRETS, SERVICES } from '../../../control/api/index.ts';
 import { createResourceQuotaReconciler } from '../../../control/controllers/index.ts';
 import { createRegistry } from '../../../control/registry/index.ts';
+import { dryRunCreate } from '../../../control/apiserver/dry-run.ts';
 import type { Registry } from '../../../control/registry/index.ts';
 import { MemoryStore } from '../../../control/store/index.ts';
 import { expectApiError } from '../../helpers/expect-error.ts';
@@ -125,3 +126,15 @@ t.test('the controller recomputes used from the objects (terminal pods do not co
 });
 
 import type * as Tap from 'tap';
+
+t.test('a server-side dry run is admitted like a create but charges nothing', async (t) => {
+  const registry = await setup(t);
+  await quota(registry, 'one', { pods: '1' });
+  await registry.create(LIMIT_RANGES, { apiVersion: 'v1', kind: 'LimitRange', metadata: { name: 'l', namespace: 'default' }, spec: { limits: [{ type: 'Container', default: { cpu: '1' } }] } });
+  const preview = await dryRunCreate(registry, PODS, pod('a'));
+  t.equal(preview.metadata.annotations?.['kubernetes.io/limit-ranger'], 'LimitRanger plugin set: cpu request for container app; cpu limit for container app');
+  t.same(await used(registry, 'one'), { pods: '0' }, 'not charged');
+  await registry.create(PODS, pod('a'));
+  const err = await expectApiError(dryRunCreate(registry, PODS, pod('b')), 'Forbidden');
+  t.match(err.message, 'pods "b" is forbidden: exceeded quota: one');
+});
