@@ -134,10 +134,14 @@ function defaultPodRequests(spec: unknown): void {
   }
 }
 
+function isLimitRangeItem(item: unknown): item is LimitRangeItem {
+  return isObj(item) && typeof item['type'] === 'string';
+}
+
 function defaultLimitRange(obj: Obj): void {
   const spec = obj['spec'];
   if (!isObj(spec) || !Array.isArray(spec['limits'])) return;
-  spec['limits'] = spec['limits'].map((item: unknown) => (isObj(item) && typeof item['type'] === 'string' ? defaultLimitRangeItem(item as unknown as LimitRangeItem) : item));
+  spec['limits'] = spec['limits'].map((item: unknown) => (isLimitRangeItem(item) ? defaultLimitRangeItem(item) : item));
 }
 
 const DEFAULTERS: Record<string, (obj: Obj) => void> = {
