@@ -40,6 +40,7 @@ import { createAuthorizationPolicySource, createMeshConfigSource, createNetworkP
 import { writeJoinInfo } from './join-info.ts';
 import type { ApplyResult } from './apply.ts';
 import { createDashboardSource } from './dashboard-source.ts';
+import { ensureDefaultIngressClass } from './default-ingress-class.ts';
 
 export interface ClusterOptions {
   /** MESHLET_HOME of this cluster: run files, logs, kubeconfig. */
@@ -155,6 +156,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
       },
     });
     await registry.ensureNamespaces();
+    await ensureDefaultIngressClass(registry);
     const existingServices = await registry.list<Service>(SERVICES);
     serviceIps.repair(existingServices.items.map((s) => s.spec?.clusterIP ?? '').filter((ip) => ip && ip !== 'None'));
     nodePorts.repair(existingServices.items.flatMap((s) => (s.spec?.ports ?? []).map((p) => p.nodePort ?? 0)).filter((p) => p > 0));
