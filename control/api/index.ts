@@ -8,6 +8,7 @@ export {
   NAMESPACES, PODS, SERVICES, ENDPOINTS, SERVICE_ACCOUNTS, CONFIG_MAPS, SECRETS, NODES, EVENTS, ENDPOINT_SLICES, LEASES,
   DEPLOYMENTS, REPLICA_SETS, JOBS, INGRESSES, VIRTUAL_SERVICES, DESTINATION_RULES, GATEWAYS, SERVICE_ENTRIES, ENVOY_FILTERS,
   AUTHORIZATION_POLICIES, PEER_AUTHENTICATIONS, REQUEST_AUTHENTICATIONS, RATE_LIMIT_POLICIES, RESOURCE_TYPES,
+  PERSISTENT_VOLUME_CLAIMS, CONTROLLER_REVISIONS, STATEFUL_SETS,
   apiVersionOf, resourceTypeForKind, resourceTypeForName,
 } from './resources.ts';
 export { REGISTRY_ROOT, typePrefix, namespacePrefix, objectKey } from './keys.ts';
@@ -24,6 +25,9 @@ export type {
   NodeCondition, Taint, Toleration, LeaseSpec, CoordinationLease,
   PodTemplateSpec, DeploymentSpec, DeploymentStatus, Deployment, ReplicaSetSpec, ReplicaSetStatus, ReplicaSet, ConfigMap, CoreEvent,
 } from './kinds.ts';
+export type {
+  ClaimVolume, PodSpecWithVolumes, VolumeClaimTemplate, ClaimRetention, StatefulSetSpec, StatefulSetStatus, StatefulSet, ControllerRevision,
+} from './apps.ts';
 export type { Requirement } from './labels.ts';
 export { parseLabelSelector, matchesRequirements, matchesSelector, matchesLabels, selectorToString } from './labels.ts';
 export { stableStringify } from './stable-json.ts';

@@ -40,12 +40,15 @@ export const ENDPOINTS = rt('', 'v1', 'Endpoints', 'endpoints', true, ['ep']);
 export const SERVICE_ACCOUNTS = rt('', 'v1', 'ServiceAccount', 'serviceaccounts', true, ['sa']);
 export const CONFIG_MAPS = rt('', 'v1', 'ConfigMap', 'configmaps', true, ['cm']);
 export const SECRETS = rt('', 'v1', 'Secret', 'secrets', true);
+export const PERSISTENT_VOLUME_CLAIMS = rt('', 'v1', 'PersistentVolumeClaim', 'persistentvolumeclaims', true, ['pvc'], ['status']);
 export const NODES = rt('', 'v1', 'Node', 'nodes', false, ['no'], ['status']);
 export const EVENTS = rt('', 'v1', 'Event', 'events', true, ['ev']);
 export const ENDPOINT_SLICES = rt('discovery.k8s.io', 'v1', 'EndpointSlice', 'endpointslices', true);
 export const LEASES = rt('coordination.k8s.io', 'v1', 'Lease', 'leases', true);
 export const DEPLOYMENTS = rt('apps', 'v1', 'Deployment', 'deployments', true, ['deploy'], ['status', 'scale']);
 export const REPLICA_SETS = rt('apps', 'v1', 'ReplicaSet', 'replicasets', true, ['rs'], ['status', 'scale']);
+export const CONTROLLER_REVISIONS = rt('apps', 'v1', 'ControllerRevision', 'controllerrevisions', true);
+export const STATEFUL_SETS = rt('apps', 'v1', 'StatefulSet', 'statefulsets', true, ['sts'], ['status', 'scale']);
 export const JOBS = rt('batch', 'v1', 'Job', 'jobs', true, [], ['status']);
 export const INGRESSES = rt('networking.k8s.io', 'v1', 'Ingress', 'ingresses', true, ['ing'], ['status']);
 export const VIRTUAL_SERVICES = rt('networking.istio.io', 'v1', 'VirtualService', 'virtualservices', true, ['vs'], ['status'], ISTIO_ALIASES);
@@ -61,6 +64,7 @@ export const RATE_LIMIT_POLICIES = rt('policy.meshlet.dev', 'v1alpha1', 'RateLim
 export const RESOURCE_TYPES: readonly ResourceType[] = [
   NAMESPACES, PODS, SERVICES, ENDPOINTS, SERVICE_ACCOUNTS, CONFIG_MAPS, SECRETS, NODES, EVENTS,
   ENDPOINT_SLICES, LEASES, DEPLOYMENTS, REPLICA_SETS, JOBS, INGRESSES,
+  PERSISTENT_VOLUME_CLAIMS, CONTROLLER_REVISIONS, STATEFUL_SETS,
   VIRTUAL_SERVICES, DESTINATION_RULES, GATEWAYS, SERVICE_ENTRIES, ENVOY_FILTERS,
   AUTHORIZATION_POLICIES, PEER_AUTHENTICATIONS, REQUEST_AUTHENTICATIONS, RATE_LIMIT_POLICIES,
 ];
