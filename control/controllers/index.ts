@@ -44,3 +44,7 @@ export {
 } from './node-lifecycle.ts';
 export type { TaintEvictionOptions } from './taint-eviction.ts';
 export { createTaintEvictionReconciler, evictionTimeMs } from './taint-eviction.ts';
+export type { StatefulSetReconcilerOptions } from './statefulset.ts';
+export { createStatefulSetReconciler } from './statefulset.ts';
+export { POD_NAME_LABEL, POD_INDEX_LABEL, claimName, podName, ordinalOf } from './statefulset-pods.ts';
+export { CONTROLLER_REVISION_HASH_LABEL, templateOfRevision, revisionHash } from './controller-revision.ts';
