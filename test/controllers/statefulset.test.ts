@@ -193,3 +193,22 @@ t.test('a Failed pod is deleted and made again under the same name', async (t) =
   t.not(again.metadata.uid, first.metadata.uid, 'a new pod');
   t.same(events, ['SuccessfulCreate', 'SuccessfulCreate', 'RecreatingFailedPod', 'SuccessfulDelete', 'SuccessfulCreate'], 'claim + pod created, failed pod recreated');
 });
+
+t.test('whenScaled: Delete hands a condemned pod\'s claims to the pod, so they go with it', async (t) => {
+  const { client, close } = await newCluster();
+  t.teardown(close);
+  await client.create(STATEFUL_SETS, statefulSetManifest('web', { replicas: 2, persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Delete' } }));
+  const sts = createStatefulSetReconciler({ client, recorder: noEvents });
+  await sts.reconcile('default/web');
+  await runPod(client, 'web-0');
+  await sts.reconcile('default/web');
+  const web1 = await runPod(client, 'web-1');
+  await client.patch(STATEFUL_SETS, 'default', 'web', 'merge', { spec: { replicas: 1 } });
+  await sts.reconcile('default/web');
+  const byName = new Map((await claims(client)).map((c) => [c.metadata.name, c]));
+  t.match(byName.get('www-web-1')?.metadata.ownerReferences, [{ kind: 'Pod', name: 'web-1', uid: web1.metadata.uid }]);
+  t.same(byName.get('www-web-0')?.metadata.ownerReferences ?? [], [], 'the kept ordinal\'s claim stays unowned');
+  await finishDeletions(client);
+  await createGarbageCollector({ client }).reconcile(gcKey(PERSISTENT_VOLUME_CLAIMS, 'default', 'www-web-1'));
+  t.same((await claims(client)).map((c) => c.metadata.name), ['www-web-0']);
+});
