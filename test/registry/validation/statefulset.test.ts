@@ -52,3 +52,14 @@ t.test('bad specs get a 422 naming the field', async (t) => {
   }
   t.ok(await r.create(STATEFUL_SETS, base), 'the good one is accepted');
 });
+
+t.test('updates may change only replicas, ordinals, template, updateStrategy, revisionHistoryLimit, retention policy and minReadySeconds', async (t) => {
+  const r = await registry();
+  await r.create(STATEFUL_SETS, statefulSetManifest('web'));
+  const scaled = await r.patch<StatefulSet>(STATEFUL_SETS, 'default', 'web', 'merge', { spec: { replicas: 5, minReadySeconds: 3, revisionHistoryLimit: 2, updateStrategy: { rollingUpdate: { partition: 2 } } } });
+  t.match(scaled.spec, { replicas: 5, minReadySeconds: 3, revisionHistoryLimit: 2, updateStrategy: { rollingUpdate: { partition: 2 } } });
+  for (const patch of [{ serviceName: 'other' }, { volumeClaimTemplates: [{ metadata: { name: 'data' } }] }, { podManagementPolicy: 'Parallel' }]) {
+    const err = await expectApiError(r.patch(STATEFUL_SETS, 'default', 'web', 'merge', { spec: patch }), 'Invalid');
+    t.match(err.details?.causes, [{ field: 'spec', reason: 'FieldValueForbidden', message: /updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit'/ }], JSON.stringify(patch));
+  }
+});
