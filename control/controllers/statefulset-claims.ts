@@ -5,7 +5,7 @@
 // condemned pod (whenScaled) an owner, and the garbage collector does the rest.
 
 import type { Client, KubeObject, OwnerReference, StatefulSet } from '../api/index.ts';
-import { PERSISTENT_VOLUME_CLAIMS, isApiError } from '../api/index.ts';
+import { MeshletError, PERSISTENT_VOLUME_CLAIMS, isApiError } from '../api/index.ts';
 import type { EventRecorder } from '../runtime/index.ts';
 import { claimsFor, podName } from './statefulset-pods.ts';
 
@@ -48,7 +48,8 @@ export class StatefulSetClaims {
       const existing = this.byName.get(name);
       if (existing) {
         if (existing.metadata.deletionTimestamp) {
-          throw new Error(`statefulset: pvc ${name} is being deleted; pod ${podName(set, ordinal)} waits for it to be gone`);
+          // Retried with backoff until the claim is gone; then a fresh one is made.
+          throw new MeshletError('MESHLET_STS_CLAIM_TERMINATING', `statefulset: pvc ${name} is being deleted; pod ${podName(set, ordinal)} waits for it to be gone`);
         }
         await this.setOwners(existing, refsForSet(set, existing));
         continue;
