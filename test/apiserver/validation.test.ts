@@ -9,6 +9,7 @@ import { resourceTypeForKind } from '../../control/api/index.ts';
 import { parseAllYamlDocuments as splitYamlDocuments } from '../../control/registry/patch/index.ts';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { REFERENCE_ROOT } from '../helpers/reference.ts';
 
 const svc = (spec: unknown, name = 'web'): ObjectInput => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default' }, spec });
 const deploy = (spec: unknown): ObjectInput => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'default' }, spec });
@@ -143,7 +144,7 @@ t.test('unknownFields finds typos at any depth; free-form maps and opaque object
 });
 
 t.test('every object in the reference manifests is valid and has no unknown fields', async (t) => {
-  const root = join(process.cwd(), '..', 'shared', 'reference');
+  const root = REFERENCE_ROOT;
   const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => /\.ya?ml$/.test(f));
   let checked = 0;
   for (const file of files) {
