@@ -2,7 +2,8 @@
 // storage, made and removed in order (OrderedReady: ordinal N only once 0..N-1
 // are Running and Ready, scale-down from the highest ordinal, one at a time) or
 // all at once (Parallel); RollingUpdate from the highest ordinal down to the
-// partition, or OnDelete; ControllerRevisions as history and
+// partition (maxUnavailable at a time, default one), or OnDelete;
+// ControllerRevisions as history and
 // current/update revisions in status, the way kube-controller-manager's
 // StatefulSet controller does it.
 
@@ -11,6 +12,7 @@ import { PODS, STATEFUL_SETS, isApiError, matchesSelector, selectorToString, sys
 import type { EventRecorder, ReconcileResult, Reconciler } from '../runtime/index.ts';
 import { createEventRecorder } from '../runtime/index.ts';
 import { ensureRevision, ownedRevisions, templateOfRevision, templatePatch, truncateHistory } from './controller-revision.ts';
+import { resolveIntOrPercent } from './deployment-rollout.ts';
 import { splitKey } from './keys.ts';
 import { controllerOf, isBeingDeleted, isControlledBy, withControllerRef } from './owner-refs.ts';
 import { isPodTerminal } from './pod-state.ts';
@@ -173,19 +175,36 @@ export function createStatefulSetReconciler(options: StatefulSetReconcilerOption
     }
 
     if (set.spec?.updateStrategy?.type === 'OnDelete') return undefined;
-    const partition = Math.max(0, set.spec?.updateStrategy?.rollingUpdate?.partition ?? 0);
-    // From the highest index down to the partition: one pod at a time, each waiting for the one before to be available.
-    for (let i = count - 1; i >= partition; i--) {
-      const pod = replicas[i];
-      if (!pod) return undefined;
-      if (revisionOfPod(pod) !== revisions.update.metadata.name && !isTerminating(pod)) {
-        await deletePod(set, pod);
-        return undefined;
-      }
-      const availability = runningAvailability(pod, minReadySeconds, now);
-      if (isTerminating(pod) || !availability.available) return availability.waitMs;
+    return rollPods(set, replicas, revisions, now);
+  }
+
+  /**
+   * RollingUpdate: pods at or above the partition that are not at the update
+   * revision are replaced from the highest index down, as many at a time as
+   * maxUnavailable leaves room for once unavailable pods are counted (one by
+   * default: each waits for the one before to be Running, Ready and available).
+   */
+  async function rollPods(set: StatefulSet, replicas: readonly (Pod | undefined)[], revisions: Revisions, now: number): Promise<number | undefined> {
+    const rolling = set.spec?.updateStrategy?.rollingUpdate;
+    const partition = Math.max(0, rolling?.partition ?? 0);
+    const minReadySeconds = set.spec?.minReadySeconds ?? 0;
+    const maxUnavailable = Math.max(1, resolveIntOrPercent(rolling?.maxUnavailable, replicas.length, false, '1'));
+    let unavailable = 0;
+    let waitMs: number | undefined;
+    for (const pod of replicas) {
+      const availability = pod && !isTerminating(pod) ? runningAvailability(pod, minReadySeconds, now) : { available: false };
+      if (availability.available) continue;
+      unavailable += 1;
+      if (availability.waitMs !== undefined) waitMs = Math.min(waitMs ?? Infinity, availability.waitMs);
     }
-    return undefined;
+    let room = maxUnavailable - unavailable;
+    for (let i = replicas.length - 1; i >= partition && room > 0; i--) {
+      const pod = replicas[i];
+      if (!pod || isTerminating(pod) || revisionOfPod(pod) === revisions.update.metadata.name) continue;
+      await deletePod(set, pod);
+      room -= 1;
+    }
+    return waitMs;
   }
 
   return {

@@ -119,3 +119,22 @@ t.test('rolling back reuses the earlier revision with the next number; history i
   await sts.reconcile('default/web');
   t.same((await revisions(client)).map((r) => r.revision), [3, 4], 'one old revision kept beside the live one (revisionHistoryLimit 1)');
 });
+
+t.test('maxUnavailable: that many pods are replaced at once, highest first, counting pods already unavailable', async (t) => {
+  const { client, close } = await newCluster();
+  t.teardown(close);
+  await client.create(STATEFUL_SETS, statefulSetManifest('web', { replicas: 4, podManagementPolicy: 'Parallel', updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0, maxUnavailable: 2 } } }));
+  const sts = createStatefulSetReconciler({ client, recorder: noEvents });
+  await settle(client, sts);
+  await client.patch(STATEFUL_SETS, 'default', 'web', 'merge', { spec: { template: { spec: { containers: [{ name: 'nginx', image: 'registry.k8s.io/nginx-slim:0.8' }] } } } });
+  await sts.reconcile('default/web');
+  const state = async () => Promise.all(['web-0', 'web-1', 'web-2', 'web-3'].map(async (n) => terminating(await getPod(client, n))));
+  t.same(await state(), [false, false, true, true], 'web-3 and web-2 go together');
+  await finishDeletions(client);
+  await sts.reconcile('default/web');
+  await runPod(client, 'web-3');
+  await sts.reconcile('default/web');
+  t.same(await state(), [false, true, false, false], 'web-2 is not back yet: room for one more');
+  await settle(client, sts);
+  t.same(await Promise.all(['web-0', 'web-1', 'web-2', 'web-3'].map((n) => image(client, n))), Array(4).fill('registry.k8s.io/nginx-slim:0.8'));
+});
