@@ -39,13 +39,14 @@ export function computeStatefulSetStatus(set: StatefulSet, pods: readonly Pod[],
     updateRevision: revisions.update,
     collisionCount,
   };
+  // As Kubernetes counts: a terminating pod is still a replica (and ready while it is), but neither current nor updated.
   for (const pod of pods) {
-    if (isTerminating(pod)) continue;
     status.replicas += 1;
     if (isRunningAndReady(pod)) {
       status.readyReplicas! += 1;
       if (runningAvailability(pod, minReadySeconds, nowMs).available) status.availableReplicas! += 1;
     }
+    if (isTerminating(pod)) continue;
     const revision = revisionOfPod(pod);
     if (revision === revisions.current) status.currentReplicas! += 1;
     if (revision === revisions.update) status.updatedReplicas! += 1;

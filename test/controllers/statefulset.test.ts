@@ -114,6 +114,7 @@ t.test('Parallel creates every pod at once; OrderedReady scales down from the hi
   await sts.reconcile('default/db');
   t.ok(terminating(await getPod(client, 'db-2')), 'db-2, the highest ordinal, goes first');
   t.notOk(terminating(await getPod(client, 'db-1')), 'db-1 is untouched while db-2 terminates');
+  t.match((await getSet(client, 'db')).status, { replicas: 3, currentReplicas: 2, updatedReplicas: 2 }, 'a terminating pod still counts as a replica, no longer as current or updated');
   await sts.reconcile('default/db');
   t.notOk(terminating(await getPod(client, 'db-1')), 'still untouched on the next pass');
   t.same(await finishDeletions(client), ['db-2']);
