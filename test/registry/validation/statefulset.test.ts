@@ -4,7 +4,7 @@
 
 import t from 'tap';
 import type { StatefulSet } from '../../../control/api/index.ts';
-import { STATEFUL_SETS } from '../../../control/api/index.ts';
+import { CONTROLLER_REVISIONS, STATEFUL_SETS } from '../../../control/api/index.ts';
 import { createRegistry } from '../../../control/registry/index.ts';
 import { MemoryStore } from '../../../control/store/index.ts';
 import { expectApiError } from '../../helpers/expect-error.ts';
@@ -45,6 +45,8 @@ t.test('bad specs get a 422 naming the field', async (t) => {
     ['selector not matching', { selector: { matchLabels: { app: 'other' } } }, 'spec.template.metadata.labels', /`selector` does not match template `labels`/],
     ['duplicate claim templates', { volumeClaimTemplates: [{ metadata: { name: 'www' } }, { metadata: { name: 'www' } }] }, 'spec.volumeClaimTemplates[1].metadata.name', /Duplicate value: "www"/],
     ['negative ordinal start', { ordinals: { start: -2 } }, 'spec.ordinals.start', /must be greater than or equal to 0/],
+    ['schema (kubernetes-models): replicas of the wrong type', { replicas: 'three' }, 'spec.replicas', /must be of type integer/],
+    ['schema: claim template field of the wrong type', { volumeClaimTemplates: [{ metadata: { name: 'www' }, spec: { accessModes: 'ReadWriteOnce' } }] }, 'spec.volumeClaimTemplates[0].spec.accessModes', /must be of type array/],
   ];
   for (const [what, patch, field, message] of cases) {
     const err = await expectApiError(r.create(STATEFUL_SETS, { ...base, spec: { ...base.spec, ...patch } }), 'Invalid');
@@ -62,4 +64,10 @@ t.test('updates may change only replicas, ordinals, template, updateStrategy, re
     const err = await expectApiError(r.patch(STATEFUL_SETS, 'default', 'web', 'merge', { spec: patch }), 'Invalid');
     t.match(err.details?.causes, [{ field: 'spec', reason: 'FieldValueForbidden', message: /updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit'/ }], JSON.stringify(patch));
   }
+});
+
+t.test('ControllerRevisions are checked against their schema too', async (t) => {
+  const r = await registry();
+  const err = await expectApiError(r.create(CONTROLLER_REVISIONS, { apiVersion: 'apps/v1', kind: 'ControllerRevision', metadata: { name: 'web-1' }, data: {} }), 'Invalid');
+  t.match(err.details?.causes, [{ field: 'revision', reason: 'FieldValueRequired' }]);
 });
