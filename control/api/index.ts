@@ -19,6 +19,9 @@ export type {
   NodeCondition, Taint, Toleration, LeaseSpec, CoordinationLease,
   PodTemplateSpec, DeploymentSpec, DeploymentStatus, Deployment, ReplicaSetSpec, ReplicaSetStatus, ReplicaSet, ConfigMap, Secret, Namespace, ServiceAccount, CoreEvent,
 } from './kinds.ts';
+export type {
+  ClaimVolume, PodSpecWithVolumes, VolumeClaimTemplate, ClaimRetention, StatefulSetSpec, StatefulSetStatus, StatefulSet, ControllerRevision,
+} from './apps.ts';
 export type { Requirement } from './labels.ts';
 export { parseLabelSelector, matchesRequirements, matchesSelector, matchesLabels, selectorToString } from './labels.ts';
 export { stableStringify } from './stable-json.ts';

@@ -11,6 +11,7 @@ import type { ConfigMap, CoordinationLease, CoreEvent, Deployment, Endpoints, Na
 import type { AuthorizationPolicy, DestinationRule, Gateway, Ingress, ServiceEntry, VirtualService } from './istio.ts';
 import type { NetworkPolicy } from './network-policy.ts';
 import type { KubeObject } from './objects.ts';
+import type { StatefulSet } from './apps.ts';
 import type { RateLimitPolicy } from './ratelimit-policy.ts';
 import type { PodDisruptionBudget } from './policy.ts';
 import type { LimitRange, ResourceQuota } from './quota.ts';
@@ -70,12 +71,15 @@ export const ENDPOINTS = rt<Endpoints>('', 'v1', 'Endpoints', 'endpoints', true,
 export const SERVICE_ACCOUNTS = rt<ServiceAccount>('', 'v1', 'ServiceAccount', 'serviceaccounts', true, ['sa']);
 export const CONFIG_MAPS = rt<ConfigMap>('', 'v1', 'ConfigMap', 'configmaps', true, ['cm']);
 export const SECRETS = rt<Secret>('', 'v1', 'Secret', 'secrets', true);
+export const PERSISTENT_VOLUME_CLAIMS = rt('', 'v1', 'PersistentVolumeClaim', 'persistentvolumeclaims', true, ['pvc'], ['status']);
 export const NODES = rt<Node>('', 'v1', 'Node', 'nodes', false, ['no'], ['status']);
 export const EVENTS = rt<CoreEvent>('', 'v1', 'Event', 'events', true, ['ev']);
 export const ENDPOINT_SLICES = rt('discovery.k8s.io', 'v1', 'EndpointSlice', 'endpointslices', true);
 export const LEASES = rt<CoordinationLease>('coordination.k8s.io', 'v1', 'Lease', 'leases', true);
 export const DEPLOYMENTS = rt<Deployment>('apps', 'v1', 'Deployment', 'deployments', true, ['deploy'], ['status', 'scale']);
 export const REPLICA_SETS = rt<ReplicaSet>('apps', 'v1', 'ReplicaSet', 'replicasets', true, ['rs'], ['status', 'scale']);
+export const CONTROLLER_REVISIONS = rt('apps', 'v1', 'ControllerRevision', 'controllerrevisions', true);
+export const STATEFUL_SETS = rt<StatefulSet>('apps', 'v1', 'StatefulSet', 'statefulsets', true, ['sts'], ['status', 'scale']);
 export const JOBS = rt('batch', 'v1', 'Job', 'jobs', true, [], ['status']);
 export const NETWORK_POLICIES = rt<NetworkPolicy>('networking.k8s.io', 'v1', 'NetworkPolicy', 'networkpolicies', true, ['netpol']);
 export const INGRESSES = rt<Ingress>('networking.k8s.io', 'v1', 'Ingress', 'ingresses', true, ['ing'], ['status']);

@@ -194,6 +194,21 @@ const COLUMNS: Record<string, Column[]> = {
     AGE_COLUMN,
     ...workloadWide,
   ],
+  'apps/StatefulSet': [
+    NAME_COLUMN,
+    col('Ready', (o) => `${num(get(o, 'status.readyReplicas'))}/${num(get(o, 'spec.replicas'))}`),
+    AGE_COLUMN,
+    ...workloadWide.slice(0, 2),
+  ],
+  'apps/ControllerRevision': [
+    NAME_COLUMN,
+    col('Controller', (o) => {
+      const ref = o.metadata.ownerReferences?.find((r) => r.controller === true);
+      return ref ? `${ref.kind.toLowerCase()}.${ref.apiVersion.split('/')[0]}/${ref.name}` : '<none>';
+    }),
+    col('Revision', (o) => num(o['revision']), { type: 'integer' }),
+    AGE_COLUMN,
+  ],
   'batch/Job': [
     NAME_COLUMN,
     col('Completions', (o) => `${num(get(o, 'status.succeeded'))}/${num(get(o, 'spec.completions')) || 1}`),

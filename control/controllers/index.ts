@@ -46,3 +46,7 @@ export type { TaintEvictionOptions } from './taint-eviction.ts';
 export { createTaintEvictionReconciler, evictionTimeMs } from './taint-eviction.ts';
 export { createDisruptionReconciler, DISRUPTED_POD_TIMEOUT_MS } from './disruption.ts';
 export { createResourceQuotaReconciler, watchResourceQuotas, typeCounted, QUOTA_RESYNC_MS } from './resource-quota.ts';
+export type { StatefulSetReconcilerOptions } from './statefulset.ts';
+export { createStatefulSetReconciler } from './statefulset.ts';
+export { POD_NAME_LABEL, POD_INDEX_LABEL, claimName, podName, ordinalOf } from './statefulset-pods.ts';
+export { CONTROLLER_REVISION_HASH_LABEL, templateOfRevision, revisionHash } from './controller-revision.ts';

@@ -24,7 +24,9 @@ import { createTaintEvictionReconciler } from './taint-eviction.ts';
 import { createPodGcReconciler } from './pod-gc.ts';
 import { controllerOf } from './owner-refs.ts';
 import { createReplicaSetReconciler } from './replicaset.ts';
+import { createStatefulSetReconciler } from './statefulset.ts';
 import { createServiceAccountReconciler } from './service-account.ts';
+import { watchStatefulSets } from './statefulset-wiring.ts';
 import { DependencyGraph } from './dependency-graph.ts';
 import { Expectations } from './expectations.ts';
 import { informerPodLister } from './pod-lister.ts';
@@ -113,6 +115,7 @@ export async function startControllers(options: StartControllersOptions): Promis
   const jobs = make(createJobReconciler({ client, clock }), WORKERS.job);
   const disruption = make(createDisruptionReconciler({ client, clock }), WORKERS.disruption);
   watchDisruptionBudgets(informers, (key) => disruption.enqueue(key));
+  watchStatefulSets(informers, make(createStatefulSetReconciler({ client, clock }), 5));
 
   const rsInformer = informers.for<ReplicaSet>(REPLICA_SETS);
   const deployInformer = informers.for<Deployment>(DEPLOYMENTS);

@@ -11,6 +11,7 @@ import {
   ApiError,
   NAMESPACES,
   JOBS,
+  STATEFUL_SETS,
   PODS,
   SERVICES,
   isStoreError,
@@ -47,6 +48,7 @@ import type { StoredObject } from './stored-object.ts';
 import { alreadyExists, checkKind, conflict, requireName, requireResourceVersion, storeFailure } from './registry-errors.ts';
 import { generateJobSelector, keepClusterIp, keepJobSelector, namespaceFinalizers, scaleOf } from './kind-rules.ts';
 import { watchObjects } from './registry-watch.ts';
+import { checkStatefulSetUpdate } from './statefulset-update.ts';
 import { ServiceAllocations, keepNodePorts } from './service-allocations.ts';
 import type { AllocationHandle, ClusterIpAllocator, NodePortAllocator } from './service-allocations.ts';
 import { addDefaultTolerations } from './default-toleration-seconds.ts';
@@ -290,6 +292,7 @@ export class Registry implements Client {
       keepNodePorts(current, next);
     }
     if (type === JOBS) keepJobSelector(current, next);
+    if (type === STATEFUL_SETS) checkStatefulSetUpdate(current, next);
     const causes = validateUpdate(type, next, current);
     if (causes.length) throw invalid(type.kind, name, causes, type.group);
     if (specPart(next) !== specPart(current)) next.metadata.generation = (current.metadata.generation ?? 1) + 1;

@@ -97,6 +97,39 @@ function defaultReplicaSet(obj: Obj): void {
   if (isObj(spec['template'])) defaultPodSpec(spec['template']['spec']);
 }
 
+/** SetDefaults_StatefulSet: OrderedReady, RollingUpdate with partition 0, claims retained, history 10. */
+function defaultStatefulSet(obj: Obj): void {
+  const spec = obj['spec'];
+  if (!isObj(spec)) return;
+  setDefault(spec, 'replicas', 1);
+  setDefault(spec, 'podManagementPolicy', 'OrderedReady');
+  setDefault(spec, 'revisionHistoryLimit', 10);
+  setDefault(spec, 'updateStrategy', {});
+  const strategy = spec['updateStrategy'];
+  if (isObj(strategy)) {
+    setDefault(strategy, 'type', 'RollingUpdate');
+    if (strategy['type'] === 'RollingUpdate') {
+      setDefault(strategy, 'rollingUpdate', {});
+      if (isObj(strategy['rollingUpdate'])) setDefault(strategy['rollingUpdate'], 'partition', 0);
+    }
+  }
+  setDefault(spec, 'persistentVolumeClaimRetentionPolicy', {});
+  const retention = spec['persistentVolumeClaimRetentionPolicy'];
+  if (isObj(retention)) {
+    setDefault(retention, 'whenDeleted', 'Retain');
+    setDefault(retention, 'whenScaled', 'Retain');
+  }
+  if (Array.isArray(spec['volumeClaimTemplates'])) {
+    for (const claim of spec['volumeClaimTemplates']) {
+      if (!isObj(claim)) continue;
+      setDefault(claim, 'apiVersion', 'v1');
+      setDefault(claim, 'kind', 'PersistentVolumeClaim');
+      if (isObj(claim['spec'])) setDefault(claim['spec'], 'volumeMode', 'Filesystem');
+    }
+  }
+  if (isObj(spec['template'])) defaultPodSpec(spec['template']['spec']);
+}
+
 function defaultJob(obj: Obj): void {
   const spec = obj['spec'];
   if (!isObj(spec)) return;
@@ -155,6 +188,7 @@ const DEFAULTERS: Record<string, (obj: Obj) => void> = {
   '/Secret': defaultSecret,
   'apps/Deployment': defaultDeployment,
   'apps/ReplicaSet': defaultReplicaSet,
+  'apps/StatefulSet': defaultStatefulSet,
   'batch/Job': defaultJob,
 };
 

@@ -14,6 +14,7 @@ import { validateMeta } from './meta.ts';
 import { validateJob, validatePod, validateServiceSpec, validateWorkload } from './builtin.ts';
 import { validateAgainstSchema } from './schema-models.ts';
 import { validateConfigMap, validateSecret } from './data-size.ts';
+import { validateStatefulSet } from './statefulset.ts';
 
 export { applyDefaults } from './defaults.ts';
 export { isDns1123Label, isDns1123Subdomain } from './names.ts';
@@ -26,6 +27,7 @@ const KIND_VALIDATORS: Record<string, (obj: ObjectInput) => StatusCause[]> = {
   '/Secret': validateSecret,
   'apps/Deployment': validateWorkload,
   'apps/ReplicaSet': validateWorkload,
+  'apps/StatefulSet': validateStatefulSet,
   'batch/Job': validateJob,
   'policy.meshlet.dev/RateLimitPolicy': validateRateLimitPolicy,
   'security.istio.io/AuthorizationPolicy': validateAuthorizationPolicy,
