@@ -5,7 +5,7 @@ export type { Labels, OwnerReference, ObjectMetaInput, ObjectMeta, KubeObject, O
 export { objectKeyOf } from './objects.ts';
 export type { ResourceType } from './resources.ts';
 export {
-  NAMESPACES, PODS, SERVICES, ENDPOINTS, SERVICE_ACCOUNTS, CONFIG_MAPS, SECRETS, NODES, EVENTS, ENDPOINT_SLICES, LEASES,
+  NAMESPACES, PODS, SERVICES, ENDPOINTS, SERVICE_ACCOUNTS, CONFIG_MAPS, SECRETS, PERSISTENT_VOLUMES, PERSISTENT_VOLUME_CLAIMS, NODES, EVENTS, ENDPOINT_SLICES, LEASES,
   DEPLOYMENTS, REPLICA_SETS, JOBS, INGRESSES, VIRTUAL_SERVICES, DESTINATION_RULES, GATEWAYS, SERVICE_ENTRIES, ENVOY_FILTERS,
   AUTHORIZATION_POLICIES, PEER_AUTHENTICATIONS, REQUEST_AUTHENTICATIONS, RATE_LIMIT_POLICIES, RESOURCE_TYPES,
   apiVersionOf, resourceTypeForKind, resourceTypeForName,
@@ -24,6 +24,10 @@ export type {
   NodeCondition, Taint, Toleration, LeaseSpec, CoordinationLease,
   PodTemplateSpec, DeploymentSpec, DeploymentStatus, Deployment, ReplicaSetSpec, ReplicaSetStatus, ReplicaSet, ConfigMap, CoreEvent,
 } from './kinds.ts';
+export type {
+  KeyToPath, ConfigMapVolumeSource, SecretVolumeSource, DownwardAPIVolumeFile, DownwardAPIVolumeSource, ServiceAccountTokenProjection,
+  VolumeProjection, ProjectedVolumeSource, HostPathType, Volume, VolumeMount,
+} from './volumes.ts';
 export type { Requirement } from './labels.ts';
 export { parseLabelSelector, matchesRequirements, matchesSelector, matchesLabels, selectorToString } from './labels.ts';
 export { stableStringify } from './stable-json.ts';
