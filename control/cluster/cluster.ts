@@ -263,6 +263,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
       nodeSubnetLength: overlay.nodeSubnetLength,
       dns: { host: dns.host, port: dns.port },
       nodeLeaseRenewMs: nodeLeaseRenewMs(nodeMonitorGracePeriodMs),
+      serviceAccountToken: token,
     });
     const nodeCount = options.nodes ?? 2;
     for (let i = 1; i <= nodeCount; i++) {
@@ -284,6 +285,8 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
         authorizationPolicies,
         clock,
         leaseRenewMs: nodeLeaseRenewMs(nodeMonitorGracePeriodMs),
+        // meshlet has no TokenRequest issuer: pods get the one token the API server accepts.
+        serviceAccountToken: async () => token,
       });
       closers.push(() => host.stop());
       nodes.push(host.node);
