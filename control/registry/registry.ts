@@ -12,6 +12,7 @@ import {
   NAMESPACES,
   JOBS,
   PODS,
+  SERVICE_ACCOUNTS,
   SERVICES,
   isStoreError,
   namespacePrefix,
@@ -50,6 +51,7 @@ import { watchObjects } from './registry-watch.ts';
 import { ServiceAllocations, keepNodePorts } from './service-allocations.ts';
 import type { AllocationHandle, ClusterIpAllocator, NodePortAllocator } from './service-allocations.ts';
 import { addDefaultTolerations } from './default-toleration-seconds.ts';
+import { admitServiceAccount } from './service-account-admission.ts';
 
 export type { ClusterIpAllocator, NodePortAllocator } from './service-allocations.ts';
 
@@ -134,6 +136,7 @@ export class Registry implements Client {
     if (!base.metadata.name && !base.metadata.generateName) {
       throw invalid(type.kind, '', [{ field: 'metadata.name', reason: 'FieldValueRequired', message: 'name or generateName is required' }], type.group);
     }
+    if (type === PODS) await admitServiceAccount(base, (ns, name) => this.get(SERVICE_ACCOUNTS, ns, name));
     for (let attempt = 0; attempt < 5; attempt++) {
       const obj = deepClone(base);
       if (!obj.metadata.name) obj.metadata.name = `${obj.metadata.generateName}${randomNameSuffix()}`;
