@@ -150,13 +150,16 @@ t.test('hostPath types are checked as the kubelet does', { skip, timeout: 120_00
   const { dir, registry, logOf, events } = await setup(t);
   const made = join(dir, 'made-dir');
   const file = join(dir, 'a-file');
+  const createdFile = join(dir, 'created-file');
   writeFileSync(file, 'host-file\n');
-  await registry.create(PODS, pod('hp-ok', 'cat /f; ls -d /d && echo ok; ' + forever, [
+  await registry.create(PODS, pod('hp-ok', 'cat /f; echo from-pod > /c; ls -d /d && echo ok; ' + forever, [
     { name: 'd', hostPath: { path: made, type: 'DirectoryOrCreate' } },
     { name: 'f', hostPath: { path: file, type: 'File' } },
-  ], [{ name: 'd', mountPath: '/d' }, { name: 'f', mountPath: '/f' }]));
+    { name: 'c', hostPath: { path: createdFile, type: 'FileOrCreate' } },
+  ], [{ name: 'd', mountPath: '/d' }, { name: 'f', mountPath: '/f' }, { name: 'c', mountPath: '/c' }]));
   await waitFor('hp-ok ran', async () => (await logOf('hp-ok')).includes('ok'), { timeoutMs: 30_000 });
   t.ok(statSync(made).isDirectory(), 'DirectoryOrCreate made the directory');
+  t.equal(readFileSync(createdFile, 'utf8'), 'from-pod\n', 'FileOrCreate made the file, which the pod wrote through');
   t.match(await logOf('hp-ok'), /host-file/);
 
   const cases: [string, string, string][] = [

@@ -113,7 +113,7 @@ function under(path: string, parent: string): boolean {
  * Writes the skeleton, overlay layers and fstab of one container and returns
  * the argv (after `unshare`'s own) that runs "$@" inside the assembled root.
  */
-export function prepareContainerRoot(plan: ContainerRootPlan, support: { unshare: readonly string[]; tools: { unshare: string; mount: string } }): string[] {
+export function prepareContainerRoot(plan: ContainerRootPlan, support: { unshare: readonly string[]; tools: { unshare: string; mount: string; hostname: string } }): string[] {
   rmSync(plan.dir, { recursive: true, force: true });
   const root = join(plan.dir, 'root');
   mkdirSync(root, { recursive: true, mode: 0o755 });
@@ -193,7 +193,8 @@ export function prepareContainerRoot(plan: ContainerRootPlan, support: { unshare
   const script = [
     'set -e',
     `${q(support.tools.mount)} -a --fstab ${q(fstabPath)}`,
-    ...(plan.hostname ? [`printf %s ${q(plan.hostname)} > /proc/sys/kernel/hostname`] : []),
+    // sethostname(2) through hostname(1): in a user namespace /proc/sys/kernel/hostname is not writable.
+    ...(plan.hostname ? [`${q(support.tools.hostname)} ${q(plan.hostname)} 2>/dev/null || printf %s ${q(plan.hostname)} > /proc/sys/kernel/hostname`] : []),
     `exec ${q(support.tools.unshare)} --root ${q(root)} --wd ${q(plan.cwd)} -- "$@"`,
   ].join('\n');
   return [...support.unshare, '--', '/bin/sh', '-c', script, 'meshlet-mounts'];

@@ -42,7 +42,7 @@ export function probeMountSupport(): MountSupport {
   const dir = mkdtempSync(join(tmpdir(), 'meshlet-mount-probe-'));
   try {
     const asRoot = process.getuid?.() === 0;
-    const tools = { unshare: tool('unshare'), mount: tool('mount') };
+    const tools = { unshare: tool('unshare'), mount: tool('mount'), hostname: tool('hostname') };
     const asRootPrefix = [tools.unshare, ...ROOT_FLAGS];
     const asUserPrefix = [tools.unshare, ...USER_FLAGS];
     const rootError = asRoot ? tryUnshare(asRootPrefix, tools.mount, dir) : 'not root';

@@ -11,7 +11,7 @@
 // crashed meshlet left (unmounting any Memory emptyDir first).
 
 import { spawnSync } from 'node:child_process';
-import { lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import { writeAtomically } from './atomic-writer.ts';
 import { prepareContainerRoot } from './container-root.ts';
@@ -111,7 +111,8 @@ export class PodVolumes {
     switch (volume.kind) {
       case 'emptyDir': {
         const path = join(this.dir, 'volumes', 'empty-dir', volume.name);
-        mkdirSync(path, { recursive: true, mode: 0o777 });
+        mkdirSync(path, { recursive: true });
+        chmodSync(path, 0o777); // the kubelet's emptyDir mode, whatever the umask
         if (volume.medium === 'Memory' && this.support.mode === 'root') {
           // Shared by every container of the pod, so it is mounted where they all see it; stop() and reapPodDirs() unmount it.
           const size = volume.sizeLimitBytes !== undefined ? `,size=${volume.sizeLimitBytes}` : '';

@@ -234,6 +234,6 @@ export type MountSupport =
       /** Argv prefix that enters a new mount (and UTS) namespace. */
       unshare: readonly string[];
       /** Absolute paths of the tools that assemble a container's root. */
-      tools: { unshare: string; mount: string };
+      tools: { unshare: string; mount: string; hostname: string };
     }
   | { mode: 'none'; reason: string };
