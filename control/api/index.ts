@@ -8,6 +8,7 @@ export {
   NAMESPACES, PODS, SERVICES, ENDPOINTS, SERVICE_ACCOUNTS, CONFIG_MAPS, SECRETS, NODES, EVENTS, ENDPOINT_SLICES, LEASES,
   DEPLOYMENTS, REPLICA_SETS, JOBS, INGRESSES, VIRTUAL_SERVICES, DESTINATION_RULES, GATEWAYS, SERVICE_ENTRIES, ENVOY_FILTERS,
   AUTHORIZATION_POLICIES, PEER_AUTHENTICATIONS, REQUEST_AUTHENTICATIONS, RATE_LIMIT_POLICIES, RESOURCE_TYPES,
+  DAEMON_SETS, CONTROLLER_REVISIONS, CRON_JOBS,
   apiVersionOf, resourceTypeForKind, resourceTypeForName,
 } from './resources.ts';
 export { REGISTRY_ROOT, typePrefix, namespacePrefix, objectKey } from './keys.ts';
@@ -39,4 +40,6 @@ export type {
   RateLimitPolicySpec, RateLimitPolicy,
 } from './ratelimit-policy.ts';
 export { validateRateLimitPolicy } from './ratelimit-policy.ts';
+export type { DaemonSetUpdateStrategy, DaemonSetSpec, DaemonSetCondition, DaemonSetStatus, DaemonSet, ControllerRevision } from './daemonset.ts';
+export type { ConcurrencyPolicy, JobTemplateSpec, CronJobSpec, CronJobStatus, CronJob } from './cronjob.ts';
 export { TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE, NODE_LEASE_NAMESPACE, DEFAULT_TOLERATION_SECONDS } from './node-taints.ts';

@@ -44,9 +44,12 @@ export const NODES = rt('', 'v1', 'Node', 'nodes', false, ['no'], ['status']);
 export const EVENTS = rt('', 'v1', 'Event', 'events', true, ['ev']);
 export const ENDPOINT_SLICES = rt('discovery.k8s.io', 'v1', 'EndpointSlice', 'endpointslices', true);
 export const LEASES = rt('coordination.k8s.io', 'v1', 'Lease', 'leases', true);
+export const DAEMON_SETS = rt('apps', 'v1', 'DaemonSet', 'daemonsets', true, ['ds'], ['status']);
 export const DEPLOYMENTS = rt('apps', 'v1', 'Deployment', 'deployments', true, ['deploy'], ['status', 'scale']);
 export const REPLICA_SETS = rt('apps', 'v1', 'ReplicaSet', 'replicasets', true, ['rs'], ['status', 'scale']);
+export const CONTROLLER_REVISIONS = rt('apps', 'v1', 'ControllerRevision', 'controllerrevisions', true);
 export const JOBS = rt('batch', 'v1', 'Job', 'jobs', true, [], ['status']);
+export const CRON_JOBS = rt('batch', 'v1', 'CronJob', 'cronjobs', true, ['cj'], ['status']);
 export const INGRESSES = rt('networking.k8s.io', 'v1', 'Ingress', 'ingresses', true, ['ing'], ['status']);
 export const VIRTUAL_SERVICES = rt('networking.istio.io', 'v1', 'VirtualService', 'virtualservices', true, ['vs'], ['status'], ISTIO_ALIASES);
 export const DESTINATION_RULES = rt('networking.istio.io', 'v1', 'DestinationRule', 'destinationrules', true, ['dr'], ['status'], ISTIO_ALIASES);
@@ -63,6 +66,7 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   ENDPOINT_SLICES, LEASES, DEPLOYMENTS, REPLICA_SETS, JOBS, INGRESSES,
   VIRTUAL_SERVICES, DESTINATION_RULES, GATEWAYS, SERVICE_ENTRIES, ENVOY_FILTERS,
   AUTHORIZATION_POLICIES, PEER_AUTHENTICATIONS, REQUEST_AUTHENTICATIONS, RATE_LIMIT_POLICIES,
+  DAEMON_SETS, CONTROLLER_REVISIONS, CRON_JOBS,
 ];
 
 export function apiVersionOf(type: ResourceType): string {

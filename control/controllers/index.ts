@@ -44,3 +44,8 @@ export {
 } from './node-lifecycle.ts';
 export type { TaintEvictionOptions } from './taint-eviction.ts';
 export { createTaintEvictionReconciler, evictionTimeMs } from './taint-eviction.ts';
+export type { CronJobReconcilerOptions } from './cronjob.ts';
+export { createCronJobReconciler } from './cronjob.ts';
+export { jobNameFor, SCHEDULED_TIMESTAMP_ANNOTATION } from './cronjob-jobs.ts';
+export type { CronSchedule } from './cron-schedule.ts';
+export { parseCronSchedule, cronScheduleProblem, isKnownTimeZone, CronScheduleError } from './cron-schedule.ts';

@@ -15,6 +15,8 @@ import { createEndpointSliceReconciler, SERVICE_NAME_LABEL } from './endpoint-sl
 import { createEndpointsReconciler } from './endpoints.ts';
 import { FOREGROUND_FINALIZER, GC_TYPES, ORPHAN_FINALIZER, createGarbageCollector, gcKey } from './garbage-collector.ts';
 import { createJobReconciler } from './job.ts';
+import { createCronJobReconciler } from './cronjob.ts';
+import { watchCronJobs } from './cronjob-handlers.ts';
 import type { Job } from './job.ts';
 import { createTtlAfterFinishedReconciler, needsTtlCleanup } from './ttl-after-finished.ts';
 import { joinKey } from './keys.ts';
@@ -99,6 +101,8 @@ export async function startControllers(options: StartControllersOptions): Promis
   const nodeLifecycle = background(createNodeLifecycleReconciler({ client, clock, gracePeriodMs: options.nodeMonitorGracePeriodMs }));
   const taintEviction = background(createTaintEvictionReconciler({ client, clock }));
   const jobTtl = background(createTtlAfterFinishedReconciler({ client, clock }));
+  // Sleeps until each CronJob's next schedule time, so not counted by idle() either.
+  const cronJobs = background(createCronJobReconciler({ client, clock }));
   const endpoints = make(createEndpointsReconciler({ client, pods }), WORKERS.endpoints);
   const slices = make(createEndpointSliceReconciler({ client, pods }), WORKERS.endpointslice);
   const gc = make(createGarbageCollector({ client, types: GC_TYPES }), WORKERS.gc);
@@ -205,6 +209,8 @@ export async function startControllers(options: StartControllersOptions): Promis
     if (needsTtlCleanup(job)) jobTtl.enqueue(objectKeyOf(job));
   });
 
+  watchCronJobs(informers, cronJobs);
+
   // Namespaces and their default ServiceAccount.
   onChange(informers, NAMESPACES, (ns) => {
     namespaces.enqueue(ns.metadata.name);
@@ -248,6 +254,7 @@ export async function startControllers(options: StartControllersOptions): Promis
   nodeLifecycle.start();
   taintEviction.start();
   jobTtl.start();
+  cronJobs.start();
   informers.start();
   await informers.waitForSync();
 
@@ -255,7 +262,7 @@ export async function startControllers(options: StartControllersOptions): Promis
     idle: () => informers.synced() && controllers.every((c) => c.idle()),
     async stop() {
       if (ownsInformers) informers.stop();
-      await Promise.all([...controllers, progressDeadlines, podGc, nodeLifecycle, taintEviction, jobTtl].map((c) => c.stop()));
+      await Promise.all([...controllers, progressDeadlines, podGc, nodeLifecycle, taintEviction, jobTtl, cronJobs].map((c) => c.stop()));
     },
   };
 }

@@ -13,6 +13,7 @@ import { validateAuthorizationPolicy } from '../../../mesh/security/validate.ts'
 import { validateMeta } from './meta.ts';
 import { validateJob, validatePod, validateServiceSpec, validateWorkload } from './builtin.ts';
 import { validateAgainstSchema } from './schema-models.ts';
+import { validateCronJob, validateDaemonSet } from './daemonset-cronjob.ts';
 import { validateConfigMap, validateSecret } from './data-size.ts';
 
 export { applyDefaults } from './defaults.ts';
@@ -27,6 +28,8 @@ const KIND_VALIDATORS: Record<string, (obj: ObjectInput) => StatusCause[]> = {
   'apps/Deployment': validateWorkload,
   'apps/ReplicaSet': validateWorkload,
   'batch/Job': validateJob,
+  'apps/DaemonSet': validateDaemonSet,
+  'batch/CronJob': validateCronJob,
   'policy.meshlet.dev/RateLimitPolicy': validateRateLimitPolicy,
   'security.istio.io/AuthorizationPolicy': validateAuthorizationPolicy,
 };
