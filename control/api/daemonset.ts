@@ -5,6 +5,9 @@
 import type { KubeObject } from './objects.ts';
 import type { LabelSelector, PodTemplateSpec } from './kinds.ts';
 
+/** apps/v1 carries the DaemonSet's template generation (bumped on each template change) in this annotation. */
+export const TEMPLATE_GENERATION_ANNOTATION = 'deprecated.daemonset.template.generation';
+
 export interface DaemonSetUpdateStrategy {
   type?: 'RollingUpdate' | 'OnDelete';
   /** Integers or percentages of the desired number of scheduled pods; defaults maxUnavailable 1, maxSurge 0. */

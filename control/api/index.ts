@@ -35,5 +35,6 @@ export type {
 } from './ratelimit-policy.ts';
 export { validateRateLimitPolicy } from './ratelimit-policy.ts';
 export type { DaemonSetUpdateStrategy, DaemonSetSpec, DaemonSetCondition, DaemonSetStatus, DaemonSet, ControllerRevision } from './daemonset.ts';
+export { TEMPLATE_GENERATION_ANNOTATION } from './daemonset.ts';
 export type { ConcurrencyPolicy, JobTemplateSpec, CronJobSpec, CronJobStatus, CronJob } from './cronjob.ts';
 export { TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE, NODE_LEASE_NAMESPACE, DEFAULT_TOLERATION_SECONDS } from './node-taints.ts';

@@ -49,3 +49,7 @@ export { createCronJobReconciler } from './cronjob.ts';
 export { jobNameFor, SCHEDULED_TIMESTAMP_ANNOTATION } from './cronjob-jobs.ts';
 export type { CronSchedule } from './cron-schedule.ts';
 export { parseCronSchedule, cronScheduleProblem, isKnownTimeZone, CronScheduleError } from './cron-schedule.ts';
+export type { DaemonSetReconcilerOptions } from './daemonset.ts';
+export { createDaemonSetReconciler } from './daemonset.ts';
+export { CONTROLLER_REVISION_HASH_LABEL, POD_TEMPLATE_GENERATION_LABEL } from './daemonset-history.ts';
+export { nodeShouldRunDaemonPod, targetNodeOf } from './daemonset-placement.ts';

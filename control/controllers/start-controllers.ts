@@ -17,6 +17,8 @@ import { FOREGROUND_FINALIZER, GC_TYPES, ORPHAN_FINALIZER, createGarbageCollecto
 import { createJobReconciler } from './job.ts';
 import { createCronJobReconciler } from './cronjob.ts';
 import { watchCronJobs } from './cronjob-handlers.ts';
+import { createDaemonSetReconciler } from './daemonset.ts';
+import { watchDaemonSets } from './daemonset-handlers.ts';
 import type { Job } from './job.ts';
 import { createTtlAfterFinishedReconciler, needsTtlCleanup } from './ttl-after-finished.ts';
 import { joinKey } from './keys.ts';
@@ -57,7 +59,7 @@ export interface RunningControllers {
 }
 
 /** Worker counts follow kube-controller-manager's defaults, scaled down. */
-const WORKERS = { deployment: 5, replicaset: 5, endpoints: 5, endpointslice: 5, gc: 10, namespace: 2, serviceaccount: 1, job: 5 } as const;
+const WORKERS = { deployment: 5, replicaset: 5, endpoints: 5, endpointslice: 5, gc: 10, namespace: 2, serviceaccount: 1, job: 5, daemonset: 2 } as const;
 const POD_GC_QUARANTINE_MS = 40_000;
 
 type Handler<T extends KubeObject> = (obj: T, old?: T) => void;
@@ -109,6 +111,7 @@ export async function startControllers(options: StartControllersOptions): Promis
   const namespaces = make(createNamespaceReconciler({ client }), WORKERS.namespace);
   const serviceAccounts = make(createServiceAccountReconciler({ client }), WORKERS.serviceaccount);
   const jobs = make(createJobReconciler({ client, clock }), WORKERS.job);
+  const daemonSets = make(createDaemonSetReconciler({ client, clock }), WORKERS.daemonset);
 
   const rsInformer = informers.for<ReplicaSet>(REPLICA_SETS);
   const deployInformer = informers.for<Deployment>(DEPLOYMENTS);
@@ -210,6 +213,7 @@ export async function startControllers(options: StartControllersOptions): Promis
   });
 
   watchCronJobs(informers, cronJobs);
+  watchDaemonSets(informers, daemonSets);
 
   // Namespaces and their default ServiceAccount.
   onChange(informers, NAMESPACES, (ns) => {
