@@ -53,7 +53,7 @@ export interface RunningControllers {
    * True when every informer has synced and no controller has work queued,
    * running or scheduled. Timers waiting for a Deployment's progress deadline, the
    * quarantine before pods bound to an unknown node are removed, node heartbeat checks,
-   * pending taint evictions and finished Jobs' TTLs do not count.
+   * pending taint evictions, finished Jobs' TTLs and CronJobs' next schedule times do not count.
    */
   idle(): boolean;
 }
