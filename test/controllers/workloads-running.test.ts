@@ -1,10 +1,11 @@
 // DaemonSets and CronJobs under startControllers with the real scheduler:
 // the scheduler binds each daemon pod to the node its affinity pins, a node
-// added later gets one, and a CronJob's requeue fires on the injected clock.
+// added later gets one, deleting the DaemonSet collects its pods and revisions,
+// and a CronJob's requeue fires on the injected clock.
 
 import t from 'tap';
 import type { CronJob, DaemonSet, Pod } from '../../control/api/index.ts';
-import { CRON_JOBS, DAEMON_SETS, JOBS, ManualClock, PODS } from '../../control/api/index.ts';
+import { CONTROLLER_REVISIONS, CRON_JOBS, DAEMON_SETS, JOBS, ManualClock, PODS } from '../../control/api/index.ts';
 import type { Job } from '../../control/controllers/index.ts';
 import { startControllers } from '../../control/controllers/index.ts';
 import { createRegistry } from '../../control/registry/index.ts';
@@ -50,6 +51,15 @@ t.test('the default scheduler places one daemon pod on every node, joined ones i
     return cur?.status?.numberAvailable === 3 && cur.status.desiredNumberScheduled === 3 ? cur : undefined;
   }, 15_000);
   t.equal(ds.status?.updatedNumberScheduled, 3);
+
+  // Deleting the DaemonSet takes its pods and revisions with it (garbage collection by ownerReference).
+  await client.delete(DAEMON_SETS, 'kube-system', 'logger');
+  await waitFor('pods and revisions gone', async () => {
+    await kubeletStep(client, 'kube-system');
+    const pods = (await client.list(PODS, { namespace: 'kube-system' })).items.length;
+    const revisions = (await client.list(CONTROLLER_REVISIONS, { namespace: 'kube-system' })).items.length;
+    return pods === 0 && revisions === 0 ? true : undefined;
+  }, 15_000);
   t.same(errors, [], 'no controller errors');
 });
 
