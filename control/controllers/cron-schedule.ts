@@ -22,11 +22,67 @@ export interface CronSchedule {
 }
 
 const MACROS = new Set(['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly']);
-// Characters robfig/cron accepts in a field: digits, names, `*`, `?`, `-`, `/` and `,`.
-const FIELD = /^[0-9A-Za-z*?,/-]+$/;
-const NAME = /[A-Za-z]+/g;
 const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
 const DAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
+
+interface FieldBounds {
+  min: number;
+  max: number;
+  names?: readonly string[];
+  /** The value of the first name (JAN is 1, SUN is 0). */
+  nameBase?: number;
+}
+
+// robfig/cron's bounds: note day-of-week is 0–6 there, so Kubernetes rejects 7.
+const BOUNDS: readonly FieldBounds[] = [
+  { min: 0, max: 59 },
+  { min: 0, max: 23 },
+  { min: 1, max: 31 },
+  { min: 1, max: 12, names: MONTHS, nameBase: 1 },
+  { min: 0, max: 6, names: DAYS, nameBase: 0 },
+];
+
+/** Go's strconv.Atoi for a field value, or a month/day name. */
+function parseValue(text: string, bounds: FieldBounds): number {
+  const named = bounds.names?.indexOf(text.toUpperCase()) ?? -1;
+  if (named >= 0) return named + (bounds.nameBase ?? 0);
+  if (!/^[+-]?\d+$/.test(text)) throw new CronScheduleError(`failed to parse int from ${text}: strconv.Atoi: parsing "${text}": invalid syntax`);
+  return Number(text);
+}
+
+/**
+ * robfig/cron's getRange: `*`, `?`, `N`, `N-M`, each optionally `/step`, checked against the field's bounds.
+ * Returns the range as croner reads it: steps spelled `start-end/step` (croner refuses robfig's `N/step`).
+ */
+function checkRange(expr: string, bounds: FieldBounds): string {
+  const slash = expr.split('/');
+  if (slash.length > 2) throw new CronScheduleError(`too many slashes: ${expr}`);
+  const hyphen = slash[0]!.split('-');
+  if (hyphen.length > 2) throw new CronScheduleError(`too many hyphens: ${expr}`);
+  let start: number;
+  let end: number;
+  if (hyphen[0] === '*' || hyphen[0] === '?') {
+    start = bounds.min;
+    end = bounds.max;
+  } else {
+    start = parseValue(hyphen[0]!, bounds);
+    end = hyphen.length === 2 ? parseValue(hyphen[1]!, bounds) : start;
+  }
+  let step = 1;
+  if (slash.length === 2) {
+    step = parseValue(slash[1]!, { min: 0, max: 0 });
+    if (step <= 0) throw new CronScheduleError(`step of range should be a positive number: ${expr}`);
+    if (hyphen.length === 1 && hyphen[0] !== '*' && hyphen[0] !== '?') end = bounds.max;
+  }
+  if (start < bounds.min) throw new CronScheduleError(`beginning of range (${start}) below minimum (${bounds.min}): ${expr}`);
+  if (end > bounds.max) throw new CronScheduleError(`end of range (${end}) above maximum (${bounds.max}): ${expr}`);
+  if (start > end) throw new CronScheduleError(`beginning of range (${start}) beyond end of range (${end}): ${expr}`);
+  const star = hyphen[0] === '*' || hyphen[0] === '?';
+  // `*` (and `*/1`) stays a wildcard: the day fields are OR-ed only when neither is one.
+  if (slash.length === 1 || (star && step === 1)) return star ? '*' : expr;
+  // A step past the end keeps only the start (croner refuses it).
+  return step > end - start ? String(start) : `${start}-${end}/${step}`;
+}
 
 /** Go's time.ParseDuration for the units a schedule would use (h, m, s, ms). */
 function parseGoDuration(text: string): number | undefined {
@@ -37,16 +93,11 @@ function parseGoDuration(text: string): number | undefined {
   return total;
 }
 
-function checkFields(expr: string): void {
+/** Checks the five fields as robfig/cron does; returns the expression in croner's dialect. */
+function checkFields(expr: string): string {
   const fields = expr.trim().split(/\s+/);
   if (fields.length !== 5) throw new CronScheduleError(`expected exactly 5 fields, found ${fields.length}: [${fields.join(' ')}]`);
-  fields.forEach((field, i) => {
-    if (!FIELD.test(field)) throw new CronScheduleError(`failed to parse int from ${field}: strconv.Atoi: parsing "${field}": invalid syntax`);
-    const names = i === 3 ? MONTHS : i === 4 ? DAYS : [];
-    for (const [name] of field.matchAll(NAME)) {
-      if (!names.includes(name.toUpperCase())) throw new CronScheduleError(`failed to parse int from ${name}: strconv.Atoi: parsing "${name}": invalid syntax`);
-    }
-  });
+  return fields.map((field, i) => field.split(',').map((part) => checkRange(part, BOUNDS[i]!)).join(',')).join(' ');
 }
 
 function constantDelay(delayMs: number): CronSchedule {
@@ -69,12 +120,13 @@ export function parseCronSchedule(expr: string, timeZone?: string): CronSchedule
     if (delay === undefined) throw new CronScheduleError(`failed to parse duration ${text}: time: invalid duration "${text.slice('@every '.length).trim()}"`);
     return constantDelay(delay);
   }
+  let pattern = text;
   if (text.startsWith('@')) {
     if (!MACROS.has(text)) throw new CronScheduleError(`unrecognized descriptor: ${text}`);
-  } else checkFields(text);
+  } else pattern = checkFields(text);
   let cron: Cron;
   try {
-    cron = new Cron(text, { paused: true, mode: '5-part', ...(timeZone ? { timezone: timeZone } : { timezone: 'UTC' }) });
+    cron = new Cron(pattern, { paused: true, mode: '5-part', ...(timeZone ? { timezone: timeZone } : { timezone: 'UTC' }) });
   } catch (err) {
     throw new CronScheduleError((err instanceof Error ? err.message : String(err)).replace(/^CronPattern: /, ''));
   }

@@ -28,9 +28,13 @@ t.test('next times for the standard syntax', async (t) => {
     ['0 0 1 JAN,jul ?', ['2027-01-01T00:00:00.000Z', '2027-07-01T00:00:00.000Z']],
     ['30 6 * * MON-FRI', ['2026-12-04T06:30:00.000Z', '2026-12-07T06:30:00.000Z']],
     ['0 0 * * 0', ['2026-12-06T00:00:00.000Z']],
-    ['0 0 * * 7', ['2026-12-06T00:00:00.000Z']],
+    ['5/20 * * * *', ['2026-12-03T10:05:00.000Z', '2026-12-03T10:25:00.000Z', '2026-12-03T10:45:00.000Z', '2026-12-03T11:05:00.000Z']],
+    // A step longer than the range keeps only its start, as robfig/cron does.
+    ['*/61 * * * *', ['2026-12-03T11:00:00.000Z', '2026-12-03T12:00:00.000Z']],
     // Both day fields restricted: either matches (the 13th, or a Friday).
     ['0 0 13 * FRI', ['2026-12-04T00:00:00.000Z', '2026-12-11T00:00:00.000Z', '2026-12-13T00:00:00.000Z']],
+    // `*/1` is still a wildcard, so only the day of month counts.
+    ['0 0 13 * */1', ['2026-12-13T00:00:00.000Z', '2027-01-13T00:00:00.000Z']],
     ['@yearly', ['2027-01-01T00:00:00.000Z', '2028-01-01T00:00:00.000Z']],
     ['@annually', ['2027-01-01T00:00:00.000Z']],
     ['@monthly', ['2027-01-01T00:00:00.000Z', '2027-02-01T00:00:00.000Z']],
@@ -64,7 +68,12 @@ t.test('what Kubernetes rejects, in its words', async (t) => {
   const cases: [string, RegExp][] = [
     ['* * * *', /^expected exactly 5 fields, found 4: \[\* \* \* \*\]$/],
     ['0 * * * * *', /^expected exactly 5 fields, found 6/],
-    ['61 * * * *', /minute/],
+    ['61 * * * *', /^end of range \(61\) above maximum \(59\): 61$/],
+    ['0 0 * * 7', /^end of range \(7\) above maximum \(6\): 7$/],
+    ['0 0 0 * *', /^beginning of range \(0\) below minimum \(1\): 0$/],
+    ['5-3 * * * *', /^beginning of range \(5\) beyond end of range \(3\): 5-3$/],
+    ['*/0 * * * *', /^step of range should be a positive number: \*\/0$/],
+    ['1-2-3 * * * *', /^too many hyphens: 1-2-3$/],
     ['0 0 L * *', /failed to parse int from L/],
     ['0 0 * * MON#2', /failed to parse int from MON#2/],
     ['0 0 * FOO *', /failed to parse int from FOO/],
