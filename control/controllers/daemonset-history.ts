@@ -12,8 +12,12 @@ import { controllerRef, isControlledBy } from './owner-refs.ts';
 export const CONTROLLER_REVISION_HASH_LABEL = 'controller-revision-hash';
 export const POD_TEMPLATE_GENERATION_LABEL = 'pod-template-generation';
 
+/** The template a revision holds, without the `$patch: replace` directive its data carries. */
 function templateOfRevision(rev: ControllerRevision): unknown {
-  return (rev.data as { spec?: { template?: unknown } } | undefined)?.spec?.template ?? null;
+  const template = (rev.data as { spec?: { template?: Record<string, unknown> } } | undefined)?.spec?.template;
+  if (!template) return null;
+  const { $patch: _directive, ...rest } = template;
+  return rest;
 }
 
 /** The revision hash of a template (with the DaemonSet's collision count, as Kubernetes' ComputeHash). */
@@ -64,7 +68,8 @@ async function createRevision(client: Client, ds: DaemonSet, revision: number): 
         labels: { ...(template.metadata?.labels ?? {}), [CONTROLLER_REVISION_HASH_LABEL]: hash },
         ownerReferences: [controllerRef(ds)],
       },
-      data: { spec: { template } },
+      // As Kubernetes stores it: a strategic merge patch, so `kubectl rollout undo ds/x` can apply it as it is.
+      data: { spec: { template: { ...template, $patch: 'replace' } } },
       revision,
     };
     try {

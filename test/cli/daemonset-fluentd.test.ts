@@ -1,7 +1,8 @@
 // Kubernetes' DaemonSet example (controllers/daemonset.yaml: fluentd-elasticsearch in
 // kube-system), unchanged, with the real kubectl against `meshlet up`: a pod on every
 // node, one more on a node joined with `meshlet node join`, `kubectl get ds` columns,
-// and a rolling image update that `kubectl rollout status` follows to the end.
+// a rolling image update that `kubectl rollout status` follows to the end, and
+// `kubectl rollout undo` back to the first revision.
 
 import t from 'tap';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -81,4 +82,15 @@ t.test('fluentd-elasticsearch runs on every node, joined ones included, and roll
   t.ok([...after.values()].every((p) => p.spec.containers[0]?.image === 'registry.k8s.io/fluentd-elasticsearch:1.21'), 'every node runs the new image');
   const revisions = await kubectl(plane, ['get', 'controllerrevisions', '-n', 'kube-system']);
   t.match(revisions.stdout, /fluentd-elasticsearch-\S+\s+daemonset\.apps\/fluentd-elasticsearch\s+2\s+/, 'the new revision is number 2');
+
+  // kubectl's DaemonSet rollback applies the previous ControllerRevision's data as a patch.
+  const history = await kubectl(plane, ['rollout', 'history', 'ds/fluentd-elasticsearch', '-n', 'kube-system']);
+  t.match(history.stdout, /REVISION\s+CHANGE-CAUSE[\s\S]*^1\s[\s\S]*^2\s/m, 'rollout history lists both revisions');
+  const undo = await kubectl(plane, ['rollout', 'undo', 'ds/fluentd-elasticsearch', '-n', 'kube-system']);
+  t.equal(undo.code, 0, undo.stderr);
+  t.match(undo.stdout, /rolled back/);
+  const back = await kubectl(plane, ['rollout', 'status', 'ds/fluentd-elasticsearch', '-n', 'kube-system', '--timeout=180s'], 200_000);
+  t.equal(back.code, 0, back.stderr);
+  const undone = await runningPodsByNode(plane);
+  t.ok(undone.size === 3 && [...undone.values()].every((p) => p.spec.containers[0]?.image === 'k8s.gcr.io/fluentd-elasticsearch:1.20'), 'every node runs the original image again');
 });
