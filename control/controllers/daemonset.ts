@@ -14,6 +14,7 @@ import type { DaemonPodSpec } from './daemonset-placement.ts';
 import { nodeShouldRunDaemonPod, pinnedAffinity, targetNodeOf, withDaemonTolerations } from './daemonset-placement.ts';
 import { rollingLimits, rollingUpdateStep, templateGeneration } from './daemonset-rollout.ts';
 import { computeDaemonSetStatus } from './daemonset-status.ts';
+import { FailedPodBackoff } from './daemonset-backoff.ts';
 import { splitKey } from './keys.ts';
 import { generatedName } from './names.ts';
 import { controllerOf, controllerRef } from './owner-refs.ts';
@@ -22,6 +23,8 @@ export interface DaemonSetReconcilerOptions {
   client: Client;
   clock?: Clock;
   recorder?: EventRecorder;
+  /** Shared with nothing else; injectable so tests can read it. Default: one per reconciler. */
+  failedPodBackoff?: FailedPodBackoff;
 }
 
 /** Scheduled pods first, then oldest first, ties by name (podByCreationTimestampAndPhase). */
@@ -46,6 +49,7 @@ export function createDaemonSetReconciler(options: DaemonSetReconcilerOptions): 
   const { client } = options;
   const clock = options.clock ?? systemClock;
   const recorder = options.recorder ?? createEventRecorder(client, 'daemonset-controller', undefined, clock);
+  const failedPodBackoff = options.failedPodBackoff ?? new FailedPodBackoff(clock);
 
   /** The DaemonSet's pods: those it controls that its selector matches; matching orphans are adopted, strays released. */
   async function daemonPods(ds: DaemonSet): Promise<Pod[]> {
@@ -115,10 +119,11 @@ export function createDaemonSetReconciler(options: DaemonSetReconcilerOptions): 
     );
   }
 
-  /** What `manage` changes: nodes missing their pod, and pods that must go. */
-  function manage(ds: DaemonSet, nodes: Node[], podsByNode: Map<string, Pod[]>, hash: string): { toDelete: Pod[]; toCreate: string[] } {
+  /** What `manage` changes: nodes missing their pod, pods that must go, and when failed pods held back may go. */
+  function manage(ds: DaemonSet, nodes: Node[], podsByNode: Map<string, Pod[]>, hash: string): { toDelete: Pod[]; toCreate: string[]; retryInMs?: number } {
     const toDelete: Pod[] = [];
     const toCreate: string[] = [];
+    let retryInMs: number | undefined;
     const surge = ds.spec?.updateStrategy?.type === 'RollingUpdate' && rollingLimits(ds, nodes.length).maxSurge > 0;
     for (const node of nodes) {
       const name = node.metadata.name;
@@ -130,6 +135,13 @@ export function createDaemonSetReconciler(options: DaemonSetReconcilerOptions): 
         for (const pod of pods) {
           if (pod.metadata.deletionTimestamp) continue;
           if (pod.status?.phase === 'Failed') {
+            const backoffKey = `${ds.metadata.uid}/${ds.status?.observedGeneration ?? 0}/${name}`;
+            const wait = failedPodBackoff.waitMs(backoffKey);
+            if (wait > 0) {
+              retryInMs = Math.min(retryInMs ?? Infinity, wait);
+              continue;
+            }
+            failedPodBackoff.next(backoffKey);
             recorder.record(ds, 'Warning', 'FailedDaemonPod', `Found failed daemon pod ${pod.metadata.namespace}/${pod.metadata.name} on node ${name}, will try to kill it`);
             toDelete.push(pod);
           } else if (pod.status?.phase === 'Succeeded') toDelete.push(pod);
@@ -154,7 +166,7 @@ export function createDaemonSetReconciler(options: DaemonSetReconcilerOptions): 
     for (const [node, pods] of podsByNode) {
       if (!names.has(node)) toDelete.push(...pods.filter((p) => !p.spec?.nodeName && !p.metadata.deletionTimestamp));
     }
-    return { toDelete, toCreate };
+    return { toDelete, toCreate, ...(retryInMs !== undefined ? { retryInMs } : {}) };
   }
 
   return {
@@ -182,7 +194,8 @@ export function createDaemonSetReconciler(options: DaemonSetReconcilerOptions): 
 
       const { status, availableInMs } = computeDaemonSetStatus(ds, nodes, groupByNode(pods), hash, clock.now());
       if (JSON.stringify(status) !== JSON.stringify(ds.status ?? {})) await client.updateStatus(DAEMON_SETS, { ...ds, status });
-      return availableInMs !== undefined ? { requeueAfterMs: availableInMs + 1 } : undefined;
+      const requeueAfterMs = Math.min(availableInMs !== undefined ? availableInMs + 1 : Infinity, managed.retryInMs ?? Infinity);
+      return Number.isFinite(requeueAfterMs) ? { requeueAfterMs } : undefined;
     },
   };
 }

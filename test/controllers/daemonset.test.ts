@@ -2,11 +2,11 @@
 // eligible node (nodeSelector, node affinity, taints/tolerations), pinned by
 // node affinity for the scheduler, with Kubernetes' automatic tolerations,
 // revision labels and ControllerRevisions, RollingUpdate (maxUnavailable,
-// maxSurge), OnDelete, rollback, failed pods, and status.
+// maxSurge), OnDelete, rollback, failed pods (with back-off), and status.
 
 import t from 'tap';
 import type { Client, ControllerRevision, DaemonSet, KubeObject, Node, Pod } from '../../control/api/index.ts';
-import { CONTROLLER_REVISIONS, DAEMON_SETS, NODES, PODS } from '../../control/api/index.ts';
+import { CONTROLLER_REVISIONS, DAEMON_SETS, ManualClock, NODES, PODS } from '../../control/api/index.ts';
 import { createDaemonSetReconciler } from '../../control/controllers/daemonset.ts';
 import { targetNodeOf } from '../../control/controllers/daemonset-placement.ts';
 import { createNode, kubeletStep, listPods, newCluster, nodeManifest } from './cluster.ts';
@@ -294,6 +294,38 @@ t.test('a failed daemon pod is deleted (FailedDaemonPod) and replaced', async (t
   t.equal(pods.length, 1);
   t.not(pods[0]!.metadata.name, pod!.metadata.name, 'a new pod');
   t.ok(events.some((e) => e.type === 'Warning' && e.reason === 'FailedDaemonPod' && e.message === `Found failed daemon pod default/${pod!.metadata.name} on node n1, will try to kill it`));
+});
+
+t.test('a pod that keeps failing is deleted with back-off (1 s, then 2 s), not in a hot loop', async (t) => {
+  const cluster = await newCluster();
+  t.teardown(cluster.close);
+  const { client } = cluster;
+  await createNode(client, nodeManifest('n1'));
+  const clock = new ManualClock(Date.now());
+  const reconciler = createDaemonSetReconciler({ client, clock, recorder: { record: () => undefined } });
+  await client.create(DAEMON_SETS, daemonSet('agent'));
+  const failCurrent = async () => {
+    const [pod] = live(await listPods(client));
+    await client.updateStatus(PODS, { ...pod!, status: { ...pod!.status, phase: 'Failed' } });
+    return pod!.metadata.name;
+  };
+  await settle(client, reconciler, 'default/agent', 2);
+  const first = await failCurrent();
+  await reconciler.reconcile('default/agent');
+  t.notOk(live(await listPods(client)).some((p) => p.metadata.name === first), 'the first failure is deleted at once');
+  await settle(client, reconciler, 'default/agent', 2);
+
+  const second = await failCurrent();
+  const held = await reconciler.reconcile('default/agent');
+  t.ok(live(await listPods(client)).some((p) => p.metadata.name === second), 'a second failure within 1 s waits');
+  t.equal(held?.requeueAfterMs, 1000, 'and the controller comes back when the back-off ends');
+  clock.advance(1000);
+  const next = await reconciler.reconcile('default/agent');
+  t.notOk(live(await listPods(client)).some((p) => p.metadata.name === second), 'deleted once the back-off passed');
+  t.equal(next?.requeueAfterMs, undefined);
+  await settle(client, reconciler, 'default/agent', 2);
+  await failCurrent();
+  t.equal((await reconciler.reconcile('default/agent'))?.requeueAfterMs, 2000, 'the back-off doubles');
 });
 
 t.test('a second pod on a node is removed, the oldest kept; a node removed takes its pending pod', async (t) => {
