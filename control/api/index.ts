@@ -38,3 +38,14 @@ export type { DaemonSetUpdateStrategy, DaemonSetSpec, DaemonSetCondition, Daemon
 export { TEMPLATE_GENERATION_ANNOTATION } from './daemonset.ts';
 export type { ConcurrencyPolicy, JobTemplateSpec, CronJobSpec, CronJobStatus, CronJob } from './cronjob.ts';
 export { TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE, NODE_LEASE_NAMESPACE, DEFAULT_TOLERATION_SECONDS } from './node-taints.ts';
+export type {
+  IPBlock, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicyIngressRule, NetworkPolicyEgressRule, NetworkPolicySpec, NetworkPolicy,
+  PolicyEndpoint, PolicyConnection, PolicyInputs, NetworkPolicyVerdict,
+} from './network-policy.ts';
+export { policyTypesOf, cidrContains, selectingPolicies, egressVerdict, ingressVerdict, networkPolicyVerdict, podPolicyEndpoint, NetworkPolicyIndex } from './network-policy.ts';
+export type { IntOrPercent, PodDisruptionBudgetSpec, PdbCondition, PodDisruptionBudgetStatus, PodDisruptionBudget, Eviction } from './policy.ts';
+export { DISRUPTION_ALLOWED_CONDITION, SUFFICIENT_PODS_REASON, INSUFFICIENT_PODS_REASON, SYNC_FAILED_REASON, pdbSelectsPod, scaledValue } from './policy.ts';
+export type { ResourceList, ScopedResourceSelectorRequirement, ResourceQuotaSpec, ResourceQuotaStatus, ResourceQuota, LimitType, LimitRangeItem, LimitRangeSpec, LimitRange } from './quota.ts';
+export { LIMIT_RANGER_ANNOTATION } from './quota.ts';
+export type { IngressClassSpec, IngressClass } from './networking.ts';
+export { DEFAULT_INGRESS_CLASS_ANNOTATION, MESHLET_INGRESS_CLASS, MESHLET_INGRESS_CONTROLLER, LEGACY_INGRESS_CLASS_ANNOTATION } from './networking.ts';

@@ -53,3 +53,5 @@ export type { DaemonSetReconcilerOptions } from './daemonset.ts';
 export { createDaemonSetReconciler } from './daemonset.ts';
 export { CONTROLLER_REVISION_HASH_LABEL, POD_TEMPLATE_GENERATION_LABEL } from './daemonset-history.ts';
 export { nodeShouldRunDaemonPod, targetNodeOf } from './daemonset-placement.ts';
+export { createDisruptionReconciler, DISRUPTED_POD_TIMEOUT_MS } from './disruption.ts';
+export { createResourceQuotaReconciler, watchResourceQuotas, typeCounted, QUOTA_RESYNC_MS } from './resource-quota.ts';

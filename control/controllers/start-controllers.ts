@@ -32,6 +32,9 @@ import { createServiceAccountReconciler } from './service-account.ts';
 import { DependencyGraph } from './dependency-graph.ts';
 import { Expectations } from './expectations.ts';
 import { informerPodLister } from './pod-lister.ts';
+import { createDisruptionReconciler } from './disruption.ts';
+import { watchDisruptionBudgets } from './disruption-events.ts';
+import { createResourceQuotaReconciler, watchResourceQuotas } from './resource-quota.ts';
 
 export interface StartControllersOptions {
   client: Client;
@@ -59,7 +62,7 @@ export interface RunningControllers {
 }
 
 /** Worker counts follow kube-controller-manager's defaults, scaled down. */
-const WORKERS = { deployment: 5, replicaset: 5, endpoints: 5, endpointslice: 5, gc: 10, namespace: 2, serviceaccount: 1, job: 5, daemonset: 2 } as const;
+const WORKERS = { deployment: 5, replicaset: 5, endpoints: 5, endpointslice: 5, gc: 10, namespace: 2, serviceaccount: 1, job: 5, daemonset: 2, disruption: 2 } as const;
 const POD_GC_QUARANTINE_MS = 40_000;
 
 type Handler<T extends KubeObject> = (obj: T, old?: T) => void;
@@ -105,6 +108,9 @@ export async function startControllers(options: StartControllersOptions): Promis
   const jobTtl = background(createTtlAfterFinishedReconciler({ client, clock }));
   // Sleeps until each CronJob's next schedule time, so not counted by idle() either.
   const cronJobs = background(createCronJobReconciler({ client, clock }));
+  // Quotas resync every five minutes, so they sleep between changes too.
+  const quotas = background(createResourceQuotaReconciler({ client }));
+  watchResourceQuotas(informers, (key) => quotas.enqueue(key));
   const endpoints = make(createEndpointsReconciler({ client, pods }), WORKERS.endpoints);
   const slices = make(createEndpointSliceReconciler({ client, pods }), WORKERS.endpointslice);
   const gc = make(createGarbageCollector({ client, types: GC_TYPES }), WORKERS.gc);
@@ -112,6 +118,8 @@ export async function startControllers(options: StartControllersOptions): Promis
   const serviceAccounts = make(createServiceAccountReconciler({ client }), WORKERS.serviceaccount);
   const jobs = make(createJobReconciler({ client, clock }), WORKERS.job);
   const daemonSets = make(createDaemonSetReconciler({ client, clock }), WORKERS.daemonset);
+  const disruption = make(createDisruptionReconciler({ client, clock }), WORKERS.disruption);
+  watchDisruptionBudgets(informers, (key) => disruption.enqueue(key));
 
   const rsInformer = informers.for<ReplicaSet>(REPLICA_SETS);
   const deployInformer = informers.for<Deployment>(DEPLOYMENTS);
@@ -259,6 +267,7 @@ export async function startControllers(options: StartControllersOptions): Promis
   taintEviction.start();
   jobTtl.start();
   cronJobs.start();
+  quotas.start();
   informers.start();
   await informers.waitForSync();
 
@@ -266,7 +275,7 @@ export async function startControllers(options: StartControllersOptions): Promis
     idle: () => informers.synced() && controllers.every((c) => c.idle()),
     async stop() {
       if (ownsInformers) informers.stop();
-      await Promise.all([...controllers, progressDeadlines, podGc, nodeLifecycle, taintEviction, jobTtl, cronJobs].map((c) => c.stop()));
+      await Promise.all([...controllers, progressDeadlines, podGc, nodeLifecycle, taintEviction, jobTtl, cronJobs, quotas].map((c) => c.stop()));
     },
   };
 }
