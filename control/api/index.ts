@@ -41,6 +41,9 @@ export type {
   RateLimitPolicySpec, RateLimitPolicy,
 } from './ratelimit-policy.ts';
 export { validateRateLimitPolicy } from './ratelimit-policy.ts';
+export type { DaemonSetUpdateStrategy, DaemonSetSpec, DaemonSetCondition, DaemonSetStatus, DaemonSet } from './daemonset.ts';
+export { TEMPLATE_GENERATION_ANNOTATION } from './daemonset.ts';
+export type { ConcurrencyPolicy, JobTemplateSpec, CronJobSpec, CronJobStatus, CronJob } from './cronjob.ts';
 export { TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE, NODE_LEASE_NAMESPACE, DEFAULT_TOLERATION_SECONDS } from './node-taints.ts';
 export type {
   IPBlock, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicyIngressRule, NetworkPolicyEgressRule, NetworkPolicySpec, NetworkPolicy,

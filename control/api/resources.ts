@@ -11,8 +11,10 @@ import type { ConfigMap, CoordinationLease, CoreEvent, Deployment, Endpoints, Na
 import type { AuthorizationPolicy, DestinationRule, Gateway, Ingress, ServiceEntry, VirtualService } from './istio.ts';
 import type { NetworkPolicy } from './network-policy.ts';
 import type { KubeObject } from './objects.ts';
-import type { StatefulSet } from './apps.ts';
+import type { ControllerRevision, StatefulSet } from './apps.ts';
 import type { RateLimitPolicy } from './ratelimit-policy.ts';
+import type { DaemonSet } from './daemonset.ts';
+import type { CronJob } from './cronjob.ts';
 import type { PodDisruptionBudget } from './policy.ts';
 import type { LimitRange, ResourceQuota } from './quota.ts';
 import type { IngressClass } from './networking.ts';
@@ -77,11 +79,13 @@ export const NODES = rt<Node>('', 'v1', 'Node', 'nodes', false, ['no'], ['status
 export const EVENTS = rt<CoreEvent>('', 'v1', 'Event', 'events', true, ['ev']);
 export const ENDPOINT_SLICES = rt('discovery.k8s.io', 'v1', 'EndpointSlice', 'endpointslices', true);
 export const LEASES = rt<CoordinationLease>('coordination.k8s.io', 'v1', 'Lease', 'leases', true);
+export const DAEMON_SETS = rt<DaemonSet>('apps', 'v1', 'DaemonSet', 'daemonsets', true, ['ds'], ['status']);
 export const DEPLOYMENTS = rt<Deployment>('apps', 'v1', 'Deployment', 'deployments', true, ['deploy'], ['status', 'scale']);
 export const REPLICA_SETS = rt<ReplicaSet>('apps', 'v1', 'ReplicaSet', 'replicasets', true, ['rs'], ['status', 'scale']);
-export const CONTROLLER_REVISIONS = rt('apps', 'v1', 'ControllerRevision', 'controllerrevisions', true);
+export const CONTROLLER_REVISIONS = rt<ControllerRevision>('apps', 'v1', 'ControllerRevision', 'controllerrevisions', true);
 export const STATEFUL_SETS = rt<StatefulSet>('apps', 'v1', 'StatefulSet', 'statefulsets', true, ['sts'], ['status', 'scale']);
 export const JOBS = rt('batch', 'v1', 'Job', 'jobs', true, [], ['status']);
+export const CRON_JOBS = rt<CronJob>('batch', 'v1', 'CronJob', 'cronjobs', true, ['cj'], ['status']);
 export const NETWORK_POLICIES = rt<NetworkPolicy>('networking.k8s.io', 'v1', 'NetworkPolicy', 'networkpolicies', true, ['netpol']);
 export const INGRESSES = rt<Ingress>('networking.k8s.io', 'v1', 'Ingress', 'ingresses', true, ['ing'], ['status']);
 export const VIRTUAL_SERVICES = rt<VirtualService>('networking.istio.io', 'v1', 'VirtualService', 'virtualservices', true, ['vs'], ['status'], ISTIO_ALIASES);

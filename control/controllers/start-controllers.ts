@@ -15,6 +15,10 @@ import { createEndpointSliceReconciler, SERVICE_NAME_LABEL } from './endpoint-sl
 import { createEndpointsReconciler } from './endpoints.ts';
 import { FOREGROUND_FINALIZER, GC_TYPES, ORPHAN_FINALIZER, createGarbageCollector, gcKey } from './garbage-collector.ts';
 import { createJobReconciler } from './job.ts';
+import { createCronJobReconciler } from './cronjob.ts';
+import { watchCronJobs } from './cronjob-handlers.ts';
+import { createDaemonSetReconciler } from './daemonset.ts';
+import { watchDaemonSets } from './daemonset-handlers.ts';
 import type { Job } from './job.ts';
 import { createTtlAfterFinishedReconciler, needsTtlCleanup } from './ttl-after-finished.ts';
 import { joinKey } from './keys.ts';
@@ -54,13 +58,13 @@ export interface RunningControllers {
    * True when every informer has synced and no controller has work queued,
    * running or scheduled. Timers waiting for a Deployment's progress deadline, the
    * quarantine before pods bound to an unknown node are removed, node heartbeat checks,
-   * pending taint evictions and finished Jobs' TTLs do not count.
+   * pending taint evictions, finished Jobs' TTLs and CronJobs' next schedule times do not count.
    */
   idle(): boolean;
 }
 
 /** Worker counts follow kube-controller-manager's defaults, scaled down. */
-const WORKERS = { deployment: 5, replicaset: 5, endpoints: 5, endpointslice: 5, gc: 10, namespace: 2, serviceaccount: 1, job: 5, disruption: 2 } as const;
+const WORKERS = { deployment: 5, replicaset: 5, endpoints: 5, endpointslice: 5, gc: 10, namespace: 2, serviceaccount: 1, job: 5, daemonset: 2, disruption: 2 } as const;
 const POD_GC_QUARANTINE_MS = 40_000;
 
 type Handler<T extends KubeObject> = (obj: T, old?: T) => void;
@@ -104,6 +108,8 @@ export async function startControllers(options: StartControllersOptions): Promis
   const nodeLifecycle = background(createNodeLifecycleReconciler({ client, clock, gracePeriodMs: options.nodeMonitorGracePeriodMs }));
   const taintEviction = background(createTaintEvictionReconciler({ client, clock }));
   const jobTtl = background(createTtlAfterFinishedReconciler({ client, clock }));
+  // Sleeps until each CronJob's next schedule time, so not counted by idle() either.
+  const cronJobs = background(createCronJobReconciler({ client, clock }));
   // Quotas resync every five minutes, so they sleep between changes too.
   const quotas = background(createResourceQuotaReconciler({ client }));
   watchResourceQuotas(informers, (key) => quotas.enqueue(key));
@@ -113,6 +119,7 @@ export async function startControllers(options: StartControllersOptions): Promis
   const namespaces = make(createNamespaceReconciler({ client }), WORKERS.namespace);
   const serviceAccounts = make(createServiceAccountReconciler({ client }), WORKERS.serviceaccount);
   const jobs = make(createJobReconciler({ client, clock }), WORKERS.job);
+  const daemonSets = make(createDaemonSetReconciler({ client, clock }), WORKERS.daemonset);
   const disruption = make(createDisruptionReconciler({ client, clock }), WORKERS.disruption);
   watchDisruptionBudgets(informers, (key) => disruption.enqueue(key));
   watchStatefulSets(informers, make(createStatefulSetReconciler({ client, clock }), 5));
@@ -216,6 +223,9 @@ export async function startControllers(options: StartControllersOptions): Promis
     if (needsTtlCleanup(job)) jobTtl.enqueue(objectKeyOf(job));
   });
 
+  watchCronJobs(informers, cronJobs);
+  watchDaemonSets(informers, daemonSets);
+
   // Namespaces and their default ServiceAccount.
   onChange(informers, NAMESPACES, (ns) => {
     namespaces.enqueue(ns.metadata.name);
@@ -259,6 +269,7 @@ export async function startControllers(options: StartControllersOptions): Promis
   nodeLifecycle.start();
   taintEviction.start();
   jobTtl.start();
+  cronJobs.start();
   quotas.start();
   informers.start();
   await informers.waitForSync();
@@ -267,7 +278,7 @@ export async function startControllers(options: StartControllersOptions): Promis
     idle: () => informers.synced() && controllers.every((c) => c.idle()),
     async stop() {
       if (ownsInformers) informers.stop();
-      await Promise.all([...controllers, progressDeadlines, podGc, nodeLifecycle, taintEviction, jobTtl, quotas].map((c) => c.stop()));
+      await Promise.all([...controllers, progressDeadlines, podGc, nodeLifecycle, taintEviction, jobTtl, cronJobs, quotas].map((c) => c.stop()));
     },
   };
 }

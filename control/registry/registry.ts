@@ -12,6 +12,7 @@ import {
   NAMESPACES,
   JOBS,
   STATEFUL_SETS,
+  DAEMON_SETS,
   PODS,
   SERVICES,
   isStoreError,
@@ -47,6 +48,7 @@ import { stripVersion, toObject } from './stored-object.ts';
 import type { StoredObject } from './stored-object.ts';
 import { alreadyExists, checkKind, conflict, requireName, requireResourceVersion, storeFailure } from './registry-errors.ts';
 import { generateJobSelector, keepClusterIp, keepJobSelector, namespaceFinalizers, scaleOf } from './kind-rules.ts';
+import { advanceTemplateGeneration, initTemplateGeneration } from './daemonset-template-generation.ts';
 import { watchObjects } from './registry-watch.ts';
 import { checkStatefulSetUpdate } from './statefulset-update.ts';
 import { ServiceAllocations, keepNodePorts } from './service-allocations.ts';
@@ -293,6 +295,7 @@ export class Registry implements Client {
     }
     if (type === JOBS) keepJobSelector(current, next);
     if (type === STATEFUL_SETS) checkStatefulSetUpdate(current, next);
+    if (type === DAEMON_SETS) advanceTemplateGeneration(current, next);
     const causes = validateUpdate(type, next, current);
     if (causes.length) throw invalid(type.kind, name, causes, type.group);
     if (specPart(next) !== specPart(current)) next.metadata.generation = (current.metadata.generation ?? 1) + 1;
@@ -305,6 +308,7 @@ export class Registry implements Client {
     if (type === PODS) addDefaultTolerations(defaulted.spec as PodSpec | undefined);
     // Kubernetes' Job strategy selects the Job's pods by its uid, so the uid comes first.
     if (type === JOBS) generateJobSelector(defaulted, uid);
+    if (type === DAEMON_SETS) initTemplateGeneration(defaulted);
     const causes = validateObject(type, defaulted);
     if (causes.length) throw invalid(type.kind, defaulted.metadata.name ?? '', causes, type.group);
     const now = new Date(this.clock.now()).toISOString();

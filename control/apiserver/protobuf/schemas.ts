@@ -96,6 +96,8 @@ export const MESSAGES: Record<string, Fields> = {
     11: f('hostNetwork', 'bool'),
     12: f('hostPID', 'bool'),
     13: f('hostIPC', 'bool'),
+    // `kubectl create job --from=cronjob/x` sends the CronJob's defaulted template, whose securityContext is {}.
+    14: f('securityContext', msg('PodSecurityContext')),
     15: list('imagePullSecrets', msg('LocalObjectReference')),
     16: f('hostname', 'string'),
     17: f('subdomain', 'string'),
@@ -123,6 +125,7 @@ export const MESSAGES: Record<string, Fields> = {
   },
   ContainerPort: { 1: f('name', 'string'), 2: f('hostPort', 'int32'), 3: f('containerPort', 'int32'), 4: f('protocol', 'string'), 5: f('hostIP', 'string') },
   EnvVar: { 1: f('name', 'string'), 2: f('value', 'string') },
+  PodSecurityContext: {},
   ResourceRequirements: { 1: f('limits', { map: 'quantity' }), 2: f('requests', { map: 'quantity' }) },
 
   Deployment: { 1: f('metadata', msg('ObjectMeta')), 2: f('spec', msg('DeploymentSpec')), 3: f('status', msg('DeploymentStatus')) },

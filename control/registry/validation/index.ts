@@ -13,6 +13,7 @@ import { validateAuthorizationPolicy } from '../../../mesh/security/validate.ts'
 import { validateMeta } from './meta.ts';
 import { validateJob, validatePod, validateServiceSpec, validateWorkload } from './builtin.ts';
 import { validateAgainstSchema } from './schema-models.ts';
+import { validateCronJob, validateDaemonSet } from './daemonset-cronjob.ts';
 import { validateConfigMap, validateSecret } from './data-size.ts';
 import { validateStatefulSet } from './statefulset.ts';
 
@@ -29,6 +30,8 @@ const KIND_VALIDATORS: Record<string, (obj: ObjectInput) => StatusCause[]> = {
   'apps/ReplicaSet': validateWorkload,
   'apps/StatefulSet': validateStatefulSet,
   'batch/Job': validateJob,
+  'apps/DaemonSet': validateDaemonSet,
+  'batch/CronJob': validateCronJob,
   'policy.meshlet.dev/RateLimitPolicy': validateRateLimitPolicy,
   'security.istio.io/AuthorizationPolicy': validateAuthorizationPolicy,
 };
