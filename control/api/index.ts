@@ -8,6 +8,7 @@ export {
   NAMESPACES, PODS, SERVICES, ENDPOINTS, SERVICE_ACCOUNTS, CONFIG_MAPS, SECRETS, NODES, EVENTS, ENDPOINT_SLICES, LEASES,
   DEPLOYMENTS, REPLICA_SETS, JOBS, INGRESSES, VIRTUAL_SERVICES, DESTINATION_RULES, GATEWAYS, SERVICE_ENTRIES, ENVOY_FILTERS,
   AUTHORIZATION_POLICIES, PEER_AUTHENTICATIONS, REQUEST_AUTHENTICATIONS, RATE_LIMIT_POLICIES, RESOURCE_TYPES,
+  PRIORITY_CLASSES,
   apiVersionOf, resourceTypeForKind, resourceTypeForName,
 } from './resources.ts';
 export { REGISTRY_ROOT, typePrefix, namespacePrefix, objectKey } from './keys.ts';
@@ -40,3 +41,8 @@ export type {
 } from './ratelimit-policy.ts';
 export { validateRateLimitPolicy } from './ratelimit-policy.ts';
 export { TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE, NODE_LEASE_NAMESPACE, DEFAULT_TOLERATION_SECONDS } from './node-taints.ts';
+export type { PreemptionPolicy, PriorityClassFields, PriorityClass, PriorityClassInput, PodPriorityFields, PrioritizedPodSpec, SchedulingPodStatus } from './scheduling.ts';
+export {
+  DEFAULT_POD_PRIORITY, HIGHEST_USER_DEFINABLE_PRIORITY, SYSTEM_CLUSTER_CRITICAL, SYSTEM_NODE_CRITICAL, SYSTEM_PRIORITY_CLASSES,
+  podPriority, podPreemptionPolicy, nominatedNodeName,
+} from './scheduling.ts';
