@@ -231,6 +231,7 @@ const COLUMNS: Record<string, Column[]> = {
     }),
     AGE_COLUMN,
   ],
+  'scheduling.k8s.io/PriorityClass': [NAME_COLUMN, col('Value', (o) => num(o['value']), { type: 'integer' }), col('Global-Default', (o) => o['globalDefault'] === true), AGE_COLUMN],
   'coordination.k8s.io/Lease': [NAME_COLUMN, col('Holder', (o) => get(o, 'spec.holderIdentity') ?? ''), AGE_COLUMN],
   'networking.istio.io/VirtualService': [NAME_COLUMN, col('Gateways', (o) => json(get(o, 'spec.gateways'))), col('Hosts', (o) => json(get(o, 'spec.hosts'))), AGE_COLUMN],
   'networking.istio.io/DestinationRule': [NAME_COLUMN, col('Host', (o) => orNone(get(o, 'spec.host'))), AGE_COLUMN],

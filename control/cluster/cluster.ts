@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { ENDPOINTS, NODES, PODS, SERVICES, systemClock } from '../api/index.ts';
 import type { Clock, ObjectInput, Service, Store } from '../api/index.ts';
 import { openStore } from '../store/index.ts';
-import { createRegistry } from '../registry/index.ts';
+import { createRegistry, ensureSystemPriorityClasses } from '../registry/index.ts';
 import type { Registry } from '../registry/index.ts';
 import { startApiServer, kubeconfigFor, createServingCert } from '../apiserver/index.ts';
 import type { ServingCert } from '../apiserver/index.ts';
@@ -155,6 +155,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
       },
     });
     await registry.ensureNamespaces();
+    await ensureSystemPriorityClasses(registry);
     const existingServices = await registry.list<Service>(SERVICES);
     serviceIps.repair(existingServices.items.map((s) => s.spec?.clusterIP ?? '').filter((ip) => ip && ip !== 'None'));
     nodePorts.repair(existingServices.items.flatMap((s) => (s.spec?.ports ?? []).map((p) => p.nodePort ?? 0)).filter((p) => p > 0));
