@@ -7,10 +7,19 @@ import { MeshletError } from '../../api/index.ts';
 
 export class SchedulerConfigError extends MeshletError {
   readonly field: string;
+  readonly detail: string;
+  readonly source: string | undefined;
 
   constructor(field: string, detail: string, source?: string) {
-    super('MESHLET_SCHEDULER_CONFIG', `control/scheduler: ${source ? `${source}: ` : ''}KubeSchedulerConfiguration is invalid: ${field}: ${detail}`);
+    super('MESHLET_SCHEDULER_CONFIG', `control/scheduler: ${source ? `${source}: ` : ''}KubeSchedulerConfiguration is invalid: ${field ? `${field}: ` : ''}${detail}`);
     this.field = field;
+    this.detail = detail;
+    this.source = source;
+  }
+
+  /** The same error, naming the file it came from. */
+  withSource(source: string): SchedulerConfigError {
+    return this.source ? this : new SchedulerConfigError(this.field, this.detail, source);
   }
 }
 
