@@ -21,6 +21,7 @@ export { HeldPod, MAX_PERMIT_TIMEOUT_MS, formatDuration } from './waiting-pods.t
 export type { ExtensionPoint, PluginRef, PluginSet, PluginsConfig, PluginConfigEntry, ProfileConfig, PluginFactory, SchedulerConfiguration } from './config/types.ts';
 export { EXTENSION_POINTS } from './config/types.ts';
 export { SchedulerConfigError } from './config/config-error.ts';
+export { loadSchedulerConfig, parseSchedulerConfig, SCHEDULER_CONFIG_API_VERSION } from './config/load-config.ts';
 export type { NodeFailure } from './fit-error.ts';
 export { formatFitError, NO_NODES_MESSAGE } from './fit-error.ts';
 export type { Allocatable } from './node-info.ts';
