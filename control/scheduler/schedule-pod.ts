@@ -117,7 +117,9 @@ export function runSchedulingCycle(profile: Profile, pod: Pod, nodes: readonly N
   let processed = 0;
   for (; processed < nodes.length && feasible.length < enough; processed++) {
     const node = nodes[(start + processed) % nodes.length]!;
-    const failed = pre.nodeNames && !pre.nodeNames.has(node.name) ? excluded : runFilters(profile, pod, withNominated(node, pod, options.nominatedPods), state);
+    const failed = pre.nodeNames && !pre.nodeNames.has(node.name)
+      ? excluded
+      : runFilters(profile, pod, options.nominatedPods ? withNominated(node, pod, options.nominatedPods) : node, state);
     if (failed) {
       failures.push({ node: node.name, reasons: failed.reasons });
       statuses.set(node.name, failed);

@@ -9,6 +9,7 @@ import { PODS, PRIORITY_CLASSES, isApiError } from '../../control/api/index.ts';
 import { createRegistry, ensureSystemPriorityClasses } from '../../control/registry/index.ts';
 import { MemoryStore } from '../../control/store/index.ts';
 import { columnsFor } from '../../control/apiserver/table-columns.ts';
+import { unknownFields } from '../../control/registry/validation/unknown-fields.ts';
 
 async function registry() {
   const store = new MemoryStore();
@@ -92,4 +93,10 @@ t.test('PriorityClass rules: reserved names, the user maximum, immutable value',
   t.match((changed as Error).message, 'value: Invalid value: 60: field is immutable');
   const described = await client.update<PriorityClass>(PRIORITY_CLASSES, { ...created, description: 'middle' });
   t.equal(described.description, 'middle', 'other fields may change');
+});
+
+t.test('strict field validation knows PriorityClass.description (its validator never reads it) and still flags typos', async (t) => {
+  const base = { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'x' }, value: 1 };
+  t.same(unknownFields(PRIORITY_CLASSES, { ...base, description: 'kept' }), []);
+  t.same(unknownFields(PRIORITY_CLASSES, { ...base, descriptoin: 'typo' }), ['descriptoin']);
 });
