@@ -40,3 +40,14 @@ export {
   DEFAULT_POD_PRIORITY, HIGHEST_USER_DEFINABLE_PRIORITY, SYSTEM_CLUSTER_CRITICAL, SYSTEM_NODE_CRITICAL, SYSTEM_PRIORITY_CLASSES,
   podPriority, podPreemptionPolicy, nominatedNodeName,
 } from './scheduling.ts';
+export type {
+  IPBlock, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicyIngressRule, NetworkPolicyEgressRule, NetworkPolicySpec, NetworkPolicy,
+  PolicyEndpoint, PolicyConnection, PolicyInputs, NetworkPolicyVerdict,
+} from './network-policy.ts';
+export { policyTypesOf, cidrContains, selectingPolicies, egressVerdict, ingressVerdict, networkPolicyVerdict, podPolicyEndpoint, NetworkPolicyIndex } from './network-policy.ts';
+export type { IntOrPercent, PodDisruptionBudgetSpec, PdbCondition, PodDisruptionBudgetStatus, PodDisruptionBudget, Eviction } from './policy.ts';
+export { DISRUPTION_ALLOWED_CONDITION, SUFFICIENT_PODS_REASON, INSUFFICIENT_PODS_REASON, SYNC_FAILED_REASON, pdbSelectsPod, scaledValue } from './policy.ts';
+export type { ResourceList, ScopedResourceSelectorRequirement, ResourceQuotaSpec, ResourceQuotaStatus, ResourceQuota, LimitType, LimitRangeItem, LimitRangeSpec, LimitRange } from './quota.ts';
+export { LIMIT_RANGER_ANNOTATION } from './quota.ts';
+export type { IngressClassSpec, IngressClass } from './networking.ts';
+export { DEFAULT_INGRESS_CLASS_ANNOTATION, MESHLET_INGRESS_CLASS, MESHLET_INGRESS_CONTROLLER, LEGACY_INGRESS_CLASS_ANNOTATION } from './networking.ts';

@@ -8,3 +8,5 @@ export { Registry, createRegistry, SYSTEM_NAMESPACES } from './registry.ts';
 export { admitPodPriority, ensureSystemPriorityClasses } from './priority-admission.ts';
 export type { FieldRequirement, ObjectFilter } from './selectors.ts';
 export { parseFieldSelector, matchesFields, compileFilter, matchesFilter } from './selectors.ts';
+export type { EvictOptions } from './eviction.ts';
+export { evictPod, EVICTION_VIOLATES_BUDGET } from './eviction.ts';

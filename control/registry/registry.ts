@@ -52,6 +52,7 @@ import { ServiceAllocations, keepNodePorts } from './service-allocations.ts';
 import type { AllocationHandle, ClusterIpAllocator, NodePortAllocator } from './service-allocations.ts';
 import { addDefaultTolerations } from './default-toleration-seconds.ts';
 import { admitPriorityOnCreate, admitPriorityOnUpdate, keepPriorityClassValue } from './priority-admission.ts';
+import { admitMutating, admitValidating } from './admission/index.ts';
 
 export type { ClusterIpAllocator, NodePortAllocator } from './service-allocations.ts';
 
@@ -140,7 +141,11 @@ export class Registry implements Client {
     for (let attempt = 0; attempt < 5; attempt++) {
       const obj = deepClone(base);
       if (!obj.metadata.name) obj.metadata.name = `${obj.metadata.generateName}${randomNameSuffix()}`;
-      const prepared = this.prepareNew(type, obj);
+      // LimitRanger works on the defaulted pod (requests already defaulted from limits), as after decoding.
+      const admitted = applyDefaults(type, obj);
+      await admitMutating(this, type, admitted);
+      const prepared = this.prepareNew(type, admitted);
+      await admitValidating(this, type, { ...prepared, apiVersion: apiVersionOf(type), kind: type.kind, metadata: prepared.metadata });
       const allocation = type === SERVICES ? await this.serviceAllocations.onCreate(prepared) : undefined;
       try {
         const kv = await this.store.create<StoredObject>(objectKey(type, namespace, prepared.metadata.name), prepared);

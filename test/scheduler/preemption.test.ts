@@ -5,7 +5,7 @@
 
 import t from 'tap';
 import type { Client, CoreEvent, Pod, SchedulingPodStatus } from '../../control/api/index.ts';
-import { EVENTS, PODS, PRIORITY_CLASSES } from '../../control/api/index.ts';
+import { EVENTS, PODS, POD_DISRUPTION_BUDGETS, PRIORITY_CLASSES } from '../../control/api/index.ts';
 import { startScheduler } from '../../control/scheduler/index.ts';
 import { createNode, kubeletStep, newCluster, nodeManifest, podManifest, waitFor } from '../controllers/cluster.ts';
 
@@ -144,4 +144,25 @@ t.test('of two nodes, the one whose victims matter least is chosen', async (t) =
   await kubeletStep(client, 'default');
   await allBound(client, ['urgent']);
   t.equal((await get(client, 'urgent'))?.spec?.nodeName, 'node-2');
+});
+
+t.test('a PodDisruptionBudget steers preemption to pods it does not protect', async (t) => {
+  const { client, close } = await newCluster();
+  await classes(client);
+  await createNode(client, nodeManifest('node-1', { cpu: '1' }));
+  const scheduler = await startScheduler({ client });
+  t.teardown(async () => {
+    await scheduler.stop();
+    await close();
+  });
+  // No disruption controller runs here, so the budget's status allows no disruption.
+  await client.create(POD_DISRUPTION_BUDGETS, { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'db', namespace: 'default' }, spec: { minAvailable: 1, selector: { matchLabels: { app: 'guarded' } } } });
+  await client.create(PODS, cpuPod('guarded', 'low', '500m'));
+  await client.create(PODS, cpuPod('free', 'mid', '500m'));
+  await allBound(client, ['guarded', 'free']);
+  await client.create(PODS, cpuPod('urgent', 'high', '500m'));
+  await waitFor('free preempted', async () => (await get(client, 'free'))?.metadata.deletionTimestamp, DEADLINE_MS);
+  t.notOk((await get(client, 'guarded'))?.metadata.deletionTimestamp, 'the lower-priority but protected pod is kept');
+  await kubeletStep(client, 'default');
+  await allBound(client, ['urgent']);
 });

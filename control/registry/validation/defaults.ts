@@ -1,7 +1,8 @@
 // Defaulting as the Kubernetes API server does it (pkg/apis/*/v1/defaults.go)
 // for the kinds meshlet serves. Works on a copy; the caller's object is untouched.
 
-import type { ObjectInput, ResourceType } from '../../api/index.ts';
+import type { LimitRangeItem, ObjectInput, ResourceType } from '../../api/index.ts';
+import { defaultLimitRangeItem } from '../admission/limit-ranger.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -118,8 +119,37 @@ function defaultSecret(obj: Obj): void {
   setDefault(obj, 'type', 'Opaque');
 }
 
+/** SetDefaults_Pod: a container's unset requests default to its limits. */
+function defaultPodRequests(spec: unknown): void {
+  if (!isObj(spec)) return;
+  for (const key of ['containers', 'initContainers']) {
+    const list = spec[key];
+    if (!Array.isArray(list)) continue;
+    for (const c of list) {
+      const resources = isObj(c) ? c['resources'] : undefined;
+      if (!isObj(resources) || !isObj(resources['limits'])) continue;
+      const requests = isObj(resources['requests']) ? resources['requests'] : {};
+      resources['requests'] = { ...resources['limits'], ...requests };
+    }
+  }
+}
+
+function isLimitRangeItem(item: unknown): item is LimitRangeItem {
+  return isObj(item) && typeof item['type'] === 'string';
+}
+
+function defaultLimitRange(obj: Obj): void {
+  const spec = obj['spec'];
+  if (!isObj(spec) || !Array.isArray(spec['limits'])) return;
+  spec['limits'] = spec['limits'].map((item: unknown) => (isLimitRangeItem(item) ? defaultLimitRangeItem(item) : item));
+}
+
 const DEFAULTERS: Record<string, (obj: Obj) => void> = {
-  '/Pod': (obj) => defaultPodSpec(obj['spec']),
+  '/Pod': (obj) => {
+    defaultPodSpec(obj['spec']);
+    defaultPodRequests(obj['spec']);
+  },
+  '/LimitRange': defaultLimitRange,
   '/Service': defaultService,
   '/Namespace': defaultNamespace,
   '/Secret': defaultSecret,
