@@ -45,6 +45,11 @@ export type { DaemonSetUpdateStrategy, DaemonSetSpec, DaemonSetCondition, Daemon
 export { TEMPLATE_GENERATION_ANNOTATION } from './daemonset.ts';
 export type { ConcurrencyPolicy, JobTemplateSpec, CronJobSpec, CronJobStatus, CronJob } from './cronjob.ts';
 export { TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE, NODE_LEASE_NAMESPACE, DEFAULT_TOLERATION_SECONDS } from './node-taints.ts';
+export type { PreemptionPolicy, PriorityClassFields, PriorityClass, PriorityClassInput, PodPriorityFields, PrioritizedPodSpec, SchedulingPodStatus } from './scheduling.ts';
+export {
+  DEFAULT_POD_PRIORITY, HIGHEST_USER_DEFINABLE_PRIORITY, SYSTEM_CLUSTER_CRITICAL, SYSTEM_NODE_CRITICAL, SYSTEM_PRIORITY_CLASSES,
+  podPriority, podPreemptionPolicy, nominatedNodeName,
+} from './scheduling.ts';
 export type {
   IPBlock, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicyIngressRule, NetworkPolicyEgressRule, NetworkPolicySpec, NetworkPolicy,
   PolicyEndpoint, PolicyConnection, PolicyInputs, NetworkPolicyVerdict,

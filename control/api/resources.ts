@@ -15,6 +15,7 @@ import type { ControllerRevision, StatefulSet } from './apps.ts';
 import type { RateLimitPolicy } from './ratelimit-policy.ts';
 import type { DaemonSet } from './daemonset.ts';
 import type { CronJob } from './cronjob.ts';
+import type { PriorityClass } from './scheduling.ts';
 import type { PodDisruptionBudget } from './policy.ts';
 import type { LimitRange, ResourceQuota } from './quota.ts';
 import type { IngressClass } from './networking.ts';
@@ -97,6 +98,7 @@ export const AUTHORIZATION_POLICIES = rt<AuthorizationPolicy>('security.istio.io
 export const PEER_AUTHENTICATIONS = rt('security.istio.io', 'v1', 'PeerAuthentication', 'peerauthentications', true, ['pa'], ['status'], ['v1beta1']);
 export const REQUEST_AUTHENTICATIONS = rt('security.istio.io', 'v1', 'RequestAuthentication', 'requestauthentications', true, ['ra'], ['status'], ['v1beta1']);
 export const RATE_LIMIT_POLICIES = rt<RateLimitPolicy>('policy.meshlet.dev', 'v1alpha1', 'RateLimitPolicy', 'ratelimitpolicies', true, ['rlp'], ['status']);
+export const PRIORITY_CLASSES = rt<PriorityClass>('scheduling.k8s.io', 'v1', 'PriorityClass', 'priorityclasses', false, ['pc']);
 export const POD_DISRUPTION_BUDGETS = rt<PodDisruptionBudget>('policy', 'v1', 'PodDisruptionBudget', 'poddisruptionbudgets', true, ['pdb'], ['status']);
 export const RESOURCE_QUOTAS = rt<ResourceQuota>('', 'v1', 'ResourceQuota', 'resourcequotas', true, ['quota'], ['status']);
 export const LIMIT_RANGES = rt<LimitRange>('', 'v1', 'LimitRange', 'limitranges', true, ['limits']);

@@ -294,6 +294,7 @@ const COLUMNS: Record<string, Column[]> = {
     }),
     AGE_COLUMN,
   ],
+  'scheduling.k8s.io/PriorityClass': [NAME_COLUMN, col('Value', (o) => num(o['value']), { type: 'integer' }), col('Global-Default', (o) => o['globalDefault'] === true), AGE_COLUMN],
   'policy/PodDisruptionBudget': [
     NAME_COLUMN,
     col('Min Available', (o) => get(o, 'spec.minAvailable') ?? 'N/A', { description: 'The minimum number of pods that must be available.' }),

@@ -10,13 +10,14 @@ import { isIP } from 'node:net';
 import { ENDPOINTS, NODES, PODS, SERVICES, systemClock } from '../api/index.ts';
 import type { Clock, ObjectInput, Service, Store } from '../api/index.ts';
 import { openStore } from '../store/index.ts';
-import { createRegistry } from '../registry/index.ts';
+import { createRegistry, ensureSystemPriorityClasses } from '../registry/index.ts';
 import type { Registry } from '../registry/index.ts';
 import { startApiServer, kubeconfigFor, createServingCert } from '../apiserver/index.ts';
 import type { ServingCert } from '../apiserver/index.ts';
 import type { ApiServer } from '../apiserver/index.ts';
 import { DEFAULT_NODE_MONITOR_GRACE_MS, nodeLeaseRenewMs, startControllers, startServiceControllers } from '../controllers/index.ts';
 import { startScheduler } from '../scheduler/index.ts';
+import type { SchedulerConfiguration } from '../scheduler/index.ts';
 import { createPodRuntime, loadImageMap, builtinImageMapFile, podLogSource } from '../agent/containers/index.ts';
 import type { PodRuntime, PodLogStreamSource, RestartBackoffOptions } from '../agent/containers/index.ts';
 import { SpanRing, createTracerPipeline } from '../telemetry/index.ts';
@@ -70,6 +71,8 @@ export interface ClusterOptions {
   clock?: Clock;
   /** How long a node may miss heartbeats before it is Ready=Unknown and tainted unreachable. Default 40 s. */
   nodeMonitorGracePeriodMs?: number;
+  /** Scheduler profiles and user plugins (`meshlet up --scheduler-config`); default kube-scheduler's default profile. */
+  schedulerConfig?: SchedulerConfiguration;
   /** Probe timing scale for tests (see the pod runtime). */
   probeTimeScale?: number;
   /** Container restart back-off; default kubelet's (10 s doubling to 300 s). Tests shorten it. */
@@ -157,6 +160,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
       },
     });
     await registry.ensureNamespaces();
+    await ensureSystemPriorityClasses(registry);
     await ensureDefaultIngressClass(registry);
     const existingServices = await registry.list<Service>(SERVICES);
     serviceIps.repair(existingServices.items.map((s) => s.spec?.clusterIP ?? '').filter((ip) => ip && ip !== 'None'));
@@ -187,7 +191,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     const nodeMonitorGracePeriodMs = options.nodeMonitorGracePeriodMs ?? DEFAULT_NODE_MONITOR_GRACE_MS;
     const controllers = await startControllers({ client: registry, clock, informers, nodeMonitorGracePeriodMs });
     closers.push(() => controllers.stop());
-    const scheduler = await startScheduler({ client: registry, clock, informers });
+    const scheduler = await startScheduler({ client: registry, clock, informers, ...(options.schedulerConfig ? { config: options.schedulerConfig } : {}) });
     closers.push(() => scheduler.stop());
     const serviceControllers = startServiceControllers({
       client: registry,

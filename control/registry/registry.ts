@@ -14,6 +14,7 @@ import {
   STATEFUL_SETS,
   DAEMON_SETS,
   PODS,
+  PRIORITY_CLASSES,
   SERVICES,
   isStoreError,
   namespacePrefix,
@@ -54,6 +55,7 @@ import { checkStatefulSetUpdate } from './statefulset-update.ts';
 import { ServiceAllocations, keepNodePorts } from './service-allocations.ts';
 import type { AllocationHandle, ClusterIpAllocator, NodePortAllocator } from './service-allocations.ts';
 import { addDefaultTolerations } from './default-toleration-seconds.ts';
+import { admitPriorityOnCreate, admitPriorityOnUpdate, keepPriorityClassValue } from './priority-admission.ts';
 import { admitMutating, admitValidating } from './admission/index.ts';
 
 export type { ClusterIpAllocator, NodePortAllocator } from './service-allocations.ts';
@@ -139,6 +141,7 @@ export class Registry implements Client {
     if (!base.metadata.name && !base.metadata.generateName) {
       throw invalid(type.kind, '', [{ field: 'metadata.name', reason: 'FieldValueRequired', message: 'name or generateName is required' }], type.group);
     }
+    await admitPriorityOnCreate(this, type, base);
     for (let attempt = 0; attempt < 5; attempt++) {
       const obj = deepClone(base);
       if (!obj.metadata.name) obj.metadata.name = `${obj.metadata.generateName}${randomNameSuffix()}`;
@@ -166,6 +169,7 @@ export class Registry implements Client {
   async update<T extends KubeObject = KubeObject>(type: ResourceType<T>, input: ObjectInput): Promise<T> {
     checkKind(type, input);
     const name = requireName(type, input);
+    await admitPriorityOnUpdate(this, type, input);
     const allocate = type === SERVICES ? this.serviceAllocator() : undefined;
     return this.guaranteedUpdate<T>(type, input.metadata.namespace, name, allocate, (current) => {
       requireResourceVersion(type, name, input.metadata.resourceVersion, current);
@@ -296,6 +300,7 @@ export class Registry implements Client {
     if (type === JOBS) keepJobSelector(current, next);
     if (type === STATEFUL_SETS) checkStatefulSetUpdate(current, next);
     if (type === DAEMON_SETS) advanceTemplateGeneration(current, next);
+    if (type === PRIORITY_CLASSES) keepPriorityClassValue(current, next);
     const causes = validateUpdate(type, next, current);
     if (causes.length) throw invalid(type.kind, name, causes, type.group);
     if (specPart(next) !== specPart(current)) next.metadata.generation = (current.metadata.generation ?? 1) + 1;

@@ -10,6 +10,7 @@ import { MeshletError, systemClock } from '../../api/index.ts';
 import type { Client } from '../../api/index.ts';
 import { startCluster } from '../../cluster/cluster.ts';
 import { loadManifests } from '../../cluster/manifests.ts';
+import { loadSchedulerConfig } from '../../scheduler/index.ts';
 import { str, strs, num, bool, UsageError } from '../args.ts';
 import type { CommandSpec, FlagSpec, ParsedArgs } from '../args.ts';
 import type { RestartBackoffOptions } from '../../agent/containers/index.ts';
@@ -39,6 +40,7 @@ export const UP_FLAGS: FlagSpec[] = [
   { names: ['--image-map'], key: 'imageMaps', kind: 'strings', value: 'FILE', help: 'extra image map (repeatable)' },
   { names: ['--restart-backoff-ms'], key: 'restartBackoffMs', kind: 'number', value: 'MS', help: 'first container restart back-off (default 10000, doubling)' },
   { names: ['--restart-backoff-max-ms'], key: 'restartBackoffMaxMs', kind: 'number', value: 'MS', help: 'longest container restart back-off (default 300000)' },
+  { names: ['--scheduler-config'], key: 'schedulerConfig', kind: 'string', value: 'FILE', help: 'KubeSchedulerConfiguration (kubescheduler.config.k8s.io/v1) with profiles and pluginModules' },
   { names: ['--node-monitor-grace-period'], key: 'nodeMonitorGracePeriod', kind: 'string', value: 'DURATION', help: 'how long a node may miss heartbeats before it is Unknown (default 40s)' },
 ];
 
@@ -70,6 +72,9 @@ async function startUp(args: ParsedArgs, argv: readonly string[]): Promise<numbe
   const manifestPaths = [...strs(args, 'files'), ...args.positional];
   // Parse manifests before starting anything: a YAML error should not leave a half-started cluster.
   const manifests = loadManifests(manifestPaths);
+  // So is a bad scheduler configuration (or a plugin module that does not load).
+  const schedulerConfigPath = str(args, 'schedulerConfig');
+  const schedulerConfig = schedulerConfigPath ? await loadSchedulerConfig(schedulerConfigPath) : undefined;
   if (bool(args, 'detach')) return detach(argv.filter((a) => a !== '--detach' && a !== '-d'), home);
 
   let stopCluster: (() => Promise<void>) | undefined;
@@ -89,6 +94,7 @@ async function startUp(args: ParsedArgs, argv: readonly string[]): Promise<numbe
       imageMaps: strs(args, 'imageMaps'),
       restartBackoff: restartBackoffFromArgs(args),
       nodeMonitorGracePeriodMs,
+      ...(schedulerConfig ? { schedulerConfig } : {}),
     });
     stopCluster = () => cluster.stop();
     const state: ClusterStateFile = {
