@@ -7,3 +7,5 @@ export { resolveContainerEnv } from './container-env.ts';
 export { buildPodStatus } from './pod-status.ts';
 export type { NodeLogServer } from './log-server.ts';
 export { startNodeLogServer, KUBELET_PORT } from './log-server.ts';
+export type { UsageSubject, UsageSamplerOptions } from './usage-sampler.ts';
+export { UsageSampler, DEFAULT_METRIC_RESOLUTION_MS } from './usage-sampler.ts';

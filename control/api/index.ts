@@ -6,7 +6,7 @@ export { objectKeyOf } from './objects.ts';
 export type { ResourceType } from './resources.ts';
 export {
   NAMESPACES, PODS, SERVICES, ENDPOINTS, SERVICE_ACCOUNTS, CONFIG_MAPS, SECRETS, NODES, EVENTS, ENDPOINT_SLICES, LEASES,
-  DEPLOYMENTS, REPLICA_SETS, JOBS, INGRESSES, VIRTUAL_SERVICES, DESTINATION_RULES, GATEWAYS, SERVICE_ENTRIES, ENVOY_FILTERS,
+  DEPLOYMENTS, REPLICA_SETS, JOBS, HORIZONTAL_POD_AUTOSCALERS, INGRESSES, VIRTUAL_SERVICES, DESTINATION_RULES, GATEWAYS, SERVICE_ENTRIES, ENVOY_FILTERS,
   AUTHORIZATION_POLICIES, PEER_AUTHENTICATIONS, REQUEST_AUTHENTICATIONS, RATE_LIMIT_POLICIES, RESOURCE_TYPES,
   apiVersionOf, resourceTypeForKind, resourceTypeForName,
 } from './resources.ts';
@@ -40,3 +40,11 @@ export type {
 } from './ratelimit-policy.ts';
 export { validateRateLimitPolicy } from './ratelimit-policy.ts';
 export { TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE, NODE_LEASE_NAMESPACE, DEFAULT_TOLERATION_SECONDS } from './node-taints.ts';
+export type {
+  CrossVersionObjectReference, MetricTargetType, MetricTarget, MetricIdentifier, ResourceMetricSource, ContainerResourceMetricSource, PodsMetricSource,
+  ObjectMetricSource, MetricSpec, HPAScalingPolicy, HPAScalingRules, HorizontalPodAutoscalerBehavior, HorizontalPodAutoscalerSpec, MetricValueStatus,
+  MetricStatus, HorizontalPodAutoscalerCondition, HorizontalPodAutoscalerStatus, HorizontalPodAutoscaler,
+} from './autoscaling.ts';
+export type {
+  ContainerMetrics, MetricsMeta, PodMetrics, NodeMetrics, CustomMetricValue, PodUsageSample, ResourceMetricsSource, MeshRateSource,
+} from './metrics-api.ts';

@@ -47,6 +47,7 @@ export const LEASES = rt('coordination.k8s.io', 'v1', 'Lease', 'leases', true);
 export const DEPLOYMENTS = rt('apps', 'v1', 'Deployment', 'deployments', true, ['deploy'], ['status', 'scale']);
 export const REPLICA_SETS = rt('apps', 'v1', 'ReplicaSet', 'replicasets', true, ['rs'], ['status', 'scale']);
 export const JOBS = rt('batch', 'v1', 'Job', 'jobs', true, [], ['status']);
+export const HORIZONTAL_POD_AUTOSCALERS = rt('autoscaling', 'v2', 'HorizontalPodAutoscaler', 'horizontalpodautoscalers', true, ['hpa'], ['status'], ['v1']);
 export const INGRESSES = rt('networking.k8s.io', 'v1', 'Ingress', 'ingresses', true, ['ing'], ['status']);
 export const VIRTUAL_SERVICES = rt('networking.istio.io', 'v1', 'VirtualService', 'virtualservices', true, ['vs'], ['status'], ISTIO_ALIASES);
 export const DESTINATION_RULES = rt('networking.istio.io', 'v1', 'DestinationRule', 'destinationrules', true, ['dr'], ['status'], ISTIO_ALIASES);
@@ -60,7 +61,7 @@ export const RATE_LIMIT_POLICIES = rt('policy.meshlet.dev', 'v1alpha1', 'RateLim
 
 export const RESOURCE_TYPES: readonly ResourceType[] = [
   NAMESPACES, PODS, SERVICES, ENDPOINTS, SERVICE_ACCOUNTS, CONFIG_MAPS, SECRETS, NODES, EVENTS,
-  ENDPOINT_SLICES, LEASES, DEPLOYMENTS, REPLICA_SETS, JOBS, INGRESSES,
+  ENDPOINT_SLICES, LEASES, DEPLOYMENTS, REPLICA_SETS, JOBS, HORIZONTAL_POD_AUTOSCALERS, INGRESSES,
   VIRTUAL_SERVICES, DESTINATION_RULES, GATEWAYS, SERVICE_ENTRIES, ENVOY_FILTERS,
   AUTHORIZATION_POLICIES, PEER_AUTHENTICATIONS, REQUEST_AUTHENTICATIONS, RATE_LIMIT_POLICIES,
 ];

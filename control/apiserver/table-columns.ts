@@ -5,6 +5,7 @@
 import type { KubeObject, ResourceType } from '../api/index.ts';
 import { ageOf } from './human-duration.ts';
 import { podCells } from './table-pods.ts';
+import { hpaMinPods, hpaReference, hpaTargets } from './table-hpa.ts';
 
 export interface Column {
   name: string;
@@ -183,6 +184,15 @@ const COLUMNS: Record<string, Column[]> = {
     col('Duration', jobDuration),
     AGE_COLUMN,
     ...workloadWide,
+  ],
+  'autoscaling/HorizontalPodAutoscaler': [
+    NAME_COLUMN,
+    col('Reference', hpaReference),
+    col('Targets', hpaTargets),
+    col('MinPods', hpaMinPods),
+    col('MaxPods', (o) => num(get(o, 'spec.maxReplicas')), { type: 'integer' }),
+    col('Replicas', (o) => num(get(o, 'status.currentReplicas')), { type: 'integer' }),
+    AGE_COLUMN,
   ],
   '/Node': [
     NAME_COLUMN,

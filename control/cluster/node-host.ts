@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import type { Tracer } from '@opentelemetry/api';
 import type { Client, Clock, Store } from '../api/index.ts';
-import { NodeAgent, startNodeLogServer, KUBELET_PORT } from '../agent/index.ts';
+import { NodeAgent, startNodeLogServer, KUBELET_PORT, UsageSampler } from '../agent/index.ts';
 import type { NodeLogServer } from '../agent/index.ts';
 import { podLogSource } from '../agent/containers/index.ts';
 import type { PodRuntime } from '../agent/containers/index.ts';
@@ -37,11 +37,15 @@ export interface NodeHostOptions {
   labels?: Record<string, string>;
   /** How often the node renews its heartbeat Lease. Default 10 s (the kubelet's). */
   leaseRenewMs?: number;
+  /** How often container usage is sampled (the window of metrics.k8s.io figures). Default 15 s. */
+  metricResolutionMs?: number;
 }
 
 export interface NodeHost {
   readonly node: { name: string; podCidr: string; address: string };
   readonly agent: NodeAgent;
+  /** CPU and memory of this node's containers over the last window (metrics.k8s.io's source). */
+  readonly usage: UsageSampler;
   stop(): Promise<void>;
   /** Graceful node shutdown: NotReady, pods terminated and reported, then stopped. */
   drain(): Promise<void>;
@@ -114,14 +118,19 @@ export async function startNodeHost(options: NodeHostOptions): Promise<NodeHost>
     await logServer.close();
     throw err;
   }
+  const usage = new UsageSampler({ nodeName, clock: options.clock, resolutionMs: options.metricResolutionMs, subjects: () => agent.usageSubjects() });
+  usage.start();
   return {
     node: { name: nodeName, podCidr: lease.subnet, address: lease.gateway },
     agent,
+    usage,
     async stop() {
+      usage.stop();
       await agent.stop();
       await logServer.close();
     },
     async drain() {
+      usage.stop();
       await agent.drain();
       await logServer.close();
     },

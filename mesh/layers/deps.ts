@@ -35,6 +35,8 @@ export interface LayerDeps {
   authorization: AuthorizationCheck;
   tracer?: Tracer;
   metrics?: MeshMetrics;
+  /** `namespace/name` of the pod this sidecar serves; its inbound requests are tallied per pod (HPA request rate). */
+  reporterPod?: string;
   accessLog?: (line: string) => void;
   /**
    * `ip:port` of this proxy's own listeners, filled in once they are bound.

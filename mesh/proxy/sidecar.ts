@@ -70,6 +70,7 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
     authorization: options.authorization ?? ALLOW_ALL,
     tracer: options.tracer,
     metrics: options.metrics,
+    reporterPod: identity.kind === 'sidecar' ? `${identity.namespace}/${identity.name}` : undefined,
     accessLog: options.accessLog,
     ownListeners,
   };

@@ -20,6 +20,7 @@ import { expectedPodCount, formatPodProgress } from '../progress/pod-progress.ts
 import { ProgressLine } from '../progress/progress-line.ts';
 import { waitForPods } from '../progress/wait-for-pods.ts';
 import { relayLogLines } from '../progress/log-relay.ts';
+import { AUTOSCALING_FLAGS, autoscalingOptionsFromArgs } from './up-autoscaling.ts';
 
 // A new flag is one line here; read it in upCommand with str/strs/num/bool(args, key).
 export const UP_FLAGS: FlagSpec[] = [
@@ -40,6 +41,7 @@ export const UP_FLAGS: FlagSpec[] = [
   { names: ['--restart-backoff-ms'], key: 'restartBackoffMs', kind: 'number', value: 'MS', help: 'first container restart back-off (default 10000, doubling)' },
   { names: ['--restart-backoff-max-ms'], key: 'restartBackoffMaxMs', kind: 'number', value: 'MS', help: 'longest container restart back-off (default 300000)' },
   { names: ['--node-monitor-grace-period'], key: 'nodeMonitorGracePeriod', kind: 'string', value: 'DURATION', help: 'how long a node may miss heartbeats before it is Unknown (default 40s)' },
+  ...AUTOSCALING_FLAGS,
 ];
 
 const BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
@@ -60,6 +62,7 @@ export const upCommand: CommandSpec = {
 
 async function startUp(args: ParsedArgs, argv: readonly string[]): Promise<number> {
   const nodeMonitorGracePeriodMs = parseGracePeriod(str(args, 'nodeMonitorGracePeriod'));
+  const autoscaling = autoscalingOptionsFromArgs(args);
   const home = meshletHome();
   const existing = readState(home);
   if (existing && processAlive(existing.pid)) {
@@ -89,6 +92,7 @@ async function startUp(args: ParsedArgs, argv: readonly string[]): Promise<numbe
       imageMaps: strs(args, 'imageMaps'),
       restartBackoff: restartBackoffFromArgs(args),
       nodeMonitorGracePeriodMs,
+      ...autoscaling,
     });
     stopCluster = () => cluster.stop();
     const state: ClusterStateFile = {

@@ -14,6 +14,7 @@ import { validateMeta } from './meta.ts';
 import { validateJob, validatePod, validateServiceSpec, validateWorkload } from './builtin.ts';
 import { validateAgainstSchema } from './schema-models.ts';
 import { validateConfigMap, validateSecret } from './data-size.ts';
+import { validateHorizontalPodAutoscaler } from './hpa.ts';
 
 export { applyDefaults } from './defaults.ts';
 export { isDns1123Label, isDns1123Subdomain } from './names.ts';
@@ -27,6 +28,7 @@ const KIND_VALIDATORS: Record<string, (obj: ObjectInput) => StatusCause[]> = {
   'apps/Deployment': validateWorkload,
   'apps/ReplicaSet': validateWorkload,
   'batch/Job': validateJob,
+  'autoscaling/HorizontalPodAutoscaler': validateHorizontalPodAutoscaler,
   'policy.meshlet.dev/RateLimitPolicy': validateRateLimitPolicy,
   'security.istio.io/AuthorizationPolicy': validateAuthorizationPolicy,
 };
