@@ -4,6 +4,7 @@
 // entries matched to spec entries by position.
 
 import type { HorizontalPodAutoscaler, KubeObject, MetricSpec, MetricStatus } from '../api/index.ts';
+import { hpaV1ToV2 } from './hpa-conversion.ts';
 
 function percent(n: number | undefined): string | undefined {
   return n === undefined ? undefined : `${n}%`;
@@ -34,7 +35,8 @@ function formatMetric(spec: MetricSpec, status: MetricStatus | undefined): strin
 }
 
 export function hpaTargets(obj: KubeObject): string {
-  const hpa = obj as HorizontalPodAutoscaler;
+  // Rows of a list made through autoscaling/v1 hold the v1 view; the cells read v2.
+  const hpa = (obj.apiVersion === 'autoscaling/v1' ? hpaV1ToV2(obj) : obj) as HorizontalPodAutoscaler;
   const specs = hpa.spec?.metrics ?? [];
   if (specs.length === 0) return '<none>';
   const statuses = hpa.status?.currentMetrics ?? [];

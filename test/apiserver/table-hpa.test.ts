@@ -27,6 +27,8 @@ t.test('TARGETS per metric type', async (t) => {
   t.equal(hpaTargets(hpa([svc], [{ type: 'Object', object: { describedObject: { kind: 'Service', name: 'web' }, metric: { name: 'istio_requests_per_second' }, current: { value: '30' } } }])), '30/100');
   t.equal(hpaTargets(hpa([cpu50, mem, rps])), 'cpu: <unknown>/50%, memory: <unknown>/100Mi + 1 more...', 'at most two, then a count');
   t.equal(hpaTargets(hpa([])), '<none>');
+  const v1View = { ...hpa([]), apiVersion: 'autoscaling/v1', spec: { scaleTargetRef: { kind: 'Deployment', name: 'web' }, maxReplicas: 5, targetCPUUtilizationPercentage: 60 }, status: { currentCPUUtilizationPercentage: 12 } };
+  t.equal(hpaTargets(v1View), 'cpu: 12%/60%', 'a row read through autoscaling/v1');
   t.equal(hpaReference(hpa([cpu50])), 'Deployment/web');
   t.equal(hpaMinPods(hpa([cpu50])), '<unset>');
   t.equal(hpaMinPods(hpa([cpu50], undefined, 2)), '2');
