@@ -6,6 +6,6 @@ export { NodeAgent } from './node-agent.ts';
 export { resolveContainerEnv } from './container-env.ts';
 export { buildPodStatus } from './pod-status.ts';
 export type { NodeLogServer } from './log-server.ts';
-export { startNodeLogServer, KUBELET_PORT } from './log-server.ts';
-export type { UsageSubject, UsageSamplerOptions } from './usage-sampler.ts';
+export { startNodeLogServer, KUBELET_PORT, USAGE_PATH } from './log-server.ts';
+export type { UsageSubject, UsageSamplerOptions, NodeUsage, NodeUsageReport } from './usage-sampler.ts';
 export { UsageSampler, DEFAULT_METRIC_RESOLUTION_MS } from './usage-sampler.ts';

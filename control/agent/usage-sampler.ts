@@ -38,6 +38,14 @@ interface ContainerTrack {
 
 export const DEFAULT_METRIC_RESOLUTION_MS = 15_000;
 
+export type NodeUsage = NonNullable<ReturnType<UsageSampler['nodeUsage']>>;
+
+/** What a node serves at /stats/usage. */
+export interface NodeUsageReport {
+  node: NodeUsage | undefined;
+  pods: PodUsageSample[];
+}
+
 export class UsageSampler {
   private readonly options: UsageSamplerOptions;
   private readonly resolutionMs: number;
@@ -132,5 +140,9 @@ export class UsageSampler {
     const pods = this.podUsage();
     const sum = (pick: (c: { cpuCores: number; memoryBytes: number }) => number) => pods.reduce((n, p) => n + p.containers.reduce((m, c) => m + pick(c), 0), 0);
     return { nodeName: this.options.nodeName, timestampMs: last, windowMs: last - first, cpuCores: sum((c) => c.cpuCores), memoryBytes: sum((c) => c.memoryBytes) };
+  }
+
+  report(): NodeUsageReport {
+    return { node: this.nodeUsage(), pods: this.podUsage() };
   }
 }

@@ -42,6 +42,7 @@ import type { ApplyResult } from './apply.ts';
 import { createDashboardSource } from './dashboard-source.ts';
 import { createResourceMetricsSource } from './metrics-source.ts';
 import { RequestRates } from './request-rates.ts';
+import { RemoteUsage } from './remote-usage.ts';
 import { DEFAULT_METRIC_RESOLUTION_MS } from '../agent/index.ts';
 import type { UsageSampler } from '../agent/index.ts';
 import { createInProcessMetricsClient, startHpaController } from '../controllers/hpa/index.ts';
@@ -182,7 +183,9 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     // Usage from this process's node agents and request rates from the sidecars feed the metrics APIs and the HPA.
     const metrics = new MeshMetrics();
     const usageSamplers: UsageSampler[] = [];
-    const resourceMetrics = createResourceMetricsSource(() => usageSamplers);
+    // Filled in once the cluster view exists (joined nodes are found through it).
+    const remoteUsage: { poller?: RemoteUsage } = {};
+    const resourceMetrics = createResourceMetricsSource(() => usageSamplers, () => remoteUsage.poller?.current() ?? []);
     const metricResolutionMs = options.metricResolutionMs ?? DEFAULT_METRIC_RESOLUTION_MS;
     const requestRates = new RequestRates({ metrics, clock, resolutionMs: metricResolutionMs });
     requestRates.start();
@@ -237,6 +240,11 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     state.start();
     closers.push(() => state.stop());
     await state.waitForSync();
+    // Joined nodes' usage comes from their kubelet endpoint.
+    const remote = new RemoteUsage({ nodes: () => state.list(NODES), isLocalNode: (name) => nodes.some((n) => n.name === name), clock, resolutionMs: metricResolutionMs });
+    remote.start();
+    remoteUsage.poller = remote;
+    closers.push(() => remote.stop());
 
     const catalog = {
       services: () => state.list(SERVICES),

@@ -1,15 +1,14 @@
-// What the API server's metrics APIs and the HPA controller read: the node
-// agents' usage samplers (this process's nodes) and the mesh's per-pod and
-// per-Service request rates. Joined nodes (other processes) are not sampled
-// here yet; their pods have no metrics, as pods on a node metrics-server
-// cannot reach.
+// What the API server's metrics APIs and the HPA controller read: the usage
+// samplers of this process's node agents, read directly, and the last reports
+// of nodes in other processes (`remote-usage.ts`, scraped from their kubelet
+// endpoint).
 
 import type { ResourceMetricsSource } from '../api/index.ts';
-import type { UsageSampler } from '../agent/index.ts';
+import type { NodeUsageReport, UsageSampler } from '../agent/index.ts';
 
-export function createResourceMetricsSource(samplers: () => readonly UsageSampler[]): ResourceMetricsSource {
+export function createResourceMetricsSource(samplers: () => readonly UsageSampler[], remote: () => readonly NodeUsageReport[] = () => []): ResourceMetricsSource {
   return {
-    podUsage: () => samplers().flatMap((s) => s.podUsage()),
-    nodeUsage: () => samplers().flatMap((s) => s.nodeUsage() ?? []),
+    podUsage: () => [...samplers().flatMap((s) => s.podUsage()), ...remote().flatMap((r) => r.pods)],
+    nodeUsage: () => [...samplers().flatMap((s) => s.nodeUsage() ?? []), ...remote().flatMap((r) => (r.node ? [r.node] : []))],
   };
 }

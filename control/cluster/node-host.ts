@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Tracer } from '@opentelemetry/api';
 import type { Client, Clock, Store } from '../api/index.ts';
 import { NodeAgent, startNodeLogServer, KUBELET_PORT, UsageSampler } from '../agent/index.ts';
-import type { NodeLogServer } from '../agent/index.ts';
+import type { NodeLogServer, NodeUsageReport } from '../agent/index.ts';
 import { podLogSource } from '../agent/containers/index.ts';
 import type { PodRuntime } from '../agent/containers/index.ts';
 import { PodIpAllocator } from '../../overlay/ipam/index.ts';
@@ -55,7 +55,9 @@ export async function startNodeHost(options: NodeHostOptions): Promise<NodeHost>
   const { nodeName, runDir } = options;
   const lease = await options.subnets.acquire(nodeName);
   const podIps = new PodIpAllocator({ store: options.store, subnet: lease.subnet });
-  const logServer = await startLogServer(lease.gateway, options.runtime);
+  // Started once the agent runs; the log server publishes its reports for other processes.
+  const usage = new UsageSampler({ nodeName, clock: options.clock, resolutionMs: options.metricResolutionMs, subjects: () => agent.usageSubjects() });
+  const logServer = await startLogServer(lease.gateway, options.runtime, () => usage.report());
   const agent = new NodeAgent({
     kubeletPort: logServer.port,
     client: options.client,
@@ -118,19 +120,19 @@ export async function startNodeHost(options: NodeHostOptions): Promise<NodeHost>
     await logServer.close();
     throw err;
   }
-  const usage = new UsageSampler({ nodeName, clock: options.clock, resolutionMs: options.metricResolutionMs, subjects: () => agent.usageSubjects() });
   usage.start();
+  const sampler = usage;
   return {
     node: { name: nodeName, podCidr: lease.subnet, address: lease.gateway },
     agent,
-    usage,
+    usage: sampler,
     async stop() {
-      usage.stop();
+      sampler.stop();
       await agent.stop();
       await logServer.close();
     },
     async drain() {
-      usage.stop();
+      sampler.stop();
       await agent.drain();
       await logServer.close();
     },
@@ -138,10 +140,10 @@ export async function startNodeHost(options: NodeHostOptions): Promise<NodeHost>
 }
 
 /** The kubelet's port 10250 on the node's own address; a free port when that one is taken. */
-async function startLogServer(host: string, runtime: PodRuntime): Promise<NodeLogServer> {
+async function startLogServer(host: string, runtime: PodRuntime, usage: () => NodeUsageReport): Promise<NodeLogServer> {
   try {
-    return await startNodeLogServer({ host, port: KUBELET_PORT, logs: podLogSource(runtime) });
+    return await startNodeLogServer({ host, port: KUBELET_PORT, logs: podLogSource(runtime), usage });
   } catch {
-    return startNodeLogServer({ host, port: 0, logs: podLogSource(runtime) });
+    return startNodeLogServer({ host, port: 0, logs: podLogSource(runtime), usage });
   }
 }
