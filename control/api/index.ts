@@ -61,3 +61,11 @@ export type { ResourceList, ScopedResourceSelectorRequirement, ResourceQuotaSpec
 export { LIMIT_RANGER_ANNOTATION } from './quota.ts';
 export type { IngressClassSpec, IngressClass } from './networking.ts';
 export { DEFAULT_INGRESS_CLASS_ANNOTATION, MESHLET_INGRESS_CLASS, MESHLET_INGRESS_CONTROLLER, LEGACY_INGRESS_CLASS_ANNOTATION } from './networking.ts';
+export type {
+  CrossVersionObjectReference, MetricTargetType, MetricTarget, MetricIdentifier, ResourceMetricSource, ContainerResourceMetricSource, PodsMetricSource,
+  ObjectMetricSource, MetricSpec, HPAScalingPolicy, HPAScalingRules, HorizontalPodAutoscalerBehavior, HorizontalPodAutoscalerSpec, MetricValueStatus,
+  MetricStatus, HorizontalPodAutoscalerCondition, HorizontalPodAutoscalerStatus, HorizontalPodAutoscaler,
+} from './autoscaling.ts';
+export type {
+  ContainerMetrics, MetricsMeta, PodMetrics, NodeMetrics, CustomMetricValue, PodUsageSample, ResourceMetricsSource, MeshRateSource,
+} from './metrics-api.ts';

@@ -19,6 +19,7 @@ import type { PriorityClass } from './scheduling.ts';
 import type { PodDisruptionBudget } from './policy.ts';
 import type { LimitRange, ResourceQuota } from './quota.ts';
 import type { IngressClass } from './networking.ts';
+import type { HorizontalPodAutoscaler } from './autoscaling.ts';
 
 export type Subresource = 'status' | 'scale' | 'log' | 'binding' | 'eviction';
 
@@ -88,6 +89,7 @@ export const STATEFUL_SETS = rt<StatefulSet>('apps', 'v1', 'StatefulSet', 'state
 export const JOBS = rt('batch', 'v1', 'Job', 'jobs', true, [], ['status']);
 export const CRON_JOBS = rt<CronJob>('batch', 'v1', 'CronJob', 'cronjobs', true, ['cj'], ['status']);
 export const NETWORK_POLICIES = rt<NetworkPolicy>('networking.k8s.io', 'v1', 'NetworkPolicy', 'networkpolicies', true, ['netpol']);
+export const HORIZONTAL_POD_AUTOSCALERS = rt<HorizontalPodAutoscaler>('autoscaling', 'v2', 'HorizontalPodAutoscaler', 'horizontalpodautoscalers', true, ['hpa'], ['status'], ['v1']);
 export const INGRESSES = rt<Ingress>('networking.k8s.io', 'v1', 'Ingress', 'ingresses', true, ['ing'], ['status']);
 export const VIRTUAL_SERVICES = rt<VirtualService>('networking.istio.io', 'v1', 'VirtualService', 'virtualservices', true, ['vs'], ['status'], ISTIO_ALIASES);
 export const DESTINATION_RULES = rt<DestinationRule>('networking.istio.io', 'v1', 'DestinationRule', 'destinationrules', true, ['dr'], ['status'], ISTIO_ALIASES);

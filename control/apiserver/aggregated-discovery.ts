@@ -6,6 +6,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { ResourceType } from '../api/index.ts';
 import { categoriesOf, groupVersions, preferredVersion, typesIn } from './discovery.ts';
+import type { ExtraGroup } from './metrics-discovery.ts';
+import { extraAggregatedEntry } from './metrics-discovery.ts';
 
 export type DiscoveryFlavour = { version: 'v2' | 'v2beta1' } | undefined;
 
@@ -60,10 +62,10 @@ export function aggregatedCore(flavour: NonNullable<DiscoveryFlavour>): Record<s
   return list(flavour, [groupEntry('', ['v1'])]);
 }
 
-export function aggregatedGroups(flavour: NonNullable<DiscoveryFlavour>): Record<string, unknown> {
+export function aggregatedGroups(flavour: NonNullable<DiscoveryFlavour>, extra: readonly ExtraGroup[] = []): Record<string, unknown> {
   const items = [...groupVersions().entries()].map(([group, versions]) => {
     const preferred = preferredVersion(group);
     return groupEntry(group, [preferred, ...versions.filter((v) => v !== preferred)]);
   });
-  return list(flavour, items);
+  return list(flavour, [...items, ...extra.map(extraAggregatedEntry)]);
 }

@@ -4,6 +4,8 @@
 import type { ResourceType } from '../api/index.ts';
 import { RESOURCE_TYPES } from '../api/index.ts';
 import { servedVersions } from './request-info.ts';
+import type { ExtraGroup } from './metrics-discovery.ts';
+import { extraGroupEntry } from './metrics-discovery.ts';
 
 const VERBS_NAMESPACED = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
@@ -47,7 +49,7 @@ export function apiVersions(serverAddress: string): Record<string, unknown> {
   return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
 }
 
-export function apiGroupList(): Record<string, unknown> {
+export function apiGroupList(extra: readonly ExtraGroup[] = []): Record<string, unknown> {
   const groups = [...groupVersions().entries()].map(([name, versions]) => {
     const preferred = preferredVersion(name);
     const ordered = [preferred, ...versions.filter((v) => v !== preferred)];
@@ -57,16 +59,16 @@ export function apiGroupList(): Record<string, unknown> {
       preferredVersion: { groupVersion: `${name}/${preferred}`, version: preferred },
     };
   });
-  return { kind: 'APIGroupList', apiVersion: 'v1', groups };
+  return { kind: 'APIGroupList', apiVersion: 'v1', groups: [...groups, ...extra.map(extraGroupEntry)] };
 }
 
-export function apiGroup(group: string): Record<string, unknown> | undefined {
-  const found = (apiGroupList()['groups'] as { name: string }[]).find((g) => g.name === group);
+export function apiGroup(group: string, extra: readonly ExtraGroup[] = []): Record<string, unknown> | undefined {
+  const found = (apiGroupList(extra)['groups'] as { name: string }[]).find((g) => g.name === group);
   return found ? { kind: 'APIGroup', apiVersion: 'v1', ...found } : undefined;
 }
 
 /** `kubectl get all` expands the `all` category; Istio's CRDs declare istio-io and their group's category. */
-const ALL_CATEGORY = new Set(['/pods', '/services', 'apps/deployments', 'apps/replicasets', 'batch/jobs']);
+const ALL_CATEGORY = new Set(['/pods', '/services', 'apps/deployments', 'apps/replicasets', 'batch/jobs', 'autoscaling/horizontalpodautoscalers']);
 
 export function categoriesOf(t: ResourceType): string[] {
   if (ALL_CATEGORY.has(`${t.group}/${t.plural}`)) return ['all'];

@@ -19,6 +19,9 @@ import { openApiV2Document, openApiV3ForPath, openApiV3Index } from './openapi.t
 import { createServingCert } from './serving-cert.ts';
 import type { ServingCert } from './serving-cert.ts';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.ts';
+import type { MetricsApiSources } from './metrics-handlers.ts';
+import { serveCustomMetrics, serveResourceMetrics } from './metrics-handlers.ts';
+import { extraResourceList, metricsGroups } from './metrics-discovery.ts';
 
 export interface ApiServerOptions {
   client: Client;
@@ -38,6 +41,8 @@ export interface ApiServerOptions {
   tls?: ServingCert;
   /** Drives the AGE columns of Table output. Default: the system clock. */
   clock?: Clock;
+  /** Serves metrics.k8s.io (and custom.metrics.k8s.io with `rates`); absent → those groups are not served. */
+  metrics?: MetricsApiSources;
 }
 
 export interface ApiServer {
@@ -68,6 +73,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const token = Buffer.from(options.token);
   const gitVersion = options.version ?? 'v1.32.0-meshlet';
   let url = '';
+  const clock = options.clock ?? systemClock;
+  const extraGroups = metricsGroups(options.metrics);
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (!authorized(req, token)) throw new ApiError('Unauthorized', 'Unauthorized');
@@ -78,10 +85,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       if (path === '/api' || path === '/apis') {
         const flavour = wantsAggregated(req);
         if (flavour) {
-          const body = path === '/api' ? aggregatedCore(flavour) : aggregatedGroups(flavour);
+          const body = path === '/api' ? aggregatedCore(flavour) : aggregatedGroups(flavour, extraGroups);
           return sendJson(res, 200, body, aggregatedContentType(flavour));
         }
-        return sendJson(res, 200, path === '/api' ? apiVersions(new URL(url).host) : apiGroupList());
+        return sendJson(res, 200, path === '/api' ? apiVersions(new URL(url).host) : apiGroupList(extraGroups));
       }
       if (path === '/healthz' || path === '/readyz' || path === '/livez') {
         res.writeHead(200, { 'content-type': 'text/plain' });
@@ -109,12 +116,14 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       }
       const groupOnly = /^\/apis\/([^/]+)$/.exec(path);
       if (groupOnly) {
-        const group = apiGroup(groupOnly[1]!);
+        const group = apiGroup(groupOnly[1]!, extraGroups);
         if (group) return sendJson(res, 200, group);
         throw new ApiError('NotFound', `the server could not find the requested resource`);
       }
       const core = /^\/api\/([^/]+)$/.exec(path);
       const named = /^\/apis\/([^/]+)\/([^/]+)$/.exec(path);
+      const extra = named ? extraGroups.find((g) => g.name === named[1] && g.version === named[2]) : undefined;
+      if (extra) return sendJson(res, 200, extraResourceList(extra));
       if (core || named) {
         const list = core ? apiResourceList('', core[1]!) : apiResourceList(named![1]!, named![2]!);
         if (list) return sendJson(res, 200, list);
@@ -122,10 +131,17 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       }
     }
     if (await serveAuthReview(req, res, path)) return;
+    if (options.metrics) {
+      const method = req.method ?? 'GET';
+      const body =
+        (await serveResourceMetrics(options.client, options.metrics.resources, method, path, parsed.searchParams, clock.now())) ??
+        (options.metrics.rates ? await serveCustomMetrics(options.client, options.metrics.rates, method, path, parsed.searchParams) : undefined);
+      if (body) return sendJson(res, 200, body);
+    }
     const request = parseResourcePath(path);
     if (!request) throw new ApiError('NotFound', `the server could not find the requested resource (${req.method} ${path})`);
     if ('unknownResource' in request) throw new ApiError('NotFound', `the server could not find the requested resource (${request.unknownResource})`);
-    await handleResource({ client: options.client, clock: options.clock ?? systemClock, podLogs: options.podLogs, req, res, query: parsed.searchParams, request });
+    await handleResource({ client: options.client, clock, podLogs: options.podLogs, req, res, query: parsed.searchParams, request });
   };
 
   const tls = options.tls ?? createServingCert([host, 'localhost', '127.0.0.1']);

@@ -5,6 +5,7 @@
 import type { KubeObject, ResourceType } from '../api/index.ts';
 import { ageOf } from './human-duration.ts';
 import { podCells } from './table-pods.ts';
+import { hpaMinPods, hpaReference, hpaTargets } from './table-hpa.ts';
 
 export interface Column {
   name: string;
@@ -245,6 +246,15 @@ const COLUMNS: Record<string, Column[]> = {
     wide('Containers', (o) => ((get(o, 'spec.jobTemplate.spec.template.spec.containers') as { name: string }[] | undefined) ?? []).map((c) => c.name).join(',')),
     wide('Images', (o) => ((get(o, 'spec.jobTemplate.spec.template.spec.containers') as { image?: string }[] | undefined) ?? []).map((c) => c.image ?? '').join(',')),
     wide('Selector', (o) => labelSelector(get(o, 'spec.jobTemplate.spec.selector'))),
+  ],
+  'autoscaling/HorizontalPodAutoscaler': [
+    NAME_COLUMN,
+    col('Reference', hpaReference),
+    col('Targets', hpaTargets),
+    col('MinPods', hpaMinPods),
+    col('MaxPods', (o) => num(get(o, 'spec.maxReplicas')), { type: 'integer' }),
+    col('Replicas', (o) => num(get(o, 'status.currentReplicas')), { type: 'integer' }),
+    AGE_COLUMN,
   ],
   '/Node': [
     NAME_COLUMN,

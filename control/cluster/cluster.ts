@@ -43,6 +43,12 @@ import { writeJoinInfo } from './join-info.ts';
 import type { ApplyResult } from './apply.ts';
 import { createDashboardSource } from './dashboard-source.ts';
 import { ensureDefaultIngressClass } from './default-ingress-class.ts';
+import { createResourceMetricsSource } from './metrics-source.ts';
+import { RequestRates } from './request-rates.ts';
+import { RemoteUsage } from './remote-usage.ts';
+import { DEFAULT_METRIC_RESOLUTION_MS } from '../agent/index.ts';
+import type { UsageSampler } from '../agent/index.ts';
+import { createInProcessMetricsClient, startHpaController } from '../controllers/hpa/index.ts';
 
 export interface ClusterOptions {
   /** MESHLET_HOME of this cluster: run files, logs, kubeconfig. */
@@ -79,6 +85,12 @@ export interface ClusterOptions {
   restartBackoff?: RestartBackoffOptions;
   /** Report background problems (default: stderr). */
   log?: (line: string) => void;
+  /** How often the HPA controller syncs each HPA (--horizontal-pod-autoscaler-sync-period). Default 15 s. */
+  hpaSyncPeriodMs?: number;
+  /** Scale-down stabilization window (--horizontal-pod-autoscaler-downscale-stabilization). Default 300 s. */
+  hpaDownscaleStabilizationMs?: number;
+  /** Usage sampling interval = the window of metrics.k8s.io figures (metrics-server's --metric-resolution). Default 15 s. */
+  metricResolutionMs?: number;
 }
 
 export interface RunningCluster {
@@ -175,12 +187,30 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     const runtime: PodRuntime = createPodRuntime({ runDir, imageMap, clock, probeTimeScale: options.probeTimeScale, restartBackoff: options.restartBackoff });
     closers.push(() => runtime.close());
 
+    // Usage from this process's node agents and request rates from the sidecars feed the metrics APIs and the HPA.
+    const metrics = new MeshMetrics();
+    const usageSamplers: UsageSampler[] = [];
+    // Filled in once the cluster view exists (joined nodes are found through it).
+    const remoteUsage: { poller?: RemoteUsage } = {};
+    const resourceMetrics = createResourceMetricsSource(() => usageSamplers, () => remoteUsage.poller?.current() ?? []);
+    const metricResolutionMs = options.metricResolutionMs ?? DEFAULT_METRIC_RESOLUTION_MS;
+    const requestRates = new RequestRates({ metrics, clock, resolutionMs: metricResolutionMs });
+    requestRates.start();
+    closers.push(() => requestRates.stop());
+
     const token = randomBytes(24).toString('hex');
     const podLogs = podLogSource(runtime);
     const nodes: RunningCluster['nodes'] = [];
     // Pods on nodes of this process log from the local runtime; joined nodes serve their own.
     const routedLogs = createPodLogRouter({ client: registry, local: podLogs, isLocalNode: (name) => nodes.some((n) => n.name === name) });
-    const apiServer = await startApiServer({ client: registry, port: options.apiPort ?? 0, token, podLogs: routedLogs, tls: servingCert(options.home, kubernetesServiceIp) });
+    const apiServer = await startApiServer({
+      client: registry,
+      port: options.apiPort ?? 0,
+      token,
+      podLogs: routedLogs,
+      tls: servingCert(options.home, kubernetesServiceIp),
+      metrics: { resources: resourceMetrics, rates: requestRates },
+    });
     closers.push(() => apiServer.close());
     const kubeconfigPath = join(options.home, 'kubeconfig');
     writeFileSync(kubeconfigPath, kubeconfigFor({ server: apiServer.url, token, caData: apiServer.caData }), { mode: 0o600 });
@@ -202,11 +232,26 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
       onError: (name, key, err) => log(`meshlet: ${name} ${key}: ${String(err)}`),
     });
     closers.push(() => serviceControllers.stop());
+    const hpa = startHpaController({
+      client: registry,
+      informers,
+      clock,
+      metrics: createInProcessMetricsClient(resourceMetrics, requestRates),
+      syncPeriodMs: options.hpaSyncPeriodMs,
+      downscaleStabilizationMs: options.hpaDownscaleStabilizationMs,
+      onError: (name, key, err) => log(`meshlet: ${name} ${key}: ${String(err)}`),
+    });
+    closers.push(() => hpa.stop());
 
     const state = new ClusterState(informers, WATCHED_KINDS);
     state.start();
     closers.push(() => state.stop());
     await state.waitForSync();
+    // Joined nodes' usage comes from their kubelet endpoint.
+    const remote = new RemoteUsage({ nodes: () => state.list(NODES), isLocalNode: (name) => nodes.some((n) => n.name === name), clock, resolutionMs: metricResolutionMs });
+    remote.start();
+    remoteUsage.poller = remote;
+    closers.push(() => remote.stop());
 
     const catalog = {
       services: () => state.list(SERVICES),
@@ -231,7 +276,6 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     const spans = new SpanRing();
     const tracing: TracerPipeline = createTracerPipeline({ serviceName: 'meshlet', exporters: [spans] });
     closers.push(() => tracing.shutdown());
-    const metrics = new MeshMetrics();
 
     const policySource = createPolicySource(state);
     // One counter for every limiter in the process: without Redis, sidecars still share one global budget.
@@ -297,9 +341,11 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
         leaseRenewMs: nodeLeaseRenewMs(nodeMonitorGracePeriodMs),
         // meshlet has no TokenRequest issuer: pods get the one token the API server accepts.
         serviceAccountToken: async () => token,
+        metricResolutionMs,
       });
       closers.push(() => host.stop());
       nodes.push(host.node);
+      usageSamplers.push(host.usage);
     }
 
     // With Redis, wait for the connections so the first checks count instead of failing open.

@@ -1,6 +1,6 @@
 // Field numbers of the Kubernetes protobuf messages that kubectl's typed
 // clients send (`kubectl create namespace|configmap|secret|serviceaccount|
-// deployment|job|service|ingress|quota|poddisruptionbudget`, drain's Eviction), from k8s.io/api and apimachinery generated.proto.
+// deployment|job|service|ingress|quota|poddisruptionbudget`, drain's Eviction, `kubectl autoscale`), from k8s.io/api and apimachinery generated.proto.
 // A field not listed here makes the decoder refuse the body (415) rather than
 // silently drop data.
 
@@ -205,6 +205,18 @@ export const MESSAGES: Record<string, Fields> = {
     10: ptr('failedIndexes', 'string'),
     11: ptr('terminating', 'int32'),
   },
+
+  // autoscaling/v1, what `kubectl autoscale` 1.32 sends.
+  HorizontalPodAutoscalerV1: { 1: f('metadata', msg('ObjectMeta')), 2: f('spec', msg('HorizontalPodAutoscalerSpecV1')), 3: f('status', msg('HorizontalPodAutoscalerStatusV1')) },
+  HorizontalPodAutoscalerSpecV1: { 1: f('scaleTargetRef', msg('CrossVersionObjectReference')), 2: ptr('minReplicas', 'int32'), 3: f('maxReplicas', 'int32'), 4: ptr('targetCPUUtilizationPercentage', 'int32') },
+  CrossVersionObjectReference: { 1: f('kind', 'string'), 2: f('name', 'string'), 3: f('apiVersion', 'string') },
+  HorizontalPodAutoscalerStatusV1: {
+    1: ptr('observedGeneration', 'int64'),
+    2: f('lastScaleTime', 'time'),
+    3: f('currentReplicas', 'int32'),
+    4: f('desiredReplicas', 'int32'),
+    5: ptr('currentCPUUtilizationPercentage', 'int32'),
+  },
 };
 
 /** Top-level kinds the decoder accepts, keyed by `apiVersion/kind`. */
@@ -221,4 +233,5 @@ export const TOP_LEVEL: Record<string, string> = {
   'policy/v1/PodDisruptionBudget': 'PodDisruptionBudget',
   'policy/v1/Eviction': 'Eviction',
   'policy/v1beta1/Eviction': 'Eviction',
+  'autoscaling/v1/HorizontalPodAutoscaler': 'HorizontalPodAutoscalerV1',
 };

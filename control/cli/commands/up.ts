@@ -21,6 +21,7 @@ import { expectedPodCount, formatPodProgress } from '../progress/pod-progress.ts
 import { ProgressLine } from '../progress/progress-line.ts';
 import { waitForPods } from '../progress/wait-for-pods.ts';
 import { relayLogLines } from '../progress/log-relay.ts';
+import { AUTOSCALING_FLAGS, autoscalingOptionsFromArgs } from './up-autoscaling.ts';
 
 // A new flag is one line here; read it in upCommand with str/strs/num/bool(args, key).
 export const UP_FLAGS: FlagSpec[] = [
@@ -42,6 +43,7 @@ export const UP_FLAGS: FlagSpec[] = [
   { names: ['--restart-backoff-max-ms'], key: 'restartBackoffMaxMs', kind: 'number', value: 'MS', help: 'longest container restart back-off (default 300000)' },
   { names: ['--scheduler-config'], key: 'schedulerConfig', kind: 'string', value: 'FILE', help: 'KubeSchedulerConfiguration (kubescheduler.config.k8s.io/v1) with profiles and pluginModules' },
   { names: ['--node-monitor-grace-period'], key: 'nodeMonitorGracePeriod', kind: 'string', value: 'DURATION', help: 'how long a node may miss heartbeats before it is Unknown (default 40s)' },
+  ...AUTOSCALING_FLAGS,
 ];
 
 const BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
@@ -62,6 +64,7 @@ export const upCommand: CommandSpec = {
 
 async function startUp(args: ParsedArgs, argv: readonly string[]): Promise<number> {
   const nodeMonitorGracePeriodMs = parseGracePeriod(str(args, 'nodeMonitorGracePeriod'));
+  const autoscaling = autoscalingOptionsFromArgs(args);
   const home = meshletHome();
   const existing = readState(home);
   if (existing && processAlive(existing.pid)) {
@@ -95,6 +98,7 @@ async function startUp(args: ParsedArgs, argv: readonly string[]): Promise<numbe
       restartBackoff: restartBackoffFromArgs(args),
       nodeMonitorGracePeriodMs,
       ...(schedulerConfig ? { schedulerConfig } : {}),
+      ...autoscaling,
     });
     stopCluster = () => cluster.stop();
     const state: ClusterStateFile = {

@@ -3,6 +3,7 @@
 
 import type { LimitRangeItem, ObjectInput, ResourceType } from '../../api/index.ts';
 import { defaultLimitRangeItem } from '../admission/limit-ranger.ts';
+import { defaultHorizontalPodAutoscaler } from './hpa.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -223,6 +224,7 @@ const DEFAULTERS: Record<string, (obj: Obj) => void> = {
   'batch/Job': defaultJob,
   'apps/DaemonSet': defaultDaemonSet,
   'batch/CronJob': defaultCronJob,
+  'autoscaling/HorizontalPodAutoscaler': defaultHorizontalPodAutoscaler,
 };
 
 export function applyDefaults(type: ResourceType, obj: ObjectInput): ObjectInput {

@@ -16,6 +16,7 @@ import { validateAgainstSchema } from './schema-models.ts';
 import { validateCronJob, validateDaemonSet } from './daemonset-cronjob.ts';
 import { validateConfigMap, validateSecret } from './data-size.ts';
 import { validateStatefulSet } from './statefulset.ts';
+import { validateHorizontalPodAutoscaler } from './hpa.ts';
 
 export { applyDefaults } from './defaults.ts';
 export { isDns1123Label, isDns1123Subdomain } from './names.ts';
@@ -32,6 +33,7 @@ const KIND_VALIDATORS: Record<string, (obj: ObjectInput) => StatusCause[]> = {
   'batch/Job': validateJob,
   'apps/DaemonSet': validateDaemonSet,
   'batch/CronJob': validateCronJob,
+  'autoscaling/HorizontalPodAutoscaler': validateHorizontalPodAutoscaler,
   'policy.meshlet.dev/RateLimitPolicy': validateRateLimitPolicy,
   'security.istio.io/AuthorizationPolicy': validateAuthorizationPolicy,
 };
