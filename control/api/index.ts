@@ -7,7 +7,7 @@ export type { ResourceType } from './resources.ts';
 export {
   NAMESPACES, PODS, SERVICES, ENDPOINTS, SERVICE_ACCOUNTS, CONFIG_MAPS, SECRETS, NODES, EVENTS, ENDPOINT_SLICES, LEASES,
   DEPLOYMENTS, REPLICA_SETS, JOBS, INGRESSES, VIRTUAL_SERVICES, DESTINATION_RULES, GATEWAYS, SERVICE_ENTRIES, ENVOY_FILTERS,
-  AUTHORIZATION_POLICIES, PEER_AUTHENTICATIONS, REQUEST_AUTHENTICATIONS, RATE_LIMIT_POLICIES, RESOURCE_TYPES,
+  AUTHORIZATION_POLICIES, PEER_AUTHENTICATIONS, REQUEST_AUTHENTICATIONS, RATE_LIMIT_POLICIES, CUSTOM_RESOURCE_DEFINITIONS, RESOURCE_TYPES,
   apiVersionOf, resourceTypeForKind, resourceTypeForName,
 } from './resources.ts';
 export { REGISTRY_ROOT, typePrefix, namespacePrefix, objectKey } from './keys.ts';
@@ -40,3 +40,10 @@ export type {
 } from './ratelimit-policy.ts';
 export { validateRateLimitPolicy } from './ratelimit-policy.ts';
 export { TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE, NODE_LEASE_NAMESPACE, DEFAULT_TOLERATION_SECONDS } from './node-taints.ts';
+export type {
+  JSONSchemaProps, CustomResourceColumnDefinition, CustomResourceSubresourceScale, CustomResourceDefinitionVersion, CustomResourceDefinitionNames,
+  CustomResourceDefinitionSpec, CustomResourceDefinitionCondition, CustomResourceDefinitionStatus, CustomResourceDefinition,
+} from './apiextensions.ts';
+export { CRD_CLEANUP_FINALIZER } from './apiextensions.ts';
+export type { CustomKind } from './kind-catalog.ts';
+export { KindCatalog, resourceTypeOfDefinition } from './kind-catalog.ts';

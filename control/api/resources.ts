@@ -57,12 +57,14 @@ export const AUTHORIZATION_POLICIES = rt('security.istio.io', 'v1', 'Authorizati
 export const PEER_AUTHENTICATIONS = rt('security.istio.io', 'v1', 'PeerAuthentication', 'peerauthentications', true, ['pa'], ['status'], ['v1beta1']);
 export const REQUEST_AUTHENTICATIONS = rt('security.istio.io', 'v1', 'RequestAuthentication', 'requestauthentications', true, ['ra'], ['status'], ['v1beta1']);
 export const RATE_LIMIT_POLICIES = rt('policy.meshlet.dev', 'v1alpha1', 'RateLimitPolicy', 'ratelimitpolicies', true, ['rlp'], ['status']);
+export const CUSTOM_RESOURCE_DEFINITIONS = rt('apiextensions.k8s.io', 'v1', 'CustomResourceDefinition', 'customresourcedefinitions', false, ['crd', 'crds'], ['status']);
 
 export const RESOURCE_TYPES: readonly ResourceType[] = [
   NAMESPACES, PODS, SERVICES, ENDPOINTS, SERVICE_ACCOUNTS, CONFIG_MAPS, SECRETS, NODES, EVENTS,
   ENDPOINT_SLICES, LEASES, DEPLOYMENTS, REPLICA_SETS, JOBS, INGRESSES,
   VIRTUAL_SERVICES, DESTINATION_RULES, GATEWAYS, SERVICE_ENTRIES, ENVOY_FILTERS,
   AUTHORIZATION_POLICIES, PEER_AUTHENTICATIONS, REQUEST_AUTHENTICATIONS, RATE_LIMIT_POLICIES,
+  CUSTOM_RESOURCE_DEFINITIONS,
 ];
 
 export function apiVersionOf(type: ResourceType): string {

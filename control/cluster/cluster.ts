@@ -173,7 +173,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     const nodes: RunningCluster['nodes'] = [];
     // Pods on nodes of this process log from the local runtime; joined nodes serve their own.
     const routedLogs = createPodLogRouter({ client: registry, local: podLogs, isLocalNode: (name) => nodes.some((n) => n.name === name) });
-    const apiServer = await startApiServer({ client: registry, port: options.apiPort ?? 0, token, podLogs: routedLogs, tls: servingCert(options.home) });
+    const apiServer = await startApiServer({ client: registry, kinds: registry.kinds, port: options.apiPort ?? 0, token, podLogs: routedLogs, tls: servingCert(options.home) });
     closers.push(() => apiServer.close());
     const kubeconfigPath = join(options.home, 'kubeconfig');
     writeFileSync(kubeconfigPath, kubeconfigFor({ server: apiServer.url, token, caData: apiServer.caData }), { mode: 0o600 });
@@ -182,7 +182,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     const informers = new InformerSet(registry, clock);
     closers.push(() => informers.stop());
     const nodeMonitorGracePeriodMs = options.nodeMonitorGracePeriodMs ?? DEFAULT_NODE_MONITOR_GRACE_MS;
-    const controllers = await startControllers({ client: registry, clock, informers, nodeMonitorGracePeriodMs });
+    const controllers = await startControllers({ client: registry, clock, informers, nodeMonitorGracePeriodMs, kinds: registry.kinds });
     closers.push(() => controllers.stop());
     const scheduler = await startScheduler({ client: registry, clock, informers });
     closers.push(() => scheduler.stop());

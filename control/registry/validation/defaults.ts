@@ -2,6 +2,7 @@
 // for the kinds meshlet serves. Works on a copy; the caller's object is untouched.
 
 import type { ObjectInput, ResourceType } from '../../api/index.ts';
+import { defaultCustomResourceDefinition } from './custom-resources/definition.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -126,6 +127,7 @@ const DEFAULTERS: Record<string, (obj: Obj) => void> = {
   'apps/Deployment': defaultDeployment,
   'apps/ReplicaSet': defaultReplicaSet,
   'batch/Job': defaultJob,
+  'apiextensions.k8s.io/CustomResourceDefinition': defaultCustomResourceDefinition,
 };
 
 export function applyDefaults(type: ResourceType, obj: ObjectInput): ObjectInput {
