@@ -47,7 +47,7 @@ import { decodeContinue, encodeContinue } from './continue-token.ts';
 import { deepClone, newUid, randomNameSuffix, specPart, withStatus } from './object-meta.ts';
 import { stripVersion, toObject } from './stored-object.ts';
 import type { StoredObject } from './stored-object.ts';
-import { alreadyExists, checkKind, conflict, requireName, requireResourceVersion, storeFailure } from './registry-errors.ts';
+import { alreadyExists, checkKind, conflict, invalidCustomResource, requireName, requireResourceVersion, storeFailure } from './registry-errors.ts';
 import { generateJobSelector, keepClusterIp, keepJobSelector, namespaceFinalizers, scaleOf } from './kind-rules.ts';
 import { watchObjects } from './registry-watch.ts';
 import { ServiceAllocations, keepNodePorts } from './service-allocations.ts';
@@ -295,7 +295,7 @@ export class Registry implements Client {
     }
     if (type === JOBS) keepJobSelector(current, next);
     const causes = validateUpdate(type, next, current, custom);
-    if (causes.length) throw invalid(type.kind, name, causes, type.group);
+    if (causes.length) throw custom ? invalidCustomResource(type, name, causes) : invalid(type.kind, name, causes, type.group);
     if (specPart(next) !== specPart(current)) next.metadata.generation = (current.metadata.generation ?? 1) + 1;
     return next;
   }
@@ -307,8 +307,10 @@ export class Registry implements Client {
     if (type === PODS) addDefaultTolerations(defaulted.spec as PodSpec | undefined);
     // Kubernetes' Job strategy selects the Job's pods by its uid, so the uid comes first.
     if (type === JOBS) generateJobSelector(defaulted, uid);
+    // A custom resource's status is written through its status subresource only, as its strategy resets it on create.
+    if (custom && type.subresources.includes('status')) delete defaulted.status;
     const causes = validateObject(type, defaulted, custom);
-    if (causes.length) throw invalid(type.kind, defaulted.metadata.name ?? '', causes, type.group);
+    if (causes.length) throw custom ? invalidCustomResource(type, defaulted.metadata.name ?? '', causes) : invalid(type.kind, defaulted.metadata.name ?? '', causes, type.group);
     const now = new Date(this.clock.now()).toISOString();
     const metadata = {
       ...defaulted.metadata,
