@@ -27,11 +27,11 @@ function warn(res: ServerResponse, messages: string[]): void {
 
 /** Returns the body to write: unchanged, or without its unknown fields; throws under Strict. */
 /**
- * JSONSchemaProps is recursive and the model's validator does not read every
- * member of a nested schema, so what a CRD's schemas hold is not judged by
- * observation; the structural-schema rules check them instead.
+ * The model's validator does not read every member of a CRD version (its
+ * recursive schemas, printer column descriptions), so what a CRD's versions
+ * hold is not judged by observation; the CRD rules check them instead.
  */
-const CRD_SCHEMA_FIELD = /^spec\.versions\[\d+\]\.schema\.openAPIV3Schema\./;
+const CRD_SCHEMA_FIELD = /^spec\.versions\[\d+\]\./;
 
 function unknownFieldsOf(type: ResourceType, body: Record<string, unknown>): string[] {
   const found = unknownFields(type, body);
