@@ -34,6 +34,7 @@ import { InformerSet } from '../runtime/index.ts';
 import { claimAddressSlot } from './address-slot.ts';
 import type { AddressSlot } from './address-slot.ts';
 import { applyObjects } from './apply.ts';
+import { catalogResolver } from './kind-resolvers.ts';
 import { startNodeHost } from './node-host.ts';
 import { createPodLogRouter } from './pod-logs.ts';
 import { createAuthorizationPolicySource, createMeshConfigSource, createPolicySource, WATCHED_KINDS } from './sources.ts';
@@ -302,7 +303,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     });
     closers.push(() => dashboard.close());
 
-    const apply = (objects: ObjectInput[]) => applyObjects(registry, objects);
+    const apply = (objects: ObjectInput[]) => applyObjects(registry, objects, 'default', catalogResolver(registry.kinds, objects));
     const applied = options.manifests?.length ? await apply(options.manifests) : [];
 
     return {
