@@ -93,6 +93,15 @@ if (!findKubectl()) {
     t.match(explainWidget.stdout, /What the widget should be\./);
     t.match(explainWidget.stdout, /size\t<string> -required-/);
 
+    // meshlet apply: a CRD and its custom resource in one file (the resource waits until the CRD is served).
+    const gadgetCrd = widgetCrd();
+    Object.assign(gadgetCrd, { metadata: { name: 'gadgets.example.org' }, spec: { ...(gadgetCrd['spec'] as object), group: 'example.org', names: { plural: 'gadgets', kind: 'Gadget' } } });
+    const gadget = { ...widget('g1', { size: 'large' }), apiVersion: 'example.org/v1', kind: 'Gadget' };
+    const both = await meshlet(home, ['apply', '-f', files('gadgets.yaml', `${stringifyYaml(gadgetCrd)}---\n${stringifyYaml(gadget)}`)]);
+    t.equal(both.code, 0, both.stderr);
+    t.match(both.stdout, 'customresourcedefinition.apiextensions.k8s.io/gadgets.example.org created');
+    t.match(both.stdout, 'gadget.example.org/g1 created');
+
     const deleted = await kubectl.run(['delete', 'crd', 'widgets.example.com']);
     t.equal(deleted.code, 0, deleted.stderr);
     const gone = await meshlet(home, ['get', 'crd']);
