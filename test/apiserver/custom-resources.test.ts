@@ -81,6 +81,15 @@ t.test('custom resources: every served version, 422 causes, Table columns, scale
   t.equal(bad.status, 422);
   t.match(bad.json, { kind: 'Status', reason: 'Invalid', details: { name: 'bad', group: 'example.com', kind: 'Widget', causes: [{ field: 'spec.size', reason: 'FieldValueNotSupported' }, { field: 'spec.replicas', reason: 'FieldValueTypeInvalid' }] } });
 
+  const strict = await http.call('POST', `${base}?fieldValidation=Strict`, { body: widget('typo', { size: 'small', colour: 'red' }) });
+  t.equal(strict.status, 400, 'Strict: an unknown field of a custom resource is refused');
+  t.match(strict.json['message'], 'Widget in version "v1" cannot be handled as a Widget: strict decoding error: unknown field "spec.colour"');
+  const warned = await http.call('POST', base, { body: widget('typo', { size: 'small', colour: 'red' }) });
+  t.equal(warned.status, 201);
+  t.match(String(warned.headers['warning']), 'unknown field \\"spec.colour\\"', 'Warn (the default) warns');
+  t.notOk((warned.json['spec'] as Json)['colour'], 'and prunes');
+  await http.call('DELETE', `${base}/typo`);
+
   const created = await http.call('POST', '/apis/example.com/v1beta1/namespaces/default/widgets', { body: { ...widget('w1', { size: 'small' }), apiVersion: 'example.com/v1beta1', metadata: { name: 'w1', labels: { app: 'w' } } } });
   t.equal(created.status, 201, created.text);
   t.equal(created.json['apiVersion'], 'example.com/v1beta1', 'answered in the version asked');

@@ -42,7 +42,11 @@ if (!findKubectl()) {
     const established = await kubectl.run(['wait', '--for=condition=Established', '--timeout=60s', 'crd/widgets.example.com']);
     t.equal(established.code, 0, established.stderr);
 
-    const cr = await kubectl.run(['apply', '-f', files('w1.yaml', stringifyYaml({ ...widget('w1', { size: 'small', bogus: 1 }), status: { replicas: 7 } }))]);
+    const w1 = files('w1.yaml', stringifyYaml({ ...widget('w1', { size: 'small', bogus: 1 }), status: { replicas: 7 } }));
+    const strict = await kubectl.run(['apply', '-f', w1]);
+    t.not(strict.code, 0, 'kubectl validates strictly by default');
+    t.match(strict.stderr, 'Widget in version "v1" cannot be handled as a Widget: strict decoding error: unknown field "spec.bogus"');
+    const cr = await kubectl.run(['apply', '--validate=false', '-f', w1]);
     t.equal(cr.code, 0, cr.stderr);
     t.match(cr.stdout, 'widget.example.com/w1 created');
 

@@ -57,4 +57,4 @@ export function validateObject(type: ResourceType, obj: ObjectInput, custom?: Cu
 }
 export { unknownFields, pruneFields } from './unknown-fields.ts';
 export { validateUpdate } from './ratchet.ts';
-export { defaultCustomResource } from './custom-resources/index.ts';
+export { defaultCustomResource, unknownCustomFields } from './custom-resources/index.ts';

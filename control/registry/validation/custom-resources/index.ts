@@ -29,6 +29,18 @@ export function defaultCustomResource(kind: CustomKind, obj: ObjectInput): Objec
   return copy;
 }
 
+/**
+ * Field paths pruning would drop from `body` (an object or a patch of one):
+ * what fieldValidation=Strict reports as unknown fields for custom resources.
+ */
+export function unknownCustomFields(kind: CustomKind, body: Record<string, unknown>): string[] {
+  const schema = schemaOf(kind);
+  if (!schema || kind.definition.spec?.preserveUnknownFields === true) return [];
+  const pruned: string[] = [];
+  pruneValue(schema, structuredClone(body), true, '', pruned);
+  return pruned;
+}
+
 /** Schema causes for a custom resource (metadata is checked by the common metadata rules). */
 export function validateCustomResource(kind: CustomKind, obj: ObjectInput): StatusCause[] {
   const schema = schemaOf(kind);

@@ -4,14 +4,14 @@
 // absent fields. Both work in place on a copy the caller owns.
 
 import type { JSONSchemaProps } from '../../../api/index.ts';
-import { isPlainObject } from './field-path.ts';
+import { childField, isPlainObject } from './field-path.ts';
 
 const EMBEDDED_KEEP = new Set(['apiVersion', 'kind', 'metadata']);
 
-/** Removes unspecified fields from `value` in place. */
-export function pruneValue(s: JSONSchemaProps, value: unknown, isRoot = false): void {
+/** Removes unspecified fields from `value` in place; `pruned` collects their field paths. */
+export function pruneValue(s: JSONSchemaProps, value: unknown, isRoot = false, path = '', pruned?: string[]): void {
   if (Array.isArray(value)) {
-    if (s.items) for (const item of value) pruneValue(s.items, item);
+    if (s.items) value.forEach((item, i) => pruneValue(s.items!, item, false, childField(path, i), pruned));
     return;
   }
   if (!isPlainObject(value)) return;
@@ -21,11 +21,14 @@ export function pruneValue(s: JSONSchemaProps, value: unknown, isRoot = false): 
   for (const key of Object.keys(value)) {
     const sub = s.properties?.[key] ?? additional;
     if (sub) {
-      pruneValue(sub, value[key]);
+      pruneValue(sub, value[key], false, childField(path, key), pruned);
       continue;
     }
     if ((isRoot || s['x-kubernetes-embedded-resource']) && EMBEDDED_KEEP.has(key)) continue;
-    if (!keepAll) delete value[key];
+    if (keepAll) continue;
+    // A null in a patch deletes the field: never an unknown field.
+    if (value[key] !== null) pruned?.push(childField(path, key));
+    delete value[key];
   }
 }
 
