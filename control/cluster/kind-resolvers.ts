@@ -3,8 +3,8 @@
 // HTTP). A kind a CRD of the same batch defines is waited for, bounded, since
 // the CRD is served only once the CRD controller has established it.
 
-import type { KindCatalog, ObjectInput, ResourceType } from '../api/index.ts';
-import { resourceTypeForKind } from '../api/index.ts';
+import type { ObjectInput, ResourceType } from '../api/index.ts';
+import { KindCatalog, RESOURCE_TYPES, resourceTypeForKind } from '../api/index.ts';
 
 export type KindResolver = (apiVersion: string, kind: string) => ResourceType | undefined | Promise<ResourceType | undefined>;
 
@@ -84,4 +84,50 @@ export function discoveryResolver(getText: (path: string) => Promise<string>, ob
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   };
+}
+
+interface AggregatedResource {
+  resource: string;
+  singularResource?: string;
+  scope: 'Namespaced' | 'Cluster';
+  responseKind: { kind: string };
+  shortNames?: string[];
+  subresources?: { subresource: string }[];
+}
+
+interface AggregatedGroups {
+  items?: { metadata: { name?: string }; versions: { version: string; resources: AggregatedResource[] }[] }[];
+}
+
+const AGGREGATED_ACCEPT = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json';
+
+/**
+ * Over HTTP: the built-in kinds plus every kind the server's aggregated
+ * discovery lists (CRD-defined ones), as a catalog to look names up in
+ * (`meshlet get widgets`, `meshlet delete wd w1`).
+ */
+export async function discoveredKinds(getJson: (path: string, accept: string) => Promise<unknown>): Promise<KindCatalog> {
+  const groups = (await getJson('/apis', AGGREGATED_ACCEPT)) as AggregatedGroups;
+  const known = new Set(RESOURCE_TYPES.map((t) => `${t.group}/${t.plural}`));
+  const found: ResourceType[] = [];
+  for (const group of groups.items ?? []) {
+    const name = group.metadata.name ?? '';
+    const preferred = group.versions[0];
+    for (const r of preferred?.resources ?? []) {
+      if (known.has(`${name}/${r.resource}`)) continue;
+      known.add(`${name}/${r.resource}`);
+      found.push({
+        group: name,
+        version: preferred!.version,
+        kind: r.responseKind.kind,
+        plural: r.resource,
+        singular: r.singularResource || r.responseKind.kind.toLowerCase(),
+        namespaced: r.scope === 'Namespaced',
+        shortNames: r.shortNames ?? [],
+        subresources: (r.subresources ?? []).map((s) => s.subresource).filter((s): s is 'status' | 'scale' => s === 'status' || s === 'scale'),
+        aliasVersions: group.versions.slice(1).map((v) => v.version),
+      });
+    }
+  }
+  return new KindCatalog([...RESOURCE_TYPES, ...found]);
 }

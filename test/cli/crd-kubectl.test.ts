@@ -106,6 +106,15 @@ if (!findKubectl()) {
     t.match(both.stdout, 'customresourcedefinition.apiextensions.k8s.io/gadgets.example.org created');
     t.match(both.stdout, 'gadget.example.org/g1 created');
 
+    // meshlet get/delete find CRD-defined kinds through discovery.
+    const meshletGet = await meshlet(home, ['get', 'wd', '-o', 'wide']);
+    t.equal(meshletGet.code, 0, meshletGet.stderr);
+    t.match(meshletGet.stdout, /^NAME\s+SIZE\s+REPLICAS\s+COLOR\s+READY\s+AGE\n/);
+    t.match(meshletGet.stdout, /\nw1\s+large\s+3\s+blue\s/);
+    const meshletDelete = await meshlet(home, ['delete', 'gadget', 'g1']);
+    t.equal(meshletDelete.code, 0, meshletDelete.stderr);
+    t.match(meshletDelete.stdout, 'gadget.example.org "g1" deleted');
+
     const deleted = await kubectl.run(['delete', 'crd', 'widgets.example.com']);
     t.equal(deleted.code, 0, deleted.stderr);
     const gone = await meshlet(home, ['get', 'crd']);
