@@ -69,3 +69,10 @@ export type {
 export type {
   ContainerMetrics, MetricsMeta, PodMetrics, NodeMetrics, CustomMetricValue, PodUsageSample, ResourceMetricsSource, MeshRateSource,
 } from './metrics-api.ts';
+export type {
+  JSONSchemaProps, CustomResourceColumnDefinition, CustomResourceSubresourceScale, CustomResourceDefinitionVersion, CustomResourceDefinitionNames,
+  CustomResourceDefinitionSpec, CustomResourceDefinitionCondition, CustomResourceDefinitionStatus, CustomResourceDefinition,
+} from './apiextensions.ts';
+export { CRD_CLEANUP_FINALIZER } from './apiextensions.ts';
+export type { CustomKind } from './kind-catalog.ts';
+export { KindCatalog, resourceTypeOfDefinition } from './kind-catalog.ts';

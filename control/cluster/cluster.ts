@@ -36,6 +36,7 @@ import { InformerSet } from '../runtime/index.ts';
 import { claimAddressSlot } from './address-slot.ts';
 import type { AddressSlot } from './address-slot.ts';
 import { applyObjects } from './apply.ts';
+import { catalogResolver } from './kind-resolvers.ts';
 import { startNodeHost } from './node-host.ts';
 import { createPodLogRouter } from './pod-logs.ts';
 import { createAuthorizationPolicySource, createMeshConfigSource, createNetworkPolicySource, createPolicySource, networkPolicyAdmission, WATCHED_KINDS } from './sources.ts';
@@ -205,6 +206,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     const routedLogs = createPodLogRouter({ client: registry, local: podLogs, isLocalNode: (name) => nodes.some((n) => n.name === name) });
     const apiServer = await startApiServer({
       client: registry,
+      kinds: registry.kinds,
       port: options.apiPort ?? 0,
       token,
       podLogs: routedLogs,
@@ -219,7 +221,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     const informers = new InformerSet(registry, clock);
     closers.push(() => informers.stop());
     const nodeMonitorGracePeriodMs = options.nodeMonitorGracePeriodMs ?? DEFAULT_NODE_MONITOR_GRACE_MS;
-    const controllers = await startControllers({ client: registry, clock, informers, nodeMonitorGracePeriodMs });
+    const controllers = await startControllers({ client: registry, clock, informers, nodeMonitorGracePeriodMs, kinds: registry.kinds });
     closers.push(() => controllers.stop());
     const scheduler = await startScheduler({ client: registry, clock, informers, ...(options.schedulerConfig ? { config: options.schedulerConfig } : {}) });
     closers.push(() => scheduler.stop());
@@ -361,7 +363,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     });
     closers.push(() => dashboard.close());
 
-    const apply = (objects: ObjectInput[]) => applyObjects(registry, objects);
+    const apply = (objects: ObjectInput[]) => applyObjects(registry, objects, 'default', catalogResolver(registry.kinds, objects));
     const applied = options.manifests?.length ? await apply(options.manifests) : [];
 
     return {

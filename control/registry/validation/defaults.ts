@@ -4,6 +4,7 @@
 import type { LimitRangeItem, ObjectInput, ResourceType } from '../../api/index.ts';
 import { defaultLimitRangeItem } from '../admission/limit-ranger.ts';
 import { defaultHorizontalPodAutoscaler } from './hpa.ts';
+import { defaultCustomResourceDefinition } from './custom-resources/definition.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -225,6 +226,7 @@ const DEFAULTERS: Record<string, (obj: Obj) => void> = {
   'apps/DaemonSet': defaultDaemonSet,
   'batch/CronJob': defaultCronJob,
   'autoscaling/HorizontalPodAutoscaler': defaultHorizontalPodAutoscaler,
+  'apiextensions.k8s.io/CustomResourceDefinition': defaultCustomResourceDefinition,
 };
 
 export function applyDefaults(type: ResourceType, obj: ObjectInput): ObjectInput {
