@@ -107,3 +107,17 @@ t.test('the registry refuses an invalid CRD with a 422 and defaults a valid one'
   t.equal(names?.listKind, 'WidgetList', 'listKind defaults to kind + List');
   t.ok(crd.metadata.finalizers?.includes(CRD_CLEANUP_FINALIZER), 'the cleanup finalizer is added');
 });
+
+t.test("an int-or-string field may spell its types in anyOf, as Istio's and controller-gen's CRDs do", async (t) => {
+  const spellOut = (props: Record<string, unknown>): ObjectInput => mutated((s) => {
+    const root = schemaOf(s) as { properties: Record<string, { properties?: Record<string, unknown> }> };
+    root.properties['status'] = { type: 'object', properties: { observedGeneration: props } };
+  });
+  const istioShape = { anyOf: [{ type: 'integer' }, { type: 'string' }], 'x-kubernetes-int-or-string': true };
+  t.same(validateObject(CUSTOM_RESOURCE_DEFINITIONS, spellOut(istioShape)), [], 'anyOf [integer, string] under int-or-string is allowed');
+  t.same(validateObject(CUSTOM_RESOURCE_DEFINITIONS, spellOut({ allOf: [{ anyOf: [{ type: 'integer' }, { type: 'string' }] }], 'x-kubernetes-int-or-string': true })), [], 'also inside allOf');
+  const withoutFlag = validateObject(CUSTOM_RESOURCE_DEFINITIONS, spellOut({ type: 'string', anyOf: [{ type: 'integer' }, { type: 'string' }] }));
+  t.ok(withoutFlag.some((c) => /must not specify type or default inside a value validation/.test(c.message)), 'without the flag, types in anyOf are still refused');
+  const otherTypes = validateObject(CUSTOM_RESOURCE_DEFINITIONS, spellOut({ anyOf: [{ type: 'integer' }, { type: 'boolean' }], 'x-kubernetes-int-or-string': true }));
+  t.ok(otherTypes.some((c) => /must not specify type/.test(c.message)), 'only the integer/string pair is the exception');
+});

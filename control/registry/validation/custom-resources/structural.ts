@@ -30,6 +30,20 @@ function defaultCauses(s: JSONSchemaProps, path: string): Causes {
   return problems.length ? [invalid(`${path}.default`, s.default, problems.map((p) => p.message).join(', '))] : [];
 }
 
+/**
+ * The one place types may appear inside a value validation: an
+ * `x-kubernetes-int-or-string` node may spell its two types out as
+ * `anyOf: [{type: integer}, {type: string}]` (optionally inside `allOf`),
+ * as controller-gen writes it and apiextensions accepts it (Istio's CRDs do).
+ */
+function isIntOrStringBranches(key: 'allOf' | 'anyOf' | 'oneOf', parts: readonly unknown[] | undefined): boolean {
+  const only = (part: unknown, type: string): boolean => isPlainObject(part) && Object.keys(part).length === 1 && (part as JSONSchemaProps).type === type;
+  const pair = (list: readonly unknown[] | undefined): boolean => list?.length === 2 && only(list[0], 'integer') && only(list[1], 'string');
+  if (key === 'anyOf') return pair(parts);
+  if (key === 'allOf') return (parts ?? []).every((p) => isPlainObject(p) && Object.keys(p).length === 1 && pair((p as JSONSchemaProps).anyOf));
+  return false;
+}
+
 function nodeCauses(s: unknown, path: string, where: 'root' | 'object fields' | 'array items' | 'additionalProperties'): Causes {
   if (!isPlainObject(s)) return [invalid(path, s, 'must be an object')];
   const node = s as JSONSchemaProps;
@@ -62,6 +76,7 @@ function nodeCauses(s: unknown, path: string, where: 'root' | 'object fields' | 
   if (isPlainObject(node.additionalProperties)) out.push(...nodeCauses(node.additionalProperties, `${path}.additionalProperties`, 'additionalProperties'));
   for (const key of ['allOf', 'anyOf', 'oneOf'] as const) {
     for (const [i, part] of (node[key] ?? []).entries()) {
+      if (intOrString && isIntOrStringBranches(key, node[key])) continue;
       if (isPlainObject(part) && (part.type !== undefined || part.default !== undefined)) out.push(forbidden(`${path}.${key}[${i}]`, 'must not specify type or default inside a value validation'));
     }
   }
