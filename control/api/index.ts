@@ -49,3 +49,10 @@ export type { ResourceList, ScopedResourceSelectorRequirement, ResourceQuotaSpec
 export { LIMIT_RANGER_ANNOTATION } from './quota.ts';
 export type { IngressClassSpec, IngressClass } from './networking.ts';
 export { DEFAULT_INGRESS_CLASS_ANNOTATION, MESHLET_INGRESS_CLASS, MESHLET_INGRESS_CONTROLLER, LEGACY_INGRESS_CLASS_ANNOTATION } from './networking.ts';
+export type {
+  JSONSchemaProps, CustomResourceColumnDefinition, CustomResourceSubresourceScale, CustomResourceDefinitionVersion, CustomResourceDefinitionNames,
+  CustomResourceDefinitionSpec, CustomResourceDefinitionCondition, CustomResourceDefinitionStatus, CustomResourceDefinition,
+} from './apiextensions.ts';
+export { CRD_CLEANUP_FINALIZER } from './apiextensions.ts';
+export type { CustomKind } from './kind-catalog.ts';
+export { KindCatalog, resourceTypeOfDefinition } from './kind-catalog.ts';

@@ -16,6 +16,7 @@ import type { RateLimitPolicy } from './ratelimit-policy.ts';
 import type { PodDisruptionBudget } from './policy.ts';
 import type { LimitRange, ResourceQuota } from './quota.ts';
 import type { IngressClass } from './networking.ts';
+import type { CustomResourceDefinition } from './apiextensions.ts';
 
 export type Subresource = 'status' | 'scale' | 'log' | 'binding' | 'eviction';
 
@@ -96,6 +97,7 @@ export const POD_DISRUPTION_BUDGETS = rt<PodDisruptionBudget>('policy', 'v1', 'P
 export const RESOURCE_QUOTAS = rt<ResourceQuota>('', 'v1', 'ResourceQuota', 'resourcequotas', true, ['quota'], ['status']);
 export const LIMIT_RANGES = rt<LimitRange>('', 'v1', 'LimitRange', 'limitranges', true, ['limits']);
 export const INGRESS_CLASSES = rt<IngressClass>('networking.k8s.io', 'v1', 'IngressClass', 'ingressclasses', false);
+export const CUSTOM_RESOURCE_DEFINITIONS = rt<CustomResourceDefinition>('apiextensions.k8s.io', 'v1', 'CustomResourceDefinition', 'customresourcedefinitions', false, ['crd', 'crds'], ['status']);
 
 /** Every declared kind, built-in order (discovery and `kubectl api-resources` list them so). */
 export const RESOURCE_TYPES: readonly ResourceType[] = registered;

@@ -82,7 +82,7 @@ function checkBodyIdentity(ctx: HandlerContext, body: unknown): ObjectInput {
 }
 
 function validatedFields<T extends object>(ctx: HandlerContext, body: T): T {
-  return enforceFieldValidation(ctx.res, ctx.request.type, ctx.request.version, body, fieldValidationParam(ctx.query));
+  return enforceFieldValidation(ctx.res, ctx.request.type, ctx.request.version, body, fieldValidationParam(ctx.query), ctx.request.custom);
 }
 
 /** Records the request's fieldManager as owner of the fields it sets (managedFields, operation Update). */

@@ -34,6 +34,7 @@ import { InformerSet } from '../runtime/index.ts';
 import { claimAddressSlot } from './address-slot.ts';
 import type { AddressSlot } from './address-slot.ts';
 import { applyObjects } from './apply.ts';
+import { catalogResolver } from './kind-resolvers.ts';
 import { startNodeHost } from './node-host.ts';
 import { createPodLogRouter } from './pod-logs.ts';
 import { createAuthorizationPolicySource, createMeshConfigSource, createNetworkPolicySource, createPolicySource, networkPolicyAdmission, WATCHED_KINDS } from './sources.ts';
@@ -175,7 +176,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     const nodes: RunningCluster['nodes'] = [];
     // Pods on nodes of this process log from the local runtime; joined nodes serve their own.
     const routedLogs = createPodLogRouter({ client: registry, local: podLogs, isLocalNode: (name) => nodes.some((n) => n.name === name) });
-    const apiServer = await startApiServer({ client: registry, port: options.apiPort ?? 0, token, podLogs: routedLogs, tls: servingCert(options.home) });
+    const apiServer = await startApiServer({ client: registry, kinds: registry.kinds, port: options.apiPort ?? 0, token, podLogs: routedLogs, tls: servingCert(options.home) });
     closers.push(() => apiServer.close());
     const kubeconfigPath = join(options.home, 'kubeconfig');
     writeFileSync(kubeconfigPath, kubeconfigFor({ server: apiServer.url, token, caData: apiServer.caData }), { mode: 0o600 });
@@ -184,7 +185,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     const informers = new InformerSet(registry, clock);
     closers.push(() => informers.stop());
     const nodeMonitorGracePeriodMs = options.nodeMonitorGracePeriodMs ?? DEFAULT_NODE_MONITOR_GRACE_MS;
-    const controllers = await startControllers({ client: registry, clock, informers, nodeMonitorGracePeriodMs });
+    const controllers = await startControllers({ client: registry, clock, informers, nodeMonitorGracePeriodMs, kinds: registry.kinds });
     closers.push(() => controllers.stop());
     const scheduler = await startScheduler({ client: registry, clock, informers });
     closers.push(() => scheduler.stop());
@@ -307,7 +308,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     });
     closers.push(() => dashboard.close());
 
-    const apply = (objects: ObjectInput[]) => applyObjects(registry, objects);
+    const apply = (objects: ObjectInput[]) => applyObjects(registry, objects, 'default', catalogResolver(registry.kinds, objects));
     const applied = options.manifests?.length ? await apply(options.manifests) : [];
 
     return {

@@ -2,9 +2,9 @@
 // handlers only map an event to the keys it affects; the reconcilers read
 // the cluster themselves.
 
-import type { Client, Clock, Deployment, KubeObject, Node, Pod, ReplicaSet, ResourceType, Service } from '../api/index.ts';
+import type { Client, Clock, Deployment, KindCatalog, KubeObject, Node, Pod, ReplicaSet, ResourceType, Service } from '../api/index.ts';
 import {
-  DEPLOYMENTS, ENDPOINTS, ENDPOINT_SLICES, JOBS, LEASES, NAMESPACES, NODES, NODE_LEASE_NAMESPACE, PODS, REPLICA_SETS, SERVICES, SERVICE_ACCOUNTS,
+  CUSTOM_RESOURCE_DEFINITIONS, DEPLOYMENTS, ENDPOINTS, ENDPOINT_SLICES, JOBS, LEASES, NAMESPACES, NODES, NODE_LEASE_NAMESPACE, PODS, REPLICA_SETS, SERVICES, SERVICE_ACCOUNTS,
   isApiError, matchesLabels, matchesSelector, objectKeyOf,
 } from '../api/index.ts';
 import { Controller, InformerSet } from '../runtime/index.ts';
@@ -33,6 +33,7 @@ import { informerPodLister } from './pod-lister.ts';
 import { createDisruptionReconciler } from './disruption.ts';
 import { watchDisruptionBudgets } from './disruption-events.ts';
 import { createResourceQuotaReconciler, watchResourceQuotas } from './resource-quota.ts';
+import { createCrdReconciler } from './custom-resource-definitions.ts';
 
 export interface StartControllersOptions {
   client: Client;
@@ -46,6 +47,11 @@ export interface StartControllersOptions {
   informers?: InformerSet;
   /** How long a node may miss heartbeats before it is Ready=Unknown and tainted unreachable. Default 40 s. */
   nodeMonitorGracePeriodMs?: number;
+  /**
+   * The API server's kinds. When given, CRDs are established into it (the CRD controller), and
+   * garbage collection and namespace deletion cover the kinds CRDs add. Default: built-in kinds only, no CRD controller.
+   */
+  kinds?: KindCatalog;
 }
 
 export interface RunningControllers {
@@ -60,7 +66,7 @@ export interface RunningControllers {
 }
 
 /** Worker counts follow kube-controller-manager's defaults, scaled down. */
-const WORKERS = { deployment: 5, replicaset: 5, endpoints: 5, endpointslice: 5, gc: 10, namespace: 2, serviceaccount: 1, job: 5, disruption: 2 } as const;
+const WORKERS = { deployment: 5, replicaset: 5, endpoints: 5, endpointslice: 5, gc: 10, namespace: 2, serviceaccount: 1, job: 5, disruption: 2, crd: 2 } as const;
 const POD_GC_QUARANTINE_MS = 40_000;
 
 type Handler<T extends KubeObject> = (obj: T, old?: T) => void;
@@ -79,7 +85,7 @@ function isRoutineRace(err: unknown): boolean {
 }
 
 export async function startControllers(options: StartControllersOptions): Promise<RunningControllers> {
-  const { client, clock } = options;
+  const { client, clock, kinds } = options;
   const report = options.onError;
   const onError = report ? (name: string, key: string, err: unknown) => (isRoutineRace(err) ? undefined : report(name, key, err)) : undefined;
   const informers = options.informers ?? new InformerSet(client, clock);
@@ -109,8 +115,9 @@ export async function startControllers(options: StartControllersOptions): Promis
   watchResourceQuotas(informers, (key) => quotas.enqueue(key));
   const endpoints = make(createEndpointsReconciler({ client, pods }), WORKERS.endpoints);
   const slices = make(createEndpointSliceReconciler({ client, pods }), WORKERS.endpointslice);
-  const gc = make(createGarbageCollector({ client, types: GC_TYPES }), WORKERS.gc);
-  const namespaces = make(createNamespaceReconciler({ client }), WORKERS.namespace);
+  const gcTypes = (): readonly ResourceType[] => (kinds ? [...GC_TYPES, ...kinds.customKinds().map((c) => c.type)] : GC_TYPES);
+  const gc = make(createGarbageCollector({ client, types: gcTypes, ...(kinds ? { kindOf: (apiVersion: string, kind: string) => kinds.forKind(apiVersion, kind) } : {}) }), WORKERS.gc);
+  const namespaces = make(createNamespaceReconciler({ client, ...(kinds ? { types: () => kinds.all() } : {}) }), WORKERS.namespace);
   const serviceAccounts = make(createServiceAccountReconciler({ client }), WORKERS.serviceaccount);
   const jobs = make(createJobReconciler({ client, clock }), WORKERS.job);
   const disruption = make(createDisruptionReconciler({ client, clock }), WORKERS.disruption);
@@ -227,7 +234,10 @@ export async function startControllers(options: StartControllersOptions): Promis
 
   // Garbage collection: a dependency graph fed by every collected type.
   const graph = new DependencyGraph();
-  for (const type of GC_TYPES) {
+  const collected = new Set<string>();
+  const collect = (type: ResourceType): void => {
+    if (collected.has(`${type.group}/${type.plural}`)) return;
+    collected.add(`${type.group}/${type.plural}`);
     const informer = informers.for(type);
     const keyOf = (obj: KubeObject) => gcKey(type, obj.metadata.namespace, obj.metadata.name);
     const touch = (obj: KubeObject, old: KubeObject | undefined, deleted: boolean) => {
@@ -250,6 +260,16 @@ export async function startControllers(options: StartControllersOptions): Promis
       onAdd: (obj) => touch(obj, undefined, false),
       onUpdate: (old, obj) => touch(obj, old, false),
       onDelete: (obj) => touch(obj, undefined, true),
+    });
+  };
+  for (const type of GC_TYPES) collect(type);
+
+  // CRDs: established into the catalog; the kinds they add are collected too.
+  if (kinds) {
+    const crds = make(createCrdReconciler({ client, kinds, clock }), WORKERS.crd);
+    onChange(informers, CUSTOM_RESOURCE_DEFINITIONS, (crd) => crds.enqueue(crd.metadata.name));
+    kinds.onChange(() => {
+      for (const c of kinds.customKinds()) collect(c.type);
     });
   }
 

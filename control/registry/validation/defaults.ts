@@ -3,6 +3,7 @@
 
 import type { LimitRangeItem, ObjectInput, ResourceType } from '../../api/index.ts';
 import { defaultLimitRangeItem } from '../admission/limit-ranger.ts';
+import { defaultCustomResourceDefinition } from './custom-resources/definition.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -190,6 +191,7 @@ const DEFAULTERS: Record<string, (obj: Obj) => void> = {
   'apps/ReplicaSet': defaultReplicaSet,
   'apps/StatefulSet': defaultStatefulSet,
   'batch/Job': defaultJob,
+  'apiextensions.k8s.io/CustomResourceDefinition': defaultCustomResourceDefinition,
 };
 
 export function applyDefaults(type: ResourceType, obj: ObjectInput): ObjectInput {

@@ -7,7 +7,7 @@
 // rules the schemas cannot express. A field reported by an earlier stage is
 // not reported again.
 
-import type { ObjectInput, ResourceType, StatusCause } from '../../api/index.ts';
+import type { CustomKind, ObjectInput, ResourceType, StatusCause } from '../../api/index.ts';
 import { validateRateLimitPolicy } from '../../api/ratelimit-policy.ts';
 import { validateAuthorizationPolicy } from '../../../mesh/security/validate.ts';
 import { validateMeta } from './meta.ts';
@@ -15,6 +15,7 @@ import { validateJob, validatePod, validateServiceSpec, validateWorkload } from 
 import { validateAgainstSchema } from './schema-models.ts';
 import { validateConfigMap, validateSecret } from './data-size.ts';
 import { validateStatefulSet } from './statefulset.ts';
+import { validateCustomResource, validateCustomResourceDefinition } from './custom-resources/index.ts';
 
 export { applyDefaults } from './defaults.ts';
 export { isDns1123Label, isDns1123Subdomain } from './names.ts';
@@ -31,9 +32,11 @@ const KIND_VALIDATORS: Record<string, (obj: ObjectInput) => StatusCause[]> = {
   'batch/Job': validateJob,
   'policy.meshlet.dev/RateLimitPolicy': validateRateLimitPolicy,
   'security.istio.io/AuthorizationPolicy': validateAuthorizationPolicy,
+  'apiextensions.k8s.io/CustomResourceDefinition': validateCustomResourceDefinition,
 };
 
-export function validateObject(type: ResourceType, obj: ObjectInput): StatusCause[] {
+/** `custom`: the CRD-defined kind `type` is, whose openAPIV3Schema replaces the official schemas. */
+export function validateObject(type: ResourceType, obj: ObjectInput, custom?: CustomKind): StatusCause[] {
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
     return [{ field: '', reason: 'FieldValueInvalid', message: 'Invalid value: object expected' }];
   }
@@ -46,9 +49,14 @@ export function validateObject(type: ResourceType, obj: ObjectInput): StatusCaus
       causes.push(c);
     }
   };
+  if (custom) {
+    add(validateCustomResource(custom, obj));
+    return causes;
+  }
   add(validateAgainstSchema(type, obj));
   add(KIND_VALIDATORS[`${type.group}/${type.kind}`]?.(obj) ?? []);
   return causes;
 }
 export { unknownFields, pruneFields } from './unknown-fields.ts';
 export { validateUpdate } from './ratchet.ts';
+export { defaultCustomResource, unknownCustomFields } from './custom-resources/index.ts';
