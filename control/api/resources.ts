@@ -72,6 +72,7 @@ export const ENDPOINTS = rt<Endpoints>('', 'v1', 'Endpoints', 'endpoints', true,
 export const SERVICE_ACCOUNTS = rt<ServiceAccount>('', 'v1', 'ServiceAccount', 'serviceaccounts', true, ['sa']);
 export const CONFIG_MAPS = rt<ConfigMap>('', 'v1', 'ConfigMap', 'configmaps', true, ['cm']);
 export const SECRETS = rt<Secret>('', 'v1', 'Secret', 'secrets', true);
+export const PERSISTENT_VOLUMES = rt('', 'v1', 'PersistentVolume', 'persistentvolumes', false, ['pv'], ['status']);
 export const PERSISTENT_VOLUME_CLAIMS = rt('', 'v1', 'PersistentVolumeClaim', 'persistentvolumeclaims', true, ['pvc'], ['status']);
 export const NODES = rt<Node>('', 'v1', 'Node', 'nodes', false, ['no'], ['status']);
 export const EVENTS = rt<CoreEvent>('', 'v1', 'Event', 'events', true, ['ev']);

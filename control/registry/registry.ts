@@ -13,6 +13,7 @@ import {
   JOBS,
   STATEFUL_SETS,
   PODS,
+  SERVICE_ACCOUNTS,
   SERVICES,
   isStoreError,
   namespacePrefix,
@@ -56,6 +57,7 @@ import { ServiceAllocations, keepNodePorts } from './service-allocations.ts';
 import type { AllocationHandle, ClusterIpAllocator, NodePortAllocator } from './service-allocations.ts';
 import { addDefaultTolerations } from './default-toleration-seconds.ts';
 import { admitMutating, admitValidating } from './admission/index.ts';
+import { admitServiceAccount } from './service-account-admission.ts';
 
 export type { ClusterIpAllocator, NodePortAllocator } from './service-allocations.ts';
 
@@ -144,6 +146,7 @@ export class Registry implements Client {
     if (!base.metadata.name && !base.metadata.generateName) {
       throw invalid(type.kind, '', [{ field: 'metadata.name', reason: 'FieldValueRequired', message: 'name or generateName is required' }], type.group);
     }
+    if (type === PODS) await admitServiceAccount(base, (ns, name) => this.get(SERVICE_ACCOUNTS, ns, name));
     for (let attempt = 0; attempt < 5; attempt++) {
       const obj = deepClone(base);
       if (!obj.metadata.name) obj.metadata.name = `${obj.metadata.generateName}${randomNameSuffix()}`;
