@@ -19,3 +19,7 @@ export type { PodNetworkSpec, PodNetwork } from './pod.ts';
 export { createPodNetwork, removePodNetwork } from './pod.ts';
 export type { TeardownResult } from './teardown.ts';
 export { teardown, clusterNetnsNames } from './teardown.ts';
+export type { NodeLike, PeersFromNodes } from './node-annotations.ts';
+export {
+  vtepAnnotations, vtepPeersFromNodes, BACKEND_DATA_ANNOTATION, BACKEND_TYPE_ANNOTATION, PUBLIC_IP_ANNOTATION,
+} from './node-annotations.ts';

@@ -47,7 +47,10 @@ export async function teardown(clusterId: string): Promise<TeardownResult> {
         // it exited between listing and killing
       }
     }
-    await ip(undefined, ['netns', 'del', name]);
+    await ip(undefined, ['netns', 'del', name]).catch(async (err: unknown) => {
+      // Another teardown of the same cluster got there first: the goal is reached.
+      if ((await clusterNetnsNames(clusterId)).includes(name)) throw err;
+    });
   }
   return { namespaces: names, killedPids };
 }

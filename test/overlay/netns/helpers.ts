@@ -7,7 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import {
-  createNodeNetwork, createPodNetwork, createRouter, programPeers, NODE_VTEP,
+  createNodeNetwork, createPodNetwork, createRouter, programPeers, vtepAnnotations, vtepPeersFromNodes, NODE_VTEP,
   type NodeNetwork, type PodNetwork, type Router,
 } from '../../../overlay/netns/index.ts';
 import { waitFor } from '../../helpers/wait.ts';
@@ -62,7 +62,9 @@ export async function buildTwoRackCluster(clusterId: string): Promise<TwoRackClu
   const router = await createRouter(clusterId, [{ name: 'r1', cidr: '192.168.1.0/24' }, { name: 'r2', cidr: '192.168.2.0/24' }]);
   const node1 = await createNodeNetwork(router, { nodeName: 'node-1', podCidr: '10.244.1.0/24', rack: 'r1', underlayIp: '192.168.1.11' });
   const node2 = await createNodeNetwork(router, { nodeName: 'node-2', podCidr: '10.244.2.0/24', rack: 'r2', underlayIp: '192.168.2.12' });
-  const peers = [node1, node2].map((n) => ({ podCidr: n.podCidr, vtepMac: n.vtepMac, underlayIp: n.underlayIp }));
+  // Peers go the way flannel's do: each node's VTEP published on its Node object, read back by every node.
+  const nodes = [node1, node2].map((n) => ({ metadata: { name: n.nodeName, annotations: vtepAnnotations(n) }, spec: { podCIDR: n.podCidr } }));
+  const { peers } = vtepPeersFromNodes(nodes);
   await programPeers(node1, peers);
   await programPeers(node2, peers);
   const pod1 = await createPodNetwork(node1, { namespace: 'default', name: 'web-1', ip: '10.244.1.5' });

@@ -3,7 +3,7 @@
 // the cluster; the host's links, addresses, routes and namespaces end as they began.
 
 import t from 'tap';
-import { teardown } from '../../../overlay/netns/index.ts';
+import { programPeers, teardown } from '../../../overlay/netns/index.ts';
 import {
   buildTwoRackCluster, connectFromPod, forwardedDatagrams, hostNetwork, rootOnly, run, startPodServer, uniqueClusterId, vtepCounters,
 } from './helpers.ts';
@@ -60,6 +60,11 @@ t.test('pods on two racks talk over VXLAN through the router, and nothing leaves
     t.match(result.code ?? '', /^(ENETUNREACH|EHOSTUNREACH)$/, `${target} is unreachable (${result.code}), not a timeout`);
     t.ok(result.ms < 2_000, `and it fails at once (${result.ms} ms)`);
   }
+
+  // node-2 leaves the Node set: node-1 forgets its VTEP and pod-2 becomes unreachable from pod-1.
+  await programPeers(cluster.node1, [{ podCidr: cluster.node1.podCidr, vtepMac: cluster.node1.vtepMac, underlayIp: cluster.node1.underlayIp }]);
+  const afterLeave = await connectFromPod(cluster.pod1.netns, cluster.pod2.ip, 8080);
+  t.equal(afterLeave.code, 'ENETUNREACH', `once node-2's peer entries are removed, pod-2 is unreachable from pod-1 (${JSON.stringify(afterLeave)})`);
 
   const removed = await teardown(clusterId);
   t.equal(removed.namespaces.length, 5, 'teardown removed the five namespaces');
