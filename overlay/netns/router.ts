@@ -3,7 +3,7 @@
 // namespaces plug their underlay veth into their rack's bridge. The router has
 // routes only for the racks it is connected to: nothing leads off the machine.
 
-import { formatIpv4 } from '../ipam/index.ts';
+import { cidrsOverlap, formatIpv4, type Cidr } from '../ipam/index.ts';
 import { gatewayOf, parseNetnsCidr } from './addresses.ts';
 import { NETNS_ERROR_CODES, netnsError } from './errors.ts';
 import { ip, ipBatch, setSysctl } from './ip.ts';
@@ -34,13 +34,18 @@ export interface Router {
 export async function createRouter(clusterId: string, racks: readonly RackSpec[]): Promise<Router> {
   const netns = routerNetnsName(clusterId);
   const seen = new Set<string>();
+  const cidrs: Cidr[] = [];
   const parsed = racks.map((spec, i): Rack => {
     const bridge = rackBridgeName(spec.name);
     if (seen.has(spec.name)) throw netnsError(NETNS_ERROR_CODES.input, `overlay/netns: racks[${i}].name "${spec.name}" is duplicated`);
     seen.add(spec.name);
     const cidr = parseNetnsCidr(spec.cidr, `racks[${i}].cidr`);
+    const clash = cidrs.findIndex((other) => cidrsOverlap(other, cidr));
+    if (clash >= 0) throw netnsError(NETNS_ERROR_CODES.input, `overlay/netns: racks[${i}].cidr "${spec.cidr}" overlaps racks[${clash}].cidr "${racks[clash]!.cidr}"`);
+    cidrs.push(cidr);
     return { name: spec.name, cidr: `${formatIpv4(cidr.base)}/${cidr.prefixLength}`, prefixLength: cidr.prefixLength, gateway: gatewayOf(cidr), bridge };
   });
+  if (parsed.length === 0) throw netnsError(NETNS_ERROR_CODES.input, 'overlay/netns: racks must name at least one rack');
   await ip(undefined, ['netns', 'add', netns]);
   try {
     const lines = ['link set lo up'];

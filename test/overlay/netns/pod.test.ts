@@ -6,6 +6,7 @@ import t from 'tap';
 import {
   NODE_BRIDGE, createNodeNetwork, createPodNetwork, createRouter, removePodNetwork, teardown,
 } from '../../../overlay/netns/index.ts';
+import { waitFor } from '../../helpers/wait.ts';
 import { connectFromPod, rootOnly, run, startPodServer, uniqueClusterId, vtepCounters } from './helpers.ts';
 
 interface LinkRow { ifname: string; mtu: number; operstate: string; master?: string }
@@ -50,6 +51,8 @@ t.test('a pod namespace has lo, eth0 with its IP and a default route via cni0, a
 
   await removePodNetwork(clusterId, { namespace: 'default', name: 'a' });
   t.notOk((await run('ip', ['netns', 'list'])).includes(a.netns), 'removing the pod removes its namespace');
-  t.same(JSON.parse(await run('ip', ['-n', node.netns, '-j', 'link', 'show', 'master', NODE_BRIDGE])).map((l: LinkRow) => l.ifname), [b.nodeVeth],
-    'and its veth end on the bridge, leaving the other pod\'s');
+  // The kernel frees a deleted namespace's links asynchronously, shortly after `ip netns del` returns.
+  const bridgePorts = async () => (JSON.parse(await run('ip', ['-n', node.netns, '-j', 'link', 'show', 'master', NODE_BRIDGE])) as LinkRow[]).map((l) => l.ifname);
+  await waitFor('the removed pod\'s veth end to leave cni0', async () => (await bridgePorts()).length === 1, { timeoutMs: 20_000 });
+  t.same(await bridgePorts(), [b.nodeVeth], 'and its veth end on the bridge, leaving the other pod\'s');
 });
