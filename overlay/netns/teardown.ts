@@ -34,8 +34,24 @@ export interface TeardownResult {
   killedPids: number[];
 }
 
+// A SIGKILLed builder can leave an `ip netns add` in flight that lands after the
+// first listing, so teardown lists again until a pass finds nothing.
+const MAX_PASSES = 5;
+
 export async function teardown(clusterId: string): Promise<TeardownResult> {
-  const names = (await clusterNetnsNames(clusterId)).sort((a, b) => teardownRank(clusterId, a) - teardownRank(clusterId, b));
+  const result: TeardownResult = { namespaces: [], killedPids: [] };
+  for (let pass = 0; pass < MAX_PASSES; pass++) {
+    const names = await clusterNetnsNames(clusterId);
+    if (names.length === 0) break;
+    const removed = await removeNamespaces(clusterId, names);
+    result.namespaces.push(...removed.namespaces);
+    result.killedPids.push(...removed.killedPids);
+  }
+  return result;
+}
+
+async function removeNamespaces(clusterId: string, found: string[]): Promise<TeardownResult> {
+  const names = [...found].sort((a, b) => teardownRank(clusterId, a) - teardownRank(clusterId, b));
   const killedPids: number[] = [];
   for (const name of names) {
     const { stdout } = await ip(undefined, ['netns', 'pids', name]);

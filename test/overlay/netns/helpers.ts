@@ -22,6 +22,15 @@ export function uniqueClusterId(): string {
   return `t${randomBytes(5).toString('hex')}`;
 }
 
+/**
+ * Namespaces that are not from a test cluster (uniqueClusterId's `ml-t<10 hex>-`):
+ * other test files running in parallel create and remove theirs at any time, so
+ * only these can be compared before/after.
+ */
+export function nonTestNetns(names: readonly string[]): string[] {
+  return names.filter((n) => !/^ml-t[0-9a-f]{10}-/.test(n));
+}
+
 export interface HostNetwork {
   netns: string[];
   links: string[];

@@ -7,9 +7,9 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { clusterNetnsNames, createRouter, teardown } from '../../../overlay/netns/index.ts';
-import { listProcesses } from '../../helpers/processes.ts';
+import { alive, processTree } from '../../helpers/processes.ts';
 import { waitFor } from '../../helpers/wait.ts';
-import { hostNetwork, rootOnly, uniqueClusterId } from './helpers.ts';
+import { hostNetwork, nonTestNetns, rootOnly, uniqueClusterId } from './helpers.ts';
 
 const helpersUrl = new URL('./helpers.ts', import.meta.url).href;
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -22,10 +22,6 @@ const server = await startPodServer(cluster.pod1.netns, 'orphan');
 console.log(JSON.stringify({ ready: true, serverPid: server.pid }));
 setInterval(() => undefined, 1000);
 `;
-
-function alive(pid: number): boolean {
-  return listProcesses().some((p) => p.pid === pid && p.state !== 'Z');
-}
 
 t.test('teardown removes everything a SIGKILLed builder left, and only that cluster', { skip: rootOnly }, async (t) => {
   const clusterId = uniqueClusterId();
@@ -50,12 +46,12 @@ t.test('teardown removes everything a SIGKILLed builder left, and only that clus
   builder.kill('SIGKILL');
   await waitFor('the builder to die', () => builder.exitCode !== null || builder.signalCode !== null);
   t.equal((await clusterNetnsNames(clusterId)).length, 5, 'the SIGKILL left all five namespaces behind');
-  t.ok(alive(report.serverPid), 'and the server it started inside a pod is still running');
+  t.same(alive([report.serverPid]), [report.serverPid], 'and the server it started inside a pod is still running');
 
   const result = await teardown(clusterId);
   t.equal(result.namespaces.length, 5, 'teardown found the five namespaces by prefix');
   t.ok(result.killedPids.includes(report.serverPid), 'and killed the orphaned server inside the pod namespace');
-  await waitFor('the orphaned server to be gone', () => !alive(report.serverPid), { timeoutMs: 20_000 });
+  await waitFor('the orphaned server to be gone', () => alive([report.serverPid]).length === 0, { timeoutMs: 20_000 });
   t.same(await clusterNetnsNames(clusterId), [], 'no namespace of the cluster is left');
   t.same(await clusterNetnsNames(bystander), [`ml-${bystander}-router`], 'another cluster\'s namespace is untouched');
 
@@ -66,5 +62,30 @@ t.test('teardown removes everything a SIGKILLed builder left, and only that clus
   t.same(after.addresses, before.addresses, 'host addresses as before');
   t.same(after.routes, before.routes, 'host routes as before');
   t.same(after.netns.filter((n) => n.startsWith(`ml-${clusterId}-`) || n.startsWith(`ml-${bystander}-`)), [], 'no namespace of either cluster is left');
-  t.same(before.netns.filter((n) => !after.netns.includes(n)), [], 'and no namespace that was there before is gone');
+  t.same(nonTestNetns(before.netns).filter((n) => !after.netns.includes(n)), [], 'and no other namespace that was there before is gone');
+});
+
+t.test('teardown also cleans up a builder SIGKILLed half-way through building', { skip: rootOnly }, async (t) => {
+  const clusterId = uniqueClusterId();
+  t.teardown(() => teardown(clusterId).then(() => undefined));
+  const before = await hostNetwork();
+  const builder = spawn(process.execPath, ['--import=tsx', '--input-type=module', '-e', BUILDER, clusterId], { cwd: repoRoot, stdio: 'ignore', detached: true });
+  const group = builder.pid!;
+  // Kill as soon as the router and a node exist: whatever state it was in, teardown must cope.
+  const seen = await waitFor('the builder to create its first namespaces', async () => {
+    const names = await clusterNetnsNames(clusterId);
+    return names.length >= 2 ? names : undefined;
+  }, { timeoutMs: 60_000, intervalMs: 5 });
+  builder.kill('SIGKILL');
+  await waitFor('the builder to die', () => builder.exitCode !== null || builder.signalCode !== null);
+  // Only the builder was killed; an `ip` it had in flight finishes on its own. Let it, so the check below is exact.
+  await waitFor('the builder\'s in-flight commands to finish', () => processTree(group, [group]).length === 0, { timeoutMs: 30_000 });
+  t.ok(seen.length >= 2, `killed with ${seen.length} namespaces made`);
+  const result = await teardown(clusterId);
+  t.ok(result.namespaces.length >= 2, `teardown removed ${result.namespaces.length}`);
+  t.same(await clusterNetnsNames(clusterId), [], 'nothing of the cluster is left');
+  const after = await hostNetwork();
+  t.same(after.links, before.links, 'host links as before');
+  t.same(after.routes, before.routes, 'host routes as before');
+  t.same(after.addresses, before.addresses, 'host addresses as before');
 });
