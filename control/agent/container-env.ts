@@ -4,6 +4,7 @@
 
 import { CONFIG_MAPS, SECRETS } from '../api/index.ts';
 import type { Client, ConfigMap, Container, KubeObject, Pod } from '../api/index.ts';
+import { downwardFieldValue } from './downward-api.ts';
 
 export class EnvResolutionError extends Error {
   readonly code = 'MESHLET_AGENT_ENV';
@@ -55,14 +56,9 @@ export async function resolveContainerEnv(
   return env;
 }
 
+/** An env var's fieldRef: the pod-runtime fields here, the metadata ones as the downward API volume reads them. */
 function fieldValue(pod: Pod, path: string, podIp: string, nodeName: string): string {
   switch (path) {
-    case 'metadata.name':
-      return pod.metadata.name;
-    case 'metadata.namespace':
-      return pod.metadata.namespace ?? 'default';
-    case 'metadata.uid':
-      return pod.metadata.uid;
     case 'spec.nodeName':
       return nodeName;
     case 'spec.serviceAccountName':
@@ -70,11 +66,13 @@ function fieldValue(pod: Pod, path: string, podIp: string, nodeName: string): st
     case 'status.podIP':
     case 'status.hostIP':
       return podIp;
-    default: {
-      const label = path.match(/^metadata\.(labels|annotations)\['(.+)'\]$/);
-      if (label) return (label[1] === 'labels' ? pod.metadata.labels : pod.metadata.annotations)?.[label[2]!] ?? '';
-      return '';
-    }
+    default:
+      try {
+        return downwardFieldValue(pod, path);
+      } catch {
+        // Validation refuses unsupported paths; an object stored before that check gets an empty value, as before.
+        return '';
+      }
   }
 }
 

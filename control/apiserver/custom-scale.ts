@@ -14,6 +14,14 @@ export function customScaleOf(obj: KubeObject, paths: CustomResourceSubresourceS
   const specReplicas = evaluateJsonPath(obj, paths.specReplicasPath)[0];
   const statusReplicas = evaluateJsonPath(obj, paths.statusReplicasPath)[0];
   const selector = paths.labelSelectorPath ? evaluateJsonPath(obj, paths.labelSelectorPath)[0] : undefined;
+  return scaleBody(obj, typeof specReplicas === 'number' ? specReplicas : 0, {
+    replicas: typeof statusReplicas === 'number' ? statusReplicas : 0,
+    ...(typeof selector === 'string' ? { selector } : {}),
+  });
+}
+
+/** An autoscaling/v1 Scale for `obj`, built kubectl's way for built-in and custom kinds alike. */
+export function scaleBody(obj: KubeObject, specReplicas: number, status: { replicas: number; selector?: string }): Record<string, unknown> {
   return {
     kind: 'Scale',
     apiVersion: 'autoscaling/v1',
@@ -24,8 +32,8 @@ export function customScaleOf(obj: KubeObject, paths: CustomResourceSubresourceS
       resourceVersion: obj.metadata.resourceVersion,
       creationTimestamp: obj.metadata.creationTimestamp,
     },
-    spec: { replicas: typeof specReplicas === 'number' ? specReplicas : 0 },
-    status: { replicas: typeof statusReplicas === 'number' ? statusReplicas : 0, ...(typeof selector === 'string' ? { selector } : {}) },
+    spec: { replicas: specReplicas },
+    status,
   };
 }
 

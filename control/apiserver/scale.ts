@@ -9,24 +9,12 @@ import { applyJsonPatch, applyMergePatch } from '../registry/patch/index.ts';
 import { decodeObjectBody, decodePatchBody, readBody } from './body.ts';
 import type { HandlerContext } from './resource-handlers.ts';
 import { sendJson } from './responses.ts';
-import { customScaleOf, replicasPatch, scalePathsOf } from './custom-scale.ts';
+import { customScaleOf, replicasPatch, scaleBody, scalePathsOf } from './custom-scale.ts';
 
 export function scaleOf(obj: KubeObject): Record<string, unknown> {
   const spec = (obj.spec ?? {}) as { replicas?: number; selector?: LabelSelector };
   const status = (obj.status ?? {}) as { replicas?: number };
-  return {
-    kind: 'Scale',
-    apiVersion: 'autoscaling/v1',
-    metadata: {
-      name: obj.metadata.name,
-      namespace: obj.metadata.namespace,
-      uid: obj.metadata.uid,
-      resourceVersion: obj.metadata.resourceVersion,
-      creationTimestamp: obj.metadata.creationTimestamp,
-    },
-    spec: { replicas: spec.replicas ?? 1 },
-    status: { replicas: status.replicas ?? 0, selector: spec.selector ? selectorToString(spec.selector) : '' },
-  };
+  return scaleBody(obj, spec.replicas ?? 1, { replicas: status.replicas ?? 0, selector: spec.selector ? selectorToString(spec.selector) : '' });
 }
 
 function replicasOf(scale: unknown): number {

@@ -71,24 +71,25 @@ function defaultService(obj: Obj): void {
   }
 }
 
+/** A workload's update strategy: type RollingUpdate unless set, and that type's own defaults. */
+function defaultRollingStrategy(spec: Obj, field: 'strategy' | 'updateStrategy', rollingUpdate: Record<string, unknown>): void {
+  setDefault(spec, field, {});
+  const strategy = spec[field];
+  if (!isObj(strategy)) return;
+  setDefault(strategy, 'type', 'RollingUpdate');
+  if (strategy['type'] !== 'RollingUpdate') return;
+  setDefault(strategy, 'rollingUpdate', {});
+  const rolling = strategy['rollingUpdate'];
+  if (isObj(rolling)) for (const [key, value] of Object.entries(rollingUpdate)) setDefault(rolling, key, value);
+}
+
 function defaultDeployment(obj: Obj): void {
   const spec = obj['spec'];
   if (!isObj(spec)) return;
   setDefault(spec, 'replicas', 1);
   setDefault(spec, 'revisionHistoryLimit', 10);
   setDefault(spec, 'progressDeadlineSeconds', 600);
-  setDefault(spec, 'strategy', {});
-  const strategy = spec['strategy'];
-  if (isObj(strategy)) {
-    setDefault(strategy, 'type', 'RollingUpdate');
-    if (strategy['type'] === 'RollingUpdate') {
-      setDefault(strategy, 'rollingUpdate', {});
-      if (isObj(strategy['rollingUpdate'])) {
-        setDefault(strategy['rollingUpdate'], 'maxSurge', '25%');
-        setDefault(strategy['rollingUpdate'], 'maxUnavailable', '25%');
-      }
-    }
-  }
+  defaultRollingStrategy(spec, 'strategy', { maxSurge: '25%', maxUnavailable: '25%' });
   if (isObj(spec['template'])) defaultPodSpec(spec['template']['spec']);
 }
 
@@ -106,15 +107,7 @@ function defaultStatefulSet(obj: Obj): void {
   setDefault(spec, 'replicas', 1);
   setDefault(spec, 'podManagementPolicy', 'OrderedReady');
   setDefault(spec, 'revisionHistoryLimit', 10);
-  setDefault(spec, 'updateStrategy', {});
-  const strategy = spec['updateStrategy'];
-  if (isObj(strategy)) {
-    setDefault(strategy, 'type', 'RollingUpdate');
-    if (strategy['type'] === 'RollingUpdate') {
-      setDefault(strategy, 'rollingUpdate', {});
-      if (isObj(strategy['rollingUpdate'])) setDefault(strategy['rollingUpdate'], 'partition', 0);
-    }
-  }
+  defaultRollingStrategy(spec, 'updateStrategy', { partition: 0 });
   setDefault(spec, 'persistentVolumeClaimRetentionPolicy', {});
   const retention = spec['persistentVolumeClaimRetentionPolicy'];
   if (isObj(retention)) {
@@ -147,18 +140,7 @@ function defaultDaemonSet(obj: Obj): void {
   const spec = obj['spec'];
   if (!isObj(spec)) return;
   setDefault(spec, 'revisionHistoryLimit', 10);
-  setDefault(spec, 'updateStrategy', {});
-  const strategy = spec['updateStrategy'];
-  if (isObj(strategy)) {
-    setDefault(strategy, 'type', 'RollingUpdate');
-    if (strategy['type'] === 'RollingUpdate') {
-      setDefault(strategy, 'rollingUpdate', {});
-      if (isObj(strategy['rollingUpdate'])) {
-        setDefault(strategy['rollingUpdate'], 'maxUnavailable', 1);
-        setDefault(strategy['rollingUpdate'], 'maxSurge', 0);
-      }
-    }
-  }
+  defaultRollingStrategy(spec, 'updateStrategy', { maxUnavailable: 1, maxSurge: 0 });
   if (isObj(spec['template'])) defaultPodSpec(spec['template']['spec']);
 }
 
