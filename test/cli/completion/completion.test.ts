@@ -46,6 +46,7 @@ t.test('bash', async (t) => {
     ['meshlet', 'node', ''],
     ['meshlet', 'node', 'join', '--st'],
     ['meshlet', 'get', 'po'],
+    ['meshlet', 'get', 'cronj'],
     ['meshlet', 'get', 'pods', ''],
     ['meshlet', 'get', 'pods', '-o', ''],
     ['meshlet', 'logs', '--pre'],
@@ -66,7 +67,8 @@ t.test('bash', async (t) => {
   t.same(get(['meshlet', 'up', '-f', join(home, 'kub')]), [join(home, 'kube.yaml')], '-f completes file names');
   t.same(get(['meshlet', 'node', '']), ['join'], 'subcommands');
   t.same(get(['meshlet', 'node', 'join', '--st']), ['--store'], 'flags of a subcommand');
-  t.same(get(['meshlet', 'get', 'po']), ['pods'], 'resource kinds');
+  t.same(get(['meshlet', 'get', 'po']), ['pods', 'poddisruptionbudgets'], 'resource kinds');
+  t.same(get(['meshlet', 'get', 'cronj']), ['cronjobs'], 'the workload kinds too');
   t.same(get(['meshlet', 'get', 'pods', '']), [], 'only the first operand is a kind');
   t.same(get(['meshlet', 'get', 'pods', '-o', '']), ['json', 'yaml', 'wide', 'name'], 'flag values');
   t.same(get(['meshlet', 'logs', '--pre']), ['--prefix', '--previous']);
