@@ -8,6 +8,7 @@ export {
   NAMESPACES, PODS, SERVICES, ENDPOINTS, SERVICE_ACCOUNTS, CONFIG_MAPS, SECRETS, NODES, EVENTS, ENDPOINT_SLICES, LEASES,
   DEPLOYMENTS, REPLICA_SETS, JOBS, INGRESSES, VIRTUAL_SERVICES, DESTINATION_RULES, GATEWAYS, SERVICE_ENTRIES, ENVOY_FILTERS,
   AUTHORIZATION_POLICIES, PEER_AUTHENTICATIONS, REQUEST_AUTHENTICATIONS, RATE_LIMIT_POLICIES, RESOURCE_TYPES,
+  PERSISTENT_VOLUMES, PERSISTENT_VOLUME_CLAIMS, STORAGE_CLASSES, VOLUME_ATTACHMENTS,
   apiVersionOf, resourceTypeForKind, resourceTypeForName,
 } from './resources.ts';
 export { REGISTRY_ROOT, typePrefix, namespacePrefix, objectKey } from './keys.ts';
@@ -40,3 +41,14 @@ export type {
 } from './ratelimit-policy.ts';
 export { validateRateLimitPolicy } from './ratelimit-policy.ts';
 export { TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE, NODE_LEASE_NAMESPACE, DEFAULT_TOLERATION_SECONDS } from './node-taints.ts';
+export type {
+  PersistentVolumeAccessMode, PersistentVolumeReclaimPolicy, VolumeBindingMode, PersistentVolumePhase, PersistentVolumeClaimPhase, ObjectReference,
+  VolumeNodeSelectorRequirement, VolumeNodeAffinity, PersistentVolumeSpec, PersistentVolumeStatus, PersistentVolume, PersistentVolumeClaimSpec,
+  PersistentVolumeClaimStatus, PersistentVolumeClaim, StorageClass, VolumeAttachmentSpec, VolumeAttachment, PodVolume,
+} from './storage.ts';
+export {
+  ANN_DEFAULT_STORAGE_CLASS, ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, ANN_PROVISIONED_BY, ANN_SELECTED_NODE, ANN_STORAGE_PROVISIONER,
+  ANN_BETA_STORAGE_PROVISIONER, PV_PROTECTION_FINALIZER, PVC_PROTECTION_FINALIZER, LOCAL_PATH_PROVISIONER, DEFAULT_STORAGE_CLASS_NAME,
+  storageBytes, podClaimNames,
+} from './storage.ts';
+export { claimRequestBytes, volumeCapacityBytes, isPreBoundTo, volumeFitsNode, nodeOf, volumeSatisfiesClaim, findBestMatch } from './storage-match.ts';

@@ -40,6 +40,8 @@ export const ENDPOINTS = rt('', 'v1', 'Endpoints', 'endpoints', true, ['ep']);
 export const SERVICE_ACCOUNTS = rt('', 'v1', 'ServiceAccount', 'serviceaccounts', true, ['sa']);
 export const CONFIG_MAPS = rt('', 'v1', 'ConfigMap', 'configmaps', true, ['cm']);
 export const SECRETS = rt('', 'v1', 'Secret', 'secrets', true);
+export const PERSISTENT_VOLUMES = rt('', 'v1', 'PersistentVolume', 'persistentvolumes', false, ['pv'], ['status']);
+export const PERSISTENT_VOLUME_CLAIMS = rt('', 'v1', 'PersistentVolumeClaim', 'persistentvolumeclaims', true, ['pvc'], ['status']);
 export const NODES = rt('', 'v1', 'Node', 'nodes', false, ['no'], ['status']);
 export const EVENTS = rt('', 'v1', 'Event', 'events', true, ['ev']);
 export const ENDPOINT_SLICES = rt('discovery.k8s.io', 'v1', 'EndpointSlice', 'endpointslices', true);
@@ -57,12 +59,15 @@ export const AUTHORIZATION_POLICIES = rt('security.istio.io', 'v1', 'Authorizati
 export const PEER_AUTHENTICATIONS = rt('security.istio.io', 'v1', 'PeerAuthentication', 'peerauthentications', true, ['pa'], ['status'], ['v1beta1']);
 export const REQUEST_AUTHENTICATIONS = rt('security.istio.io', 'v1', 'RequestAuthentication', 'requestauthentications', true, ['ra'], ['status'], ['v1beta1']);
 export const RATE_LIMIT_POLICIES = rt('policy.meshlet.dev', 'v1alpha1', 'RateLimitPolicy', 'ratelimitpolicies', true, ['rlp'], ['status']);
+export const STORAGE_CLASSES = rt('storage.k8s.io', 'v1', 'StorageClass', 'storageclasses', false, ['sc']);
+export const VOLUME_ATTACHMENTS = rt('storage.k8s.io', 'v1', 'VolumeAttachment', 'volumeattachments', false, [], ['status']);
 
 export const RESOURCE_TYPES: readonly ResourceType[] = [
-  NAMESPACES, PODS, SERVICES, ENDPOINTS, SERVICE_ACCOUNTS, CONFIG_MAPS, SECRETS, NODES, EVENTS,
+  NAMESPACES, PODS, SERVICES, ENDPOINTS, SERVICE_ACCOUNTS, CONFIG_MAPS, SECRETS, PERSISTENT_VOLUMES, PERSISTENT_VOLUME_CLAIMS, NODES, EVENTS,
   ENDPOINT_SLICES, LEASES, DEPLOYMENTS, REPLICA_SETS, JOBS, INGRESSES,
   VIRTUAL_SERVICES, DESTINATION_RULES, GATEWAYS, SERVICE_ENTRIES, ENVOY_FILTERS,
   AUTHORIZATION_POLICIES, PEER_AUTHENTICATIONS, REQUEST_AUTHENTICATIONS, RATE_LIMIT_POLICIES,
+  STORAGE_CLASSES, VOLUME_ATTACHMENTS,
 ];
 
 export function apiVersionOf(type: ResourceType): string {

@@ -14,7 +14,7 @@ import type { Registry } from '../registry/index.ts';
 import { startApiServer, kubeconfigFor, createServingCert } from '../apiserver/index.ts';
 import type { ServingCert } from '../apiserver/index.ts';
 import type { ApiServer } from '../apiserver/index.ts';
-import { DEFAULT_NODE_MONITOR_GRACE_MS, nodeLeaseRenewMs, startControllers, startServiceControllers } from '../controllers/index.ts';
+import { DEFAULT_NODE_MONITOR_GRACE_MS, ensureDefaultStorageClass, nodeLeaseRenewMs, startControllers, startServiceControllers } from '../controllers/index.ts';
 import { startScheduler } from '../scheduler/index.ts';
 import { createPodRuntime, loadImageMap, builtinImageMapFile, podLogSource } from '../agent/containers/index.ts';
 import type { PodRuntime, PodLogStreamSource, RestartBackoffOptions } from '../agent/containers/index.ts';
@@ -155,6 +155,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
       },
     });
     await registry.ensureNamespaces();
+    await ensureDefaultStorageClass(registry);
     const existingServices = await registry.list<Service>(SERVICES);
     serviceIps.repair(existingServices.items.map((s) => s.spec?.clusterIP ?? '').filter((ip) => ip && ip !== 'None'));
     nodePorts.repair(existingServices.items.flatMap((s) => (s.spec?.ports ?? []).map((p) => p.nodePort ?? 0)).filter((p) => p > 0));
@@ -182,7 +183,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     const informers = new InformerSet(registry, clock);
     closers.push(() => informers.stop());
     const nodeMonitorGracePeriodMs = options.nodeMonitorGracePeriodMs ?? DEFAULT_NODE_MONITOR_GRACE_MS;
-    const controllers = await startControllers({ client: registry, clock, informers, nodeMonitorGracePeriodMs });
+    const controllers = await startControllers({ client: registry, clock, informers, nodeMonitorGracePeriodMs, localPathRoot: localPathRoot(options) });
     closers.push(() => controllers.stop());
     const scheduler = await startScheduler({ client: registry, clock, informers });
     closers.push(() => scheduler.stop());
@@ -351,6 +352,11 @@ async function startClusterDns<T>(requested: number | undefined, start: (port: n
 }
 
 /** One serving certificate per MESHLET_HOME, so kubeconfigs written earlier keep trusting a restarted cluster. */
+/** Where the local-path provisioner keeps volume directories: the data dir when there is one, else the home. */
+export function localPathRoot(options: Pick<ClusterOptions, 'home' | 'dataDir'>): string {
+  return join(options.dataDir ?? options.home, 'local-path-provisioner');
+}
+
 function servingCert(home: string): ServingCert {
   const file = join(home, 'apiserver-tls.json');
   if (existsSync(file)) {

@@ -28,6 +28,7 @@ import { createServiceAccountReconciler } from './service-account.ts';
 import { DependencyGraph } from './dependency-graph.ts';
 import { Expectations } from './expectations.ts';
 import { informerPodLister } from './pod-lister.ts';
+import { createStorageControllers } from './persistent-volume-controllers.ts';
 
 export interface StartControllersOptions {
   client: Client;
@@ -41,6 +42,8 @@ export interface StartControllersOptions {
   informers?: InformerSet;
   /** How long a node may miss heartbeats before it is Ready=Unknown and tainted unreachable. Default 40 s. */
   nodeMonitorGracePeriodMs?: number;
+  /** Directory of the local-path provisioner's volumes (`rancher.io/local-path`); absent → no dynamic provisioning. */
+  localPathRoot?: string;
 }
 
 export interface RunningControllers {
@@ -105,6 +108,7 @@ export async function startControllers(options: StartControllersOptions): Promis
   const namespaces = make(createNamespaceReconciler({ client }), WORKERS.namespace);
   const serviceAccounts = make(createServiceAccountReconciler({ client }), WORKERS.serviceaccount);
   const jobs = make(createJobReconciler({ client, clock }), WORKERS.job);
+  controllers.push(...createStorageControllers({ client, clock, informers, onError, localPathRoot: options.localPathRoot }));
 
   const rsInformer = informers.for<ReplicaSet>(REPLICA_SETS);
   const deployInformer = informers.for<Deployment>(DEPLOYMENTS);

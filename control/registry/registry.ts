@@ -11,6 +11,7 @@ import {
   ApiError,
   NAMESPACES,
   JOBS,
+  PERSISTENT_VOLUME_CLAIMS,
   PODS,
   SERVICES,
   isStoreError,
@@ -50,6 +51,8 @@ import { watchObjects } from './registry-watch.ts';
 import { ServiceAllocations, keepNodePorts } from './service-allocations.ts';
 import type { AllocationHandle, ClusterIpAllocator, NodePortAllocator } from './service-allocations.ts';
 import { addDefaultTolerations } from './default-toleration-seconds.ts';
+import { admitClaimStorageClass } from './default-storage-class.ts';
+import { addProtectionFinalizer } from './storage-protection.ts';
 
 export type { ClusterIpAllocator, NodePortAllocator } from './service-allocations.ts';
 
@@ -131,6 +134,7 @@ export class Registry implements Client {
     base.apiVersion = apiVersionOf(type);
     base.metadata = { ...base.metadata, namespace };
     if (!type.namespaced) delete base.metadata.namespace;
+    if (type === PERSISTENT_VOLUME_CLAIMS) await admitClaimStorageClass(this, base);
     if (!base.metadata.name && !base.metadata.generateName) {
       throw invalid(type.kind, '', [{ field: 'metadata.name', reason: 'FieldValueRequired', message: 'name or generateName is required' }], type.group);
     }
@@ -295,6 +299,7 @@ export class Registry implements Client {
     const uid = newUid();
     const defaulted = applyDefaults(type, obj);
     if (type === PODS) addDefaultTolerations(defaulted.spec as PodSpec | undefined);
+    addProtectionFinalizer(type, defaulted);
     // Kubernetes' Job strategy selects the Job's pods by its uid, so the uid comes first.
     if (type === JOBS) generateJobSelector(defaulted, uid);
     const causes = validateObject(type, defaulted);

@@ -14,6 +14,7 @@ import { validateMeta } from './meta.ts';
 import { validateJob, validatePod, validateServiceSpec, validateWorkload } from './builtin.ts';
 import { validateAgainstSchema } from './schema-models.ts';
 import { validateConfigMap, validateSecret } from './data-size.ts';
+import { validatePersistentVolume, validatePersistentVolumeClaim } from './storage.ts';
 
 export { applyDefaults } from './defaults.ts';
 export { isDns1123Label, isDns1123Subdomain } from './names.ts';
@@ -24,6 +25,8 @@ const KIND_VALIDATORS: Record<string, (obj: ObjectInput) => StatusCause[]> = {
   '/Service': validateServiceSpec,
   '/ConfigMap': validateConfigMap,
   '/Secret': validateSecret,
+  '/PersistentVolume': validatePersistentVolume,
+  '/PersistentVolumeClaim': validatePersistentVolumeClaim,
   'apps/Deployment': validateWorkload,
   'apps/ReplicaSet': validateWorkload,
   'batch/Job': validateJob,

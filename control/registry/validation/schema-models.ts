@@ -31,7 +31,7 @@ function modulePath(type: ResourceType, version: string): string | undefined {
   const v = schemaVersion(type, version);
   if (type.group === '') return `kubernetes-models/${v}/${type.kind}`;
   if (type.group.endsWith('.istio.io')) return `@kubernetes-models/istio/${type.group}/${v}/${type.kind}`;
-  if (['apps', 'batch', 'discovery.k8s.io', 'coordination.k8s.io', 'networking.k8s.io'].includes(type.group)) {
+  if (['apps', 'batch', 'discovery.k8s.io', 'coordination.k8s.io', 'networking.k8s.io', 'storage.k8s.io'].includes(type.group)) {
     return `kubernetes-models/${type.group}/${v}/${type.kind}`;
   }
   return undefined;
