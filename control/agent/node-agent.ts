@@ -15,6 +15,7 @@ import { buildPodStatus, sameStatus } from './pod-status.ts';
 import { registerNode } from './node-registration.ts';
 import type { NodeRegistration } from './node-registration.ts';
 import { postNodeReady } from './node-readiness.ts';
+import { VOLUME_WAIT_RECHECK_MS, volumesNotReady, waitingForVolumesStatus } from './volume-attach-gate.ts';
 
 /** Hands out pod IPs from this node's subnet (overlay/ipam's PodIpAllocator fits). */
 export interface PodIpSource {
@@ -152,6 +153,7 @@ export class NodeAgent implements Reconciler {
     if (!current) {
       const finished = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
       if (finished) return; // a finished pod is never started again (restart of the agent)
+      if ((await volumesNotReady(this.options.client, pod, this.nodeName)).length > 0) return this.waitForVolumes(pod);
       current = await this.startPod(key, pod);
     }
     return this.syncStatus(pod, current);
@@ -276,6 +278,18 @@ export class NodeAgent implements Reconciler {
       this.events.record(pod, 'Warning', 'Failed', `Error: ${errorMessage(err)}`);
     }
     return record;
+  }
+
+  /** Claims not bound or volumes not attached yet: Pending in ContainerCreating, looked at again shortly. */
+  private async waitForVolumes(pod: Pod): Promise<ReconcileResult> {
+    const status = waitingForVolumesStatus(pod, this.options.nodeAddress, this.nowIso());
+    if (!sameStatus(pod.status, status)) {
+      const { resourceVersion: _rv, ...metadata } = pod.metadata;
+      await this.options.client.updateStatus(PODS, { ...pod, metadata, status }).catch((err: unknown) => {
+        if (!isApiError(err, 'NotFound')) throw err;
+      });
+    }
+    return { requeueAfterMs: VOLUME_WAIT_RECHECK_MS };
   }
 
   private async syncStatus(pod: Pod, record: PodRecord): Promise<ReconcileResult | void> {

@@ -13,14 +13,16 @@ import { nodeResourcesFit } from './plugins/node-resources-fit.ts';
 import { nodeUnschedulable } from './plugins/node-unschedulable.ts';
 import { podTopologySpread } from './plugins/pod-topology-spread.ts';
 import { taintToleration } from './plugins/taint-toleration.ts';
+import type { StoragePlugins } from './plugins/volume-plugins.ts';
 
 export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
 
-export function defaultProfile(schedulerName: string = DEFAULT_SCHEDULER_NAME): Profile {
+/** `storage`: VolumeRestrictions + VolumeBinding (they read claims and volumes, so the loop builds them). */
+export function defaultProfile(schedulerName: string = DEFAULT_SCHEDULER_NAME, storage?: StoragePlugins): Profile {
   return {
     schedulerName,
-    preFilters: [interPodAffinity, podTopologySpread],
-    filters: [nodeUnschedulable, nodeName, nodeReady, taintToleration, nodeAffinity, nodeResourcesFit, podTopologySpread, interPodAffinity],
+    preFilters: [...(storage?.preFilters ?? []), interPodAffinity, podTopologySpread],
+    filters: [nodeUnschedulable, nodeName, nodeReady, taintToleration, nodeAffinity, nodeResourcesFit, ...(storage?.filters ?? []), podTopologySpread, interPodAffinity],
     scores: [taintToleration, nodeAffinity, leastAllocated, podTopologySpread],
   };
 }

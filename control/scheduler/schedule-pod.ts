@@ -46,7 +46,9 @@ export function schedulePod(profile: Profile, pod: Pod, nodes: readonly NodeInfo
   for (const p of profile.preFilters) {
     const status = p.preFilter(pod, state);
     if (!isSuccess(status)) {
-      return { ok: false, message: formatFitError(nodes.length, nodes.map((n) => ({ node: n.name, reasons: status.reasons }))), failures: [], nextStartIndex: start };
+      // kube-scheduler's FitError names a pre-filter's reason once, not per node: `0/3 nodes are available: persistentvolumeclaim "x" not found.`
+      const message = nodes.length === 0 ? formatFitError(0, []) : `0/${nodes.length} nodes are available: ${status.reasons.join(', ')}.`;
+      return { ok: false, message, failures: [], nextStartIndex: start };
     }
   }
 

@@ -13,6 +13,7 @@ import type { Profile } from './framework.ts';
 import { DEFAULT_SCHEDULER_NAME, defaultProfile } from './profile.ts';
 import { SchedulerCache } from './scheduler-cache.ts';
 import { schedulePod } from './schedule-pod.ts';
+import { createStoragePlugins } from './plugins/volume-plugins.ts';
 
 export interface StartSchedulerOptions {
   client: Client;
@@ -46,10 +47,11 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Ru
   const { client } = options;
   const clock = options.clock ?? systemClock;
   const schedulerName = options.schedulerName ?? DEFAULT_SCHEDULER_NAME;
-  const profile = options.profile ?? defaultProfile(schedulerName);
   const recorder = options.recordEvents === false ? NOOP_RECORDER : createEventRecorder(client, schedulerName, undefined, clock);
   const cache = new SchedulerCache();
   const informers = options.informers ?? new InformerSet(client, clock);
+  const storage = createStoragePlugins({ client, informers });
+  const profile = options.profile ?? defaultProfile(schedulerName, storage);
   const pods = informers.for<Pod>(PODS);
   const nodes = informers.for<Node>(NODES);
   const unschedulable = new Set<string>();
@@ -77,6 +79,7 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Ru
       });
       // Compare-and-swap on what we just wrote: if anyone bound or changed the pod meanwhile, this fails and the pod is re-evaluated.
       if (marked.spec?.nodeName || marked.metadata.deletionTimestamp) throw new ApiError('Conflict', `control/scheduler: pod ${key} changed while being bound`);
+      await storage.preBind(pod, { name: nodeName, labels: nodes.get(undefined, nodeName)?.metadata.labels ?? {} });
       await client.update(PODS, { ...marked, spec: { ...marked.spec!, nodeName } });
       recorder.record(pod, 'Normal', 'Scheduled', `Successfully assigned ${key} to ${nodeName}`);
     } catch (err) {
@@ -164,6 +167,9 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Ru
     },
   });
 
+  storage.onChange(retryUnschedulable);
+  storage.start();
+  await storage.waitForSync();
   controller.start();
   nodes.start();
   await nodes.waitForSync();
@@ -171,7 +177,7 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Ru
   await pods.waitForSync();
 
   return {
-    idle: () => pods.hasSynced() && nodes.hasSynced() && controller.idle() && bindings.size === 0,
+    idle: () => pods.hasSynced() && nodes.hasSynced() && storage.synced() && controller.idle() && bindings.size === 0,
     unschedulablePods: () => [...unschedulable],
     async stop() {
       if (!options.informers) informers.stop();

@@ -1,0 +1,38 @@
+// VolumeRestrictions, for ReadWriteOncePod: such a claim serves one pod in the
+// whole cluster, so while another scheduled (or assumed) pod uses it the new
+// pod fits no node, with kube-scheduler's reason. Pods that finished do not count.
+
+import type { Pod } from '../../api/index.ts';
+import type { FilterPlugin, Status } from '../framework.ts';
+import { SUCCESS, unschedulable } from '../framework.ts';
+import type { NodeInfo } from '../node-info.ts';
+import type { VolumeListers } from './volume-binding.ts';
+import { claimNamesOf } from './volume-binding.ts';
+
+export const ERR_RWOP_CONFLICT = 'node has pod using PersistentVolumeClaim with the same name and ReadWriteOncePod access mode';
+
+function claimInUse(namespace: string, claimName: string, pod: Pod, nodes: readonly NodeInfo[]): boolean {
+  for (const n of nodes) {
+    for (const other of n.pods.values()) {
+      if (other.metadata.uid === pod.metadata.uid || other.metadata.namespace !== namespace) continue;
+      if (other.status?.phase === 'Succeeded' || other.status?.phase === 'Failed') continue;
+      if (claimNamesOf(other).includes(claimName)) return true;
+    }
+  }
+  return false;
+}
+
+export function createVolumeRestrictions(listers: VolumeListers): FilterPlugin {
+  return {
+    name: 'VolumeRestrictions',
+    filter(pod, _node, state): Status {
+      const ns = pod.metadata.namespace ?? 'default';
+      for (const name of claimNamesOf(pod)) {
+        const claim = listers.claim(ns, name);
+        if (!(claim?.spec?.accessModes ?? []).includes('ReadWriteOncePod')) continue;
+        if (claimInUse(ns, name, pod, state.nodes)) return unschedulable(ERR_RWOP_CONFLICT);
+      }
+      return SUCCESS;
+    },
+  };
+}
