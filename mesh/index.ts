@@ -2,8 +2,8 @@
 // control/api; everything else (config, tracer, metrics sink, rate limits)
 // is injected.
 
-export type { MeshInputs, MeshSnapshot, ConfigSource } from './config/inputs.ts';
-export { StaticConfigSource, EMPTY_INPUTS, meshInputsFromObjects, inputFieldForKind } from './config/inputs.ts';
+export type { MeshInputs, MeshInputField, MeshSnapshot, ConfigSource } from './config/inputs.ts';
+export { StaticConfigSource, EMPTY_INPUTS, MESH_INPUT_KINDS, MESH_INPUT_FIELDS, MESH_INPUT_TYPES, meshInputsFrom, meshInputsFromObjects, inputFieldForKind } from './config/inputs.ts';
 export type { ProxyIdentity, WorkloadInfo } from './config/identity.ts';
 export { DEFAULT_GATEWAY_IDENTITY, workloadOfPod, workloadOfProxy, isMeshedPod, traceServiceName } from './config/identity.ts';
 export type {

@@ -36,16 +36,20 @@ export interface Watcher {
   close(): void;
 }
 
+/**
+ * Every method takes a typed token (`PODS` is a `ResourceType<Pod>`) and
+ * returns that token's object type, so call sites need no type arguments.
+ */
 export interface Client {
-  get<T extends KubeObject = KubeObject>(type: ResourceType, namespace: string | undefined, name: string): Promise<T | undefined>;
-  list<T extends KubeObject = KubeObject>(type: ResourceType, options?: ListOptions): Promise<ObjectList<T>>;
-  create<T extends KubeObject = KubeObject>(type: ResourceType, object: ObjectInput): Promise<T>;
+  get<T extends KubeObject = KubeObject>(type: ResourceType<T>, namespace: string | undefined, name: string): Promise<T | undefined>;
+  list<T extends KubeObject = KubeObject>(type: ResourceType<T>, options?: ListOptions): Promise<ObjectList<T>>;
+  create<T extends KubeObject = KubeObject>(type: ResourceType<T>, object: ObjectInput): Promise<T>;
   /** Replaces the object; compare-and-swap when metadata.resourceVersion is set (409 on mismatch). */
-  update<T extends KubeObject = KubeObject>(type: ResourceType, object: ObjectInput): Promise<T>;
+  update<T extends KubeObject = KubeObject>(type: ResourceType<T>, object: ObjectInput): Promise<T>;
   /** Replaces only `.status`. */
-  updateStatus<T extends KubeObject = KubeObject>(type: ResourceType, object: ObjectInput): Promise<T>;
+  updateStatus<T extends KubeObject = KubeObject>(type: ResourceType<T>, object: ObjectInput): Promise<T>;
   patch<T extends KubeObject = KubeObject>(
-    type: ResourceType,
+    type: ResourceType<T>,
     namespace: string | undefined,
     name: string,
     patchType: PatchType,
@@ -54,13 +58,13 @@ export interface Client {
   ): Promise<T>;
   /** Returns the object as deleted (or as marked for deletion when finalizers remain). */
   delete<T extends KubeObject = KubeObject>(
-    type: ResourceType,
+    type: ResourceType<T>,
     namespace: string | undefined,
     name: string,
     options?: DeleteOptions,
   ): Promise<T>;
   watch<T extends KubeObject = KubeObject>(
-    type: ResourceType,
+    type: ResourceType<T>,
     options: WatchOptions,
     onEvent: (event: WatchEvent<T>) => void,
     onError?: (err: Error) => void,

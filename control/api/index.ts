@@ -3,14 +3,8 @@
 
 export type { Labels, OwnerReference, ObjectMetaInput, ObjectMeta, KubeObject, ObjectInput, ListMeta, ObjectList, WatchEventType, WatchEvent } from './objects.ts';
 export { objectKeyOf } from './objects.ts';
-export type { ResourceType } from './resources.ts';
-export {
-  NAMESPACES, PODS, SERVICES, ENDPOINTS, SERVICE_ACCOUNTS, CONFIG_MAPS, SECRETS, NODES, EVENTS, ENDPOINT_SLICES, LEASES,
-  DEPLOYMENTS, REPLICA_SETS, JOBS, INGRESSES, VIRTUAL_SERVICES, DESTINATION_RULES, GATEWAYS, SERVICE_ENTRIES, ENVOY_FILTERS,
-  AUTHORIZATION_POLICIES, PEER_AUTHENTICATIONS, REQUEST_AUTHENTICATIONS, RATE_LIMIT_POLICIES, RESOURCE_TYPES,
-  PERSISTENT_VOLUMES, PERSISTENT_VOLUME_CLAIMS, STORAGE_CLASSES, VOLUME_ATTACHMENTS,
-  apiVersionOf, resourceTypeForKind, resourceTypeForName,
-} from './resources.ts';
+// Every kind token (PODS, SERVICES, …), RESOURCE_TYPES and the lookups.
+export * from './resources.ts';
 export { REGISTRY_ROOT, typePrefix, namespacePrefix, objectKey } from './keys.ts';
 export type { StatusReason, StatusCause, StatusDetails } from './errors.ts';
 export { MeshletError, ApiError, isApiError, notFound, invalid } from './errors.ts';
@@ -23,7 +17,7 @@ export type {
   LabelSelector, EnvVar, ContainerPort, Probe, LifecycleHandler, Lifecycle, Container, PodSpec, PodCondition, ContainerState, ContainerStatus, PodStatus, Pod,
   ServicePort, ServiceSpec, ServiceStatus, Service, EndpointAddress, EndpointPort, EndpointSubset, Endpoints, NodeStatus, NodeSpec, Node,
   NodeCondition, Taint, Toleration, LeaseSpec, CoordinationLease,
-  PodTemplateSpec, DeploymentSpec, DeploymentStatus, Deployment, ReplicaSetSpec, ReplicaSetStatus, ReplicaSet, ConfigMap, CoreEvent,
+  PodTemplateSpec, DeploymentSpec, DeploymentStatus, Deployment, ReplicaSetSpec, ReplicaSetStatus, ReplicaSet, ConfigMap, Secret, Namespace, ServiceAccount, CoreEvent,
 } from './kinds.ts';
 export type { Requirement } from './labels.ts';
 export { parseLabelSelector, matchesRequirements, matchesSelector, matchesLabels, selectorToString } from './labels.ts';

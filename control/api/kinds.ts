@@ -262,6 +262,24 @@ export type ReplicaSet = KubeObject<ReplicaSetSpec, ReplicaSetStatus>;
 
 export interface ConfigMap extends KubeObject {
   data?: Record<string, string>;
+  binaryData?: Record<string, string>;
+  immutable?: boolean;
+}
+
+export interface Secret extends KubeObject {
+  type?: string;
+  /** Base64-encoded values. */
+  data?: Record<string, string>;
+  stringData?: Record<string, string>;
+  immutable?: boolean;
+}
+
+export type Namespace = KubeObject<{ finalizers?: string[] }, { phase?: 'Active' | 'Terminating'; conditions?: unknown[] }>;
+
+export interface ServiceAccount extends KubeObject {
+  secrets?: { name: string }[];
+  imagePullSecrets?: { name: string }[];
+  automountServiceAccountToken?: boolean;
 }
 
 export interface CoreEvent extends KubeObject {

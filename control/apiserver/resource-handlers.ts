@@ -4,7 +4,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Client, Clock, DeleteOptions, KubeObject, ObjectInput } from '../api/index.ts';
-import { ApiError, notFound, parseLabelSelector } from '../api/index.ts';
+import { ApiError, hasSubresource, notFound, parseLabelSelector } from '../api/index.ts';
 import type { ResourceRequest } from './request-info.ts';
 import { decodeObjectBody, decodePatchBody, readBody } from './body.ts';
 import { sendJson } from './responses.ts';
@@ -277,7 +277,7 @@ export async function handleResource(ctx: HandlerContext): Promise<void> {
   if (STREAMING_SUBRESOURCES.has(sub)) {
     throw new ApiError('MethodNotAllowed', `apiserver: ${request.type.plural}/${sub} is not supported by meshlet (pod processes have no interactive streams); use kubectl logs, or reach the pod IP directly`);
   }
-  if (!request.type.subresources.includes(sub as never)) throw notFound(`${request.type.plural}/${sub}`, request.name, request.type.group);
+  if (!hasSubresource(request.type, sub)) throw notFound(`${request.type.plural}/${sub}`, request.name, request.type.group);
   if (sub === 'scale') return handleScale(ctx);
   if (sub === 'log') return handleLog(ctx);
   if (sub === 'binding') return handleBinding(ctx);

@@ -58,7 +58,7 @@ export class HttpClient implements Client {
       : new http.Agent({ keepAlive: true, maxSockets: 16 });
   }
 
-  async get<T extends KubeObject = KubeObject>(type: ResourceType, namespace: string | undefined, name: string): Promise<T | undefined> {
+  async get<T extends KubeObject = KubeObject>(type: ResourceType<T>, namespace: string | undefined, name: string): Promise<T | undefined> {
     try {
       return await this.request<T>('GET', objectPath(type, namespace, name));
     } catch (err) {
@@ -67,7 +67,7 @@ export class HttpClient implements Client {
     }
   }
 
-  list<T extends KubeObject = KubeObject>(type: ResourceType, options: ListOptions = {}): Promise<ObjectList<T>> {
+  list<T extends KubeObject = KubeObject>(type: ResourceType<T>, options: ListOptions = {}): Promise<ObjectList<T>> {
     const query = new URLSearchParams();
     if (options.labelSelector) query.set('labelSelector', options.labelSelector);
     if (options.fieldSelector) query.set('fieldSelector', options.fieldSelector);
@@ -76,21 +76,21 @@ export class HttpClient implements Client {
     return this.request<ObjectList<T>>('GET', withQuery(collectionPath(type, options.namespace), query));
   }
 
-  create<T extends KubeObject = KubeObject>(type: ResourceType, object: ObjectInput): Promise<T> {
+  create<T extends KubeObject = KubeObject>(type: ResourceType<T>, object: ObjectInput): Promise<T> {
     const ns = type.namespaced ? (object.metadata.namespace ?? 'default') : undefined;
     return this.request<T>('POST', collectionPath(type, ns), object);
   }
 
-  update<T extends KubeObject = KubeObject>(type: ResourceType, object: ObjectInput): Promise<T> {
+  update<T extends KubeObject = KubeObject>(type: ResourceType<T>, object: ObjectInput): Promise<T> {
     return this.request<T>('PUT', objectPath(type, object.metadata.namespace, object.metadata.name ?? ''), object);
   }
 
-  updateStatus<T extends KubeObject = KubeObject>(type: ResourceType, object: ObjectInput): Promise<T> {
+  updateStatus<T extends KubeObject = KubeObject>(type: ResourceType<T>, object: ObjectInput): Promise<T> {
     return this.request<T>('PUT', objectPath(type, object.metadata.namespace, object.metadata.name ?? '', 'status'), object);
   }
 
   patch<T extends KubeObject = KubeObject>(
-    type: ResourceType,
+    type: ResourceType<T>,
     namespace: string | undefined,
     name: string,
     patchType: PatchType,
@@ -105,7 +105,7 @@ export class HttpClient implements Client {
   }
 
   delete<T extends KubeObject = KubeObject>(
-    type: ResourceType,
+    type: ResourceType<T>,
     namespace: string | undefined,
     name: string,
     options: DeleteOptions = {},
@@ -121,7 +121,7 @@ export class HttpClient implements Client {
   }
 
   watch<T extends KubeObject = KubeObject>(
-    type: ResourceType,
+    type: ResourceType<T>,
     options: WatchOptions,
     onEvent: (event: WatchEvent<T>) => void,
     onError?: (err: Error) => void,

@@ -33,7 +33,7 @@ export class ClusterState {
   }
 
   /** A stable snapshot array for a kind: the same array until the kind changes. */
-  list<T extends KubeObject>(type: ResourceType): readonly T[] {
+  list<T extends KubeObject>(type: ResourceType<T>): readonly T[] {
     const informer = this.informers.get(type);
     if (!informer) throw new Error(`control/cluster: ${type.plural} is not watched by this ClusterState`);
     const cached = this.cache.get(type);
@@ -43,7 +43,7 @@ export class ClusterState {
     return items as readonly T[];
   }
 
-  get<T extends KubeObject>(type: ResourceType, namespace: string | undefined, name: string): T | undefined {
+  get<T extends KubeObject>(type: ResourceType<T>, namespace: string | undefined, name: string): T | undefined {
     return this.informers.get(type)?.get(namespace, name) as T | undefined;
   }
 

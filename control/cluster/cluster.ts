@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ENDPOINTS, NODES, PODS, SERVICES, systemClock } from '../api/index.ts';
-import type { Clock, Node, ObjectInput, Service, Store } from '../api/index.ts';
+import type { Clock, ObjectInput, Service, Store } from '../api/index.ts';
 import { openStore } from '../store/index.ts';
 import { createRegistry } from '../registry/index.ts';
 import type { Registry } from '../registry/index.ts';
@@ -203,10 +203,10 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     await state.waitForSync();
 
     const catalog = {
-      services: () => state.list<Service>(SERVICES),
-      endpoints: () => state.list(ENDPOINTS) as never,
-      pods: () => state.list(PODS) as never,
-      nodes: () => state.list<Node>(NODES),
+      services: () => state.list(SERVICES),
+      endpoints: () => state.list(ENDPOINTS),
+      pods: () => state.list(PODS),
+      nodes: () => state.list(NODES),
       revision: () => state.revision(),
       onChange: (listener: () => void) => state.onChange(listener),
     };

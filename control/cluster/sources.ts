@@ -2,11 +2,9 @@
 // snapshot (same object until something changes, as the compiler's caches
 // require) and the rate-limit policy source.
 
-import {
-  AUTHORIZATION_POLICIES, CONFIG_MAPS, DESTINATION_RULES, ENDPOINTS, ENVOY_FILTERS, GATEWAYS, INGRESSES, NODES, PODS, RATE_LIMIT_POLICIES, SERVICES,
-  SERVICE_ENTRIES, VIRTUAL_SERVICES,
-} from '../api/index.ts';
-import type { ResourceType, Service } from '../api/index.ts';
+import { AUTHORIZATION_POLICIES, CONFIG_MAPS, ENVOY_FILTERS, NODES, RATE_LIMIT_POLICIES, SERVICES } from '../api/index.ts';
+import type { ResourceType } from '../api/index.ts';
+import { MESH_INPUT_TYPES, meshInputsFrom } from '../../mesh/index.ts';
 import type { ConfigSource, MeshSnapshot } from '../../mesh/index.ts';
 import type { RateLimitPolicySource } from '../../mesh/ratelimit/index.ts';
 import type { AuthorizationPolicySource } from '../../mesh/security/index.ts';
@@ -14,23 +12,12 @@ import type { ClusterState } from './cluster-state.ts';
 
 /** Every kind the in-process views need, watched once. */
 export const WATCHED_KINDS: readonly ResourceType[] = [
-  PODS, SERVICES, ENDPOINTS, NODES, VIRTUAL_SERVICES, DESTINATION_RULES, GATEWAYS, SERVICE_ENTRIES, INGRESSES,
-  RATE_LIMIT_POLICIES, ENVOY_FILTERS, CONFIG_MAPS, AUTHORIZATION_POLICIES,
+  ...MESH_INPUT_TYPES, NODES, RATE_LIMIT_POLICIES, ENVOY_FILTERS, CONFIG_MAPS, AUTHORIZATION_POLICIES,
 ];
 
 export function createMeshConfigSource(state: ClusterState): ConfigSource {
   let cached: { revision: number; snapshot: MeshSnapshot } | undefined;
-  const build = (): MeshSnapshot => ({
-    services: state.list<Service>(SERVICES),
-    endpoints: state.list(ENDPOINTS) as never,
-    pods: state.list(PODS) as never,
-    virtualServices: state.list(VIRTUAL_SERVICES) as never,
-    destinationRules: state.list(DESTINATION_RULES) as never,
-    gateways: state.list(GATEWAYS) as never,
-    serviceEntries: state.list(SERVICE_ENTRIES) as never,
-    ingresses: state.list(INGRESSES) as never,
-    revision: state.revision(),
-  });
+  const build = (): MeshSnapshot => ({ ...meshInputsFrom((type) => state.list(type)), revision: state.revision() });
   return {
     snapshot() {
       const revision = state.revision();

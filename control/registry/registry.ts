@@ -93,12 +93,12 @@ export class Registry implements Client {
     }
   }
 
-  async get<T extends KubeObject = KubeObject>(type: ResourceType, namespace: string | undefined, name: string): Promise<T | undefined> {
+  async get<T extends KubeObject = KubeObject>(type: ResourceType<T>, namespace: string | undefined, name: string): Promise<T | undefined> {
     const kv = await this.store.get<StoredObject>(objectKey(type, namespace, name));
     return kv ? toObject<T>(kv) : undefined;
   }
 
-  async list<T extends KubeObject = KubeObject>(type: ResourceType, options: ListOptions = {}): Promise<ObjectList<T>> {
+  async list<T extends KubeObject = KubeObject>(type: ResourceType<T>, options: ListOptions = {}): Promise<ObjectList<T>> {
     const filter = compileFilter(options.labelSelector, options.fieldSelector);
     const prefix = namespacePrefix(type, options.namespace);
     const resumed = options.continue ? decodeContinue(options.continue) : undefined;
@@ -126,7 +126,7 @@ export class Registry implements Client {
     };
   }
 
-  async create<T extends KubeObject = KubeObject>(type: ResourceType, input: ObjectInput): Promise<T> {
+  async create<T extends KubeObject = KubeObject>(type: ResourceType<T>, input: ObjectInput): Promise<T> {
     checkKind(type, input);
     const namespace = type.namespaced ? (input.metadata.namespace ?? 'default') : undefined;
     if (namespace !== undefined) await this.requireActiveNamespace(namespace);
@@ -158,7 +158,7 @@ export class Registry implements Client {
     throw new ApiError('AlreadyExists', `control/registry: could not generate a unique name for ${type.kind} "${input.metadata.generateName}"`);
   }
 
-  async update<T extends KubeObject = KubeObject>(type: ResourceType, input: ObjectInput): Promise<T> {
+  async update<T extends KubeObject = KubeObject>(type: ResourceType<T>, input: ObjectInput): Promise<T> {
     checkKind(type, input);
     const name = requireName(type, input);
     const allocate = type === SERVICES ? this.serviceAllocator() : undefined;
@@ -168,7 +168,7 @@ export class Registry implements Client {
     });
   }
 
-  async updateStatus<T extends KubeObject = KubeObject>(type: ResourceType, input: ObjectInput): Promise<T> {
+  async updateStatus<T extends KubeObject = KubeObject>(type: ResourceType<T>, input: ObjectInput): Promise<T> {
     checkKind(type, input);
     const name = requireName(type, input);
     return this.guaranteedUpdate<T>(type, input.metadata.namespace, name, undefined, (current) => {
@@ -183,7 +183,7 @@ export class Registry implements Client {
    * differs), and a patch without one is retried on every write race until it lands.
    */
   async patch<T extends KubeObject = KubeObject>(
-    type: ResourceType,
+    type: ResourceType<T>,
     namespace: string | undefined,
     name: string,
     patchType: PatchType,
@@ -210,7 +210,7 @@ export class Registry implements Client {
   }
 
   async delete<T extends KubeObject = KubeObject>(
-    type: ResourceType,
+    type: ResourceType<T>,
     namespace: string | undefined,
     name: string,
     options: DeleteOptions = {},
@@ -254,7 +254,7 @@ export class Registry implements Client {
   }
 
   watch<T extends KubeObject = KubeObject>(
-    type: ResourceType,
+    type: ResourceType<T>,
     options: WatchOptions,
     onEvent: (event: WatchEvent<T>) => void,
     onError?: (err: Error) => void,

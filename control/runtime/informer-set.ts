@@ -16,7 +16,8 @@ export class InformerSet {
     this.clock = clock;
   }
 
-  for<T extends KubeObject>(type: ResourceType): Informer<T> {
+  /** The shared informer of a kind, typed by its token (`for(PODS)` is an `Informer<Pod>`). */
+  for<T extends KubeObject>(type: ResourceType<T>): Informer<T> {
     let informer = this.informers.get(type);
     if (!informer) {
       informer = new Informer(this.client, type, this.clock ? { clock: this.clock } : {});

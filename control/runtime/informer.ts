@@ -22,7 +22,7 @@ export interface InformerOptions {
 }
 
 export class Informer<T extends KubeObject = KubeObject> {
-  readonly type: ResourceType;
+  readonly type: ResourceType<T>;
   private readonly client: Client;
   private readonly options: InformerOptions;
   private readonly clock: Clock;
@@ -38,7 +38,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   private lastResourceVersion = '0';
   private changeCounter = 0;
 
-  constructor(client: Client, type: ResourceType, options: InformerOptions = {}) {
+  constructor(client: Client, type: ResourceType<T>, options: InformerOptions = {}) {
     this.client = client;
     this.type = type;
     this.options = options;

@@ -6,6 +6,7 @@ import type { Clock, Timer } from '../../control/api/index.ts';
 import { systemClock } from '../../control/api/index.ts';
 import { compileProxyConfig } from './compile.ts';
 import type { ProxyIdentity } from './identity.ts';
+import { MESH_INPUT_FIELDS } from './inputs.ts';
 import type { ConfigSource, MeshSnapshot } from './inputs.ts';
 import type { RouteTable } from './table.ts';
 
@@ -30,8 +31,8 @@ export function inputsFingerprint(snapshot: MeshSnapshot): string {
   let f = fingerprints.get(snapshot);
   if (f === undefined) {
     const parts: string[] = [];
-    for (const list of [snapshot.services, snapshot.endpoints, snapshot.pods, snapshot.virtualServices, snapshot.destinationRules, snapshot.gateways, snapshot.serviceEntries, snapshot.ingresses]) {
-      for (const o of list) parts.push(`${o.metadata.uid}:${o.metadata.resourceVersion}`);
+    for (const field of MESH_INPUT_FIELDS) {
+      for (const o of snapshot[field]) parts.push(`${o.metadata.uid}:${o.metadata.resourceVersion}`);
       parts.push('|');
     }
     f = parts.join(',');

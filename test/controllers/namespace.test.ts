@@ -1,5 +1,5 @@
 import t from 'tap';
-import type { KubeObject } from '../../control/api/index.ts';
+import type { KubeObject, ResourceType } from '../../control/api/index.ts';
 import { CONFIG_MAPS, NAMESPACES, PODS, SERVICE_ACCOUNTS, SERVICES } from '../../control/api/index.ts';
 import { DEFAULT_SERVICE_ACCOUNT, createNamespaceReconciler, createServiceAccountReconciler } from '../../control/controllers/index.ts';
 import { newCluster } from './cluster.ts';
@@ -29,7 +29,7 @@ t.test('deleting a namespace empties it, then the namespace goes', async (t) => 
   const result = await reconciler.reconcile('shop');
   t.notOk(await client.get(NAMESPACES, undefined, 'shop'), 'namespace removed once empty');
   t.notOk(result && result.requeueAfterMs !== undefined, 'nothing left to wait for');
-  for (const type of [CONFIG_MAPS, SERVICES, PODS]) t.equal((await client.list(type, { namespace: 'shop' })).items.length, 0, `${type.plural} deleted`);
+  for (const type of [CONFIG_MAPS, SERVICES, PODS] as ResourceType[]) t.equal((await client.list(type, { namespace: 'shop' })).items.length, 0, `${type.plural} deleted`);
   t.ok(await client.get(CONFIG_MAPS, 'default', 'other'), 'other namespaces untouched');
 });
 

@@ -2,11 +2,9 @@
 // compile the same route table a sidecar would, and print it or walk a
 // request through it — nothing runs in the sidecars themselves.
 
-import {
-  DESTINATION_RULES, ENDPOINTS, GATEWAYS, INGRESSES, PODS, SERVICES, SERVICE_ENTRIES, VIRTUAL_SERVICES, DEPLOYMENTS,
-} from '../../api/index.ts';
+import { DEPLOYMENTS, PODS } from '../../api/index.ts';
 import type { Client, KubeObject, Pod, ResourceType } from '../../api/index.ts';
-import { compileProxyConfig, meshInputsFromObjects, DEFAULT_GATEWAY_IDENTITY } from '../../../mesh/index.ts';
+import { compileProxyConfig, meshInputsFromObjects, DEFAULT_GATEWAY_IDENTITY, MESH_INPUT_TYPES } from '../../../mesh/index.ts';
 import type { ProxyIdentity } from '../../../mesh/index.ts';
 import { formatProxyConfig, explainRequest, formatExplanation, analyzeMesh, formatFindings } from '../../../mesh/explain/index.ts';
 import type { AnalyzeInput, ProxyConfigSection } from '../../../mesh/explain/index.ts';
@@ -20,7 +18,6 @@ type Command = (args: ParsedArgs) => Promise<number>;
 
 const NAMESPACE: FlagSpec = { names: ['-n', '--namespace'], key: 'namespace', kind: 'string', value: 'NS', help: 'namespace of the pod (default "default")' };
 
-const MESH_TYPES: readonly ResourceType[] = [SERVICES, ENDPOINTS, PODS, VIRTUAL_SERVICES, DESTINATION_RULES, GATEWAYS, SERVICE_ENTRIES, INGRESSES];
 
 async function fetchAll(client: Client, types: readonly ResourceType[]): Promise<KubeObject[]> {
   const lists = await Promise.all(types.map((t) => client.list(t)));
@@ -49,7 +46,7 @@ const proxyConfig: Command = async (args) => {
   const { client } = connect();
   try {
     const identity = await identityFor(client, target, str(args, 'namespace') ?? 'default');
-    const table = compileProxyConfig(meshInputsFromObjects(await fetchAll(client, MESH_TYPES)), identity);
+    const table = compileProxyConfig(meshInputsFromObjects(await fetchAll(client, MESH_INPUT_TYPES)), identity);
     process.stdout.write(`${formatProxyConfig(table, section as ProxyConfigSection)}\n`);
     return 0;
   } finally {
@@ -69,7 +66,7 @@ const explain: Command = async (args) => {
   const { client } = connect();
   try {
     const identity = await identityFor(client, target, str(args, 'namespace') ?? 'default');
-    const table = compileProxyConfig(meshInputsFromObjects(await fetchAll(client, MESH_TYPES)), identity);
+    const table = compileProxyConfig(meshInputsFromObjects(await fetchAll(client, MESH_INPUT_TYPES)), identity);
     const explanation = explainRequest(table, { url, method: str(args, 'method'), headers });
     process.stdout.write(`${formatExplanation(explanation)}\n`);
     return 0;
@@ -85,7 +82,7 @@ const analyze: Command = async (args) => {
   if (useKube) {
     const { client } = connect();
     try {
-      for (const object of await fetchAll(client, [...MESH_TYPES, DEPLOYMENTS])) inputs.push({ object });
+      for (const object of await fetchAll(client, [...MESH_INPUT_TYPES, DEPLOYMENTS])) inputs.push({ object });
     } finally {
       client.close();
     }

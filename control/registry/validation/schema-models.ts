@@ -31,10 +31,11 @@ function modulePath(type: ResourceType, version: string): string | undefined {
   const v = schemaVersion(type, version);
   if (type.group === '') return `kubernetes-models/${v}/${type.kind}`;
   if (type.group.endsWith('.istio.io')) return `@kubernetes-models/istio/${type.group}/${v}/${type.kind}`;
-  if (['apps', 'batch', 'discovery.k8s.io', 'coordination.k8s.io', 'networking.k8s.io', 'storage.k8s.io'].includes(type.group)) {
-    return `kubernetes-models/${type.group}/${v}/${type.kind}`;
-  }
-  return undefined;
+  // Every other built-in group (apps, batch, policy, storage.k8s.io, …) is a
+  // folder of kubernetes-models; a group it lacks (meshlet's own, a CRD's)
+  // fails to load once and is cached as "no schema".
+  if (type.group.endsWith('.meshlet.dev')) return undefined;
+  return `kubernetes-models/${type.group}/${v}/${type.kind}`;
 }
 
 const models = new Map<string, ModelClass | null>();
