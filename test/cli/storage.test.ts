@@ -123,4 +123,34 @@ volumeBindingMode: WaitForFirstConsumer
   await waitFor('Released', async () => (await jsonpath(`pv/${kept}`, '.status.phase')) === 'Released', { timeoutMs: 60_000, intervalMs: 500 });
   t.match(await k('get', 'pv', kept), new RegExp(`${kept}\\s+64Mi\\s+RWO\\s+Retain\\s+Released\\s+default/precious\\s+keep\\s+`));
   t.equal(readFileSync(join(keptDir, 'state.txt'), 'utf8'), 'keep me', 'Retain keeps the data');
+
+  // ReadWriteOnce is one node: a static volume any node could use, a pod on node-1, then one on node-2.
+  await apply(`
+apiVersion: v1
+kind: PersistentVolume
+metadata: { name: shared-disk }
+spec:
+  capacity: { storage: 1Gi }
+  accessModes: [ReadWriteOnce]
+  storageClassName: ""
+  hostPath: { path: ${join(home, 'shared-disk')} }
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: { name: shared }
+spec:
+  accessModes: [ReadWriteOnce]
+  resources: { requests: { storage: 1Gi } }
+  storageClassName: ""
+`);
+  await waitFor('shared Bound', async () => (await jsonpath('pvc/shared', '.status.phase')) === 'Bound', { timeoutMs: 60_000, intervalMs: 500 });
+  const pinned = (pod: string, node: string) => podYaml(pod, 'shared').replace('spec:\n', `spec:\n  nodeName: ${node}\n`);
+  await apply(pinned('holder', 'node-1'));
+  await waitFor('holder Running', async () => (await jsonpath('pod/holder', '.status.phase')) === 'Running', { timeoutMs: 60_000, intervalMs: 500 });
+  await apply(pinned('waiter', 'node-2'));
+  const multiAttach = 'Multi-Attach error for volume "shared-disk" Volume is already used by pod(s) holder';
+  await waitFor('Multi-Attach event', async () => (await k('get', 'events', '--field-selector', 'involvedObject.name=waiter,reason=FailedAttachVolume', '-o', 'jsonpath={.items[*].message}')).includes(multiAttach), { timeoutMs: 60_000, intervalMs: 500 });
+  t.match(await k('get', 'pod', 'waiter', '--no-headers'), /waiter\s+0\/1\s+ContainerCreating\s+/, 'the second pod waits in ContainerCreating');
+  await k('delete', 'pod', 'holder', '--wait=true', '--timeout=60s');
+  await waitFor('waiter Running once holder is gone', async () => (await jsonpath('pod/waiter', '.status.phase')) === 'Running', { timeoutMs: 60_000, intervalMs: 500 });
 });
