@@ -22,17 +22,22 @@ function claimInUse(namespace: string, claimName: string, pod: Pod, nodes: reado
   return false;
 }
 
+const STATE_KEY = 'VolumeRestrictions';
+
 export function createVolumeRestrictions(listers: VolumeListers): FilterPlugin {
   return {
     name: 'VolumeRestrictions',
     filter(pod, _node, state): Status {
-      const ns = pod.metadata.namespace ?? 'default';
-      for (const name of claimNamesOf(pod)) {
-        const claim = listers.claim(ns, name);
-        if (!(claim?.spec?.accessModes ?? []).includes('ReadWriteOncePod')) continue;
-        if (claimInUse(ns, name, pod, state.nodes)) return unschedulable(ERR_RWOP_CONFLICT);
+      // The answer is the same on every node: work it out once per cycle.
+      let conflict = state.data.get(STATE_KEY) as boolean | undefined;
+      if (conflict === undefined) {
+        const ns = pod.metadata.namespace ?? 'default';
+        conflict = claimNamesOf(pod).some(
+          (name) => (listers.claim(ns, name)?.spec?.accessModes ?? []).includes('ReadWriteOncePod') && claimInUse(ns, name, pod, state.nodes),
+        );
+        state.data.set(STATE_KEY, conflict);
       }
-      return SUCCESS;
+      return conflict ? unschedulable(ERR_RWOP_CONFLICT) : SUCCESS;
     },
   };
 }
