@@ -75,3 +75,36 @@ t.test('DefaultStorageClass: the newest default class fills an absent storageCla
   const beta = await r.create<PersistentVolumeClaim>(PERSISTENT_VOLUME_CLAIMS, pvc('beta', request, { 'volume.beta.kubernetes.io/storage-class': 'x' }));
   t.equal(beta.spec?.storageClassName, undefined, 'the beta annotation still names a class');
 });
+
+t.test('updates: a claim spec is fixed but may be bound; volume sources and class settings are immutable', async (t) => {
+  const { r } = await registry(t);
+  const claim = await r.create<PersistentVolumeClaim>(PERSISTENT_VOLUME_CLAIMS, pvc('c', request));
+  const bound = await r.update<PersistentVolumeClaim>(PERSISTENT_VOLUME_CLAIMS, { ...claim, spec: { ...claim.spec, volumeName: 'v', storageClassName: 'late-default' } });
+  t.equal(bound.spec?.volumeName, 'v', 'binding sets volumeName, and an absent class may be filled in');
+  const resized = await r.update<PersistentVolumeClaim>(PERSISTENT_VOLUME_CLAIMS, { ...bound, spec: { ...bound.spec, resources: { requests: { storage: '2Gi' } } } });
+  t.same(resized.spec?.resources?.requests, { storage: '2Gi' }, 'requests may change');
+  for (const [what, spec] of [
+    ['access modes', { ...resized.spec, accessModes: ['ReadWriteMany'] }],
+    ['another volume', { ...resized.spec, volumeName: 'w' }],
+    ['another class', { ...resized.spec, storageClassName: 'other' }],
+  ] as const) {
+    const err = await expectApiError(r.update(PERSISTENT_VOLUME_CLAIMS, { ...resized, spec }), 'Invalid');
+    t.match(err.details?.causes, [{ field: 'spec', reason: 'FieldValueForbidden', message: 'Forbidden: spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims' }], what);
+  }
+
+  const volume = await r.create<PersistentVolume>(PERSISTENT_VOLUMES, pv({ capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], hostPath: { path: '/tmp/a' } }));
+  const moved = await expectApiError(r.update(PERSISTENT_VOLUMES, { ...volume, spec: { ...volume.spec, hostPath: { path: '/tmp/b' } } }), 'Invalid');
+  t.match(moved.details?.causes, [{ field: 'spec.persistentvolumesource', message: 'Forbidden: spec.persistentvolumesource is immutable after creation' }]);
+  const claimed = await r.update<PersistentVolume>(PERSISTENT_VOLUMES, { ...volume, spec: { ...volume.spec, claimRef: { namespace: 'default', name: 'c' }, capacity: { storage: '2Gi' } } });
+  t.equal(claimed.spec?.claimRef?.name, 'c', 'claimRef and capacity may change');
+
+  const cls = await r.create<StorageClass>(STORAGE_CLASSES, sc('s', false));
+  const err = await expectApiError(r.update(STORAGE_CLASSES, { ...cls, provisioner: 'other.io/x', reclaimPolicy: 'Retain', volumeBindingMode: 'WaitForFirstConsumer' }), 'Invalid');
+  t.match(err.details?.causes, [
+    { field: 'provisioner', message: 'Forbidden: updates to provisioner are forbidden.' },
+    { field: 'reclaimPolicy', message: 'Forbidden: updates to reclaimPolicy are forbidden.' },
+    { field: 'volumeBindingMode', message: 'Invalid value: "WaitForFirstConsumer": field is immutable' },
+  ]);
+  const annotated = await r.update<StorageClass>(STORAGE_CLASSES, { ...cls, metadata: { ...cls.metadata, annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } } });
+  t.equal(annotated.metadata.annotations?.['storageclass.kubernetes.io/is-default-class'], 'true', 'a class can be made the default');
+});

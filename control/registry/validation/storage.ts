@@ -2,7 +2,7 @@
 // OpenAPI schema cannot express, worded as pkg/apis/core/validation words them.
 
 import type { ObjectInput, StatusCause } from '../../api/index.ts';
-import { storageBytes } from '../../api/index.ts';
+import { stableStringify, storageBytes } from '../../api/index.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -53,4 +53,52 @@ export function validatePersistentVolumeClaim(obj: ObjectInput): StatusCause[] {
   if (!isObj(spec)) return [{ field: 'spec', reason: 'FieldValueRequired', message: 'Required value' }];
   const resources = spec['resources'];
   return [...accessModeCauses('spec.accessModes', spec['accessModes']), ...storageQuantityCauses('spec.resources.requests', isObj(resources) ? resources['requests'] : undefined)];
+}
+
+function same(a: unknown, b: unknown): boolean {
+  return stableStringify(a ?? null) === stableStringify(b ?? null);
+}
+
+function forbidden(field: string, message: string): StatusCause {
+  return { field, reason: 'FieldValueForbidden', message: `Forbidden: ${message}` };
+}
+
+function immutable(field: string, value: unknown): StatusCause {
+  return { field, reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(value)}: field is immutable` };
+}
+
+/**
+ * A claim's spec is fixed once created (ValidatePersistentVolumeClaimUpdate), except its
+ * requests and attributes class; volumeName may be set while empty (binding) and
+ * storageClassName while absent (a default class assigned later).
+ */
+export function validatePersistentVolumeClaimUpdate(next: ObjectInput, current: ObjectInput): StatusCause[] {
+  const before = isObj(current['spec']) ? { ...current['spec'] } : {};
+  const after = isObj(next['spec']) ? { ...next['spec'] } : {};
+  for (const spec of [before, after]) {
+    delete spec['resources'];
+    delete spec['volumeAttributesClassName'];
+  }
+  if (!before['volumeName']) before['volumeName'] = after['volumeName'];
+  if (before['storageClassName'] === undefined) before['storageClassName'] = after['storageClassName'];
+  return same(before, after) ? [] : [forbidden('spec', 'spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims')];
+}
+
+export function validatePersistentVolumeUpdate(next: ObjectInput, current: ObjectInput): StatusCause[] {
+  const before = isObj(current['spec']) ? current['spec'] : {};
+  const after = isObj(next['spec']) ? next['spec'] : {};
+  const causes: StatusCause[] = [];
+  if (VOLUME_SOURCES.some((s) => !same(before[s], after[s]))) causes.push(forbidden('spec.persistentvolumesource', 'spec.persistentvolumesource is immutable after creation'));
+  if (before['volumeMode'] !== undefined && !same(before['volumeMode'], after['volumeMode'])) causes.push(immutable('spec.volumeMode', after['volumeMode']));
+  if (before['nodeAffinity'] !== undefined && !same(before['nodeAffinity'], after['nodeAffinity'])) causes.push(immutable('spec.nodeAffinity', after['nodeAffinity']));
+  return causes;
+}
+
+export function validateStorageClassUpdate(next: ObjectInput, current: ObjectInput): StatusCause[] {
+  const causes: StatusCause[] = [];
+  for (const field of ['parameters', 'provisioner', 'reclaimPolicy']) {
+    if (!same(current[field], next[field])) causes.push(forbidden(field, `updates to ${field} are forbidden.`));
+  }
+  if (!same(current['volumeBindingMode'], next['volumeBindingMode'])) causes.push(immutable('volumeBindingMode', next['volumeBindingMode']));
+  return causes;
 }
