@@ -65,6 +65,10 @@ t.test('kubectl: a claim is provisioned, survives its pod, and is reclaimed by i
   const jsonpath = async (ref: string, path: string) => (await kubectl(home, ['get', ref, '-o', `jsonpath={${path}}`])).stdout;
   const gone = async (ref: string) => (await kubectl(home, ['get', ref])).code !== 0;
 
+  const resources = await k('api-resources');
+  t.match(resources, /persistentvolumeclaims\s+pvc\s+v1\s+true\s+PersistentVolumeClaim/);
+  t.match(resources, /persistentvolumes\s+pv\s+v1\s+false\s+PersistentVolume/);
+  t.match(resources, /storageclasses\s+sc\s+storage\.k8s\.io\/v1\s+false\s+StorageClass/);
   const classes = await k('get', 'storageclass');
   t.match(classes, /^NAME\s+PROVISIONER\s+RECLAIMPOLICY\s+VOLUMEBINDINGMODE\s+ALLOWVOLUMEEXPANSION\s+AGE\n/);
   t.match(classes, /standard \(default\)\s+rancher\.io\/local-path\s+Delete\s+WaitForFirstConsumer\s+false\s+/);
