@@ -45,4 +45,6 @@ export {
   ANN_BETA_STORAGE_PROVISIONER, PV_PROTECTION_FINALIZER, PVC_PROTECTION_FINALIZER, LOCAL_PATH_PROVISIONER, DEFAULT_STORAGE_CLASS_NAME,
   storageBytes, podClaimNames,
 } from './storage.ts';
-export { claimRequestBytes, volumeCapacityBytes, isPreBoundTo, volumeFitsNode, nodeOf, volumeSatisfiesClaim, findBestMatch } from './storage-match.ts';
+export {
+  claimRequestBytes, volumeCapacityBytes, isPreBoundTo, volumeFitsNode, nodeOf, volumeSatisfiesClaim, findBestMatch, pickDefaultStorageClass,
+} from './storage-match.ts';

@@ -9,8 +9,8 @@
 import type { Node } from './kinds.ts';
 import { matchesSelector } from './labels.ts';
 import type { Labels } from './objects.ts';
-import type { PersistentVolume, PersistentVolumeClaim } from './storage.ts';
-import { storageBytes } from './storage.ts';
+import type { PersistentVolume, PersistentVolumeClaim, StorageClass } from './storage.ts';
+import { ANN_DEFAULT_STORAGE_CLASS, storageBytes } from './storage.ts';
 
 export function claimRequestBytes(claim: PersistentVolumeClaim): number {
   return storageBytes(claim.spec?.resources?.requests?.['storage']);
@@ -91,4 +91,11 @@ export function findBestMatch(
     if (!best || volumeCapacityBytes(pv) < volumeCapacityBytes(best)) best = pv;
   }
   return best;
+}
+
+/** The default class among these: annotated is-default-class "true", the newest when several are (Kubernetes 1.28+). */
+export function pickDefaultStorageClass(classes: readonly StorageClass[]): StorageClass | undefined {
+  const defaults = classes.filter((sc) => sc.metadata.annotations?.[ANN_DEFAULT_STORAGE_CLASS] === 'true');
+  defaults.sort((a, b) => (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? '') || a.metadata.name.localeCompare(b.metadata.name));
+  return defaults[0];
 }

@@ -10,7 +10,7 @@
 import type { Client, Clock, PersistentVolume, PersistentVolumeClaim, StorageClass } from '../api/index.ts';
 import {
   ANN_BETA_STORAGE_PROVISIONER, ANN_BIND_COMPLETED, ANN_SELECTED_NODE, ANN_STORAGE_PROVISIONER, PERSISTENT_VOLUMES, PERSISTENT_VOLUME_CLAIMS,
-  STORAGE_CLASSES, findBestMatch, isPreBoundTo, systemClock, volumeSatisfiesClaim,
+  STORAGE_CLASSES, findBestMatch, isPreBoundTo, pickDefaultStorageClass, systemClock, volumeSatisfiesClaim,
 } from '../api/index.ts';
 import { createEventRecorder } from '../runtime/index.ts';
 import type { EventRecorder, ReconcileResult, Reconciler } from '../runtime/index.ts';
@@ -20,6 +20,8 @@ import { bindClaimToVolume, bindVolumeToClaim, setClaimPhase } from './persisten
 export const PV_CONTROLLER_COMPONENT = 'persistentvolume-controller';
 /** Classes whose volumes only an administrator creates (local volumes, for one). */
 export const NO_PROVISIONER = 'kubernetes.io/no-provisioner';
+/** The beta annotation a claim may still name its class with; such a claim is not given the default. */
+const BETA_CLASS_ANNOTATION = 'volume.beta.kubernetes.io/storage-class';
 
 export const MSG_WAIT_FOR_FIRST_CONSUMER = 'waiting for first consumer to be created before binding';
 export const MSG_NO_VOLUME_NO_CLASS = 'no persistent volumes available for this claim and no storage class is set';
@@ -41,7 +43,8 @@ export function createPersistentVolumeClaimBinder(options: ClaimBinderOptions): 
   const clock = options.clock ?? systemClock;
   const recorder = options.recorder ?? createEventRecorder(client, PV_CONTROLLER_COMPONENT, undefined, clock);
 
-  async function syncUnboundClaim(claim: PersistentVolumeClaim): Promise<void> {
+  async function syncUnboundClaim(given: PersistentVolumeClaim): Promise<void> {
+    const claim = await assignDefaultClass(given);
     const className = claim.spec?.storageClassName ?? '';
     const storageClass = className ? await client.get<StorageClass>(STORAGE_CLASSES, undefined, className) : undefined;
     const volumes = (await client.list<PersistentVolume>(PERSISTENT_VOLUMES)).items;
@@ -70,6 +73,17 @@ export function createPersistentVolumeClaimBinder(options: ClaimBinderOptions): 
       return;
     }
     await setClaimPhase(client, claim, 'Pending');
+  }
+
+  /**
+   * Retroactive default class assignment (Kubernetes 1.28+): a claim created while no default
+   * class existed (storageClassName absent, not "") gets the default once there is one.
+   */
+  async function assignDefaultClass(claim: PersistentVolumeClaim): Promise<PersistentVolumeClaim> {
+    if (!claim.spec || claim.spec.storageClassName !== undefined || claim.metadata.annotations?.[BETA_CLASS_ANNOTATION] !== undefined) return claim;
+    const storageClass = pickDefaultStorageClass((await client.list<StorageClass>(STORAGE_CLASSES)).items);
+    if (!storageClass) return claim;
+    return client.update<PersistentVolumeClaim>(PERSISTENT_VOLUME_CLAIMS, { ...claim, spec: { ...claim.spec, storageClassName: storageClass.metadata.name } });
   }
 
   async function handToProvisioner(claim: PersistentVolumeClaim, provisioner: string): Promise<void> {

@@ -5,15 +5,13 @@
 // default class the claim is left as it is.
 
 import type { Client, ObjectInput, PersistentVolumeClaimSpec, StorageClass } from '../api/index.ts';
-import { ANN_DEFAULT_STORAGE_CLASS, STORAGE_CLASSES } from '../api/index.ts';
+import { STORAGE_CLASSES, pickDefaultStorageClass } from '../api/index.ts';
 
 /** The beta annotation a claim could still use to name its class. */
 const BETA_CLASS_ANNOTATION = 'volume.beta.kubernetes.io/storage-class';
 
 export async function defaultStorageClassName(client: Pick<Client, 'list'>): Promise<string | undefined> {
-  const defaults = (await client.list<StorageClass>(STORAGE_CLASSES)).items.filter((sc) => sc.metadata.annotations?.[ANN_DEFAULT_STORAGE_CLASS] === 'true');
-  defaults.sort((a, b) => (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? '') || a.metadata.name.localeCompare(b.metadata.name));
-  return defaults[0]?.metadata.name;
+  return pickDefaultStorageClass((await client.list<StorageClass>(STORAGE_CLASSES)).items)?.metadata.name;
 }
 
 /** Fills spec.storageClassName of a claim being created, in place. */

@@ -8,7 +8,7 @@
 import t from 'tap';
 import type { CoreEvent, PersistentVolume, PersistentVolumeClaim } from '../../control/api/index.ts';
 import {
-  ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, EVENTS, ManualClock, PERSISTENT_VOLUMES, PERSISTENT_VOLUME_CLAIMS,
+  ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, EVENTS, ManualClock, PERSISTENT_VOLUMES, PERSISTENT_VOLUME_CLAIMS, STORAGE_CLASSES,
 } from '../../control/api/index.ts';
 import type { EventRecorder } from '../../control/runtime/index.ts';
 import {
@@ -184,4 +184,21 @@ t.test('events go to the claim through the default recorder', async (t) => {
   await claims.reconcile('default/lonely');
   const event = await waitFor('FailedBinding event', async () => (await client.list<CoreEvent>(EVENTS, { namespace: 'default' })).items.find((e) => e.reason === 'FailedBinding'));
   t.match(event, { involvedObject: { kind: 'PersistentVolumeClaim', name: 'lonely' }, source: { component: 'persistentvolume-controller' } });
+});
+
+t.test('a claim made before any default class gets the default once one exists (retroactive assignment)', async (t) => {
+  const c = await setup();
+  t.teardown(c.close);
+  const { storageClassName: _none, ...spec } = pvcManifest('early').spec;
+  await c.client.create(PERSISTENT_VOLUME_CLAIMS, { ...pvcManifest('early'), spec });
+  await c.client.create(PERSISTENT_VOLUME_CLAIMS, pvcManifest('classless'));
+  await c.claims.reconcile('default/early');
+  t.equal((await c.pvc('early')).spec?.storageClassName, undefined, 'no default class yet');
+  await c.client.create(STORAGE_CLASSES, {
+    apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'late', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } }, provisioner: 'example.com/disk',
+  });
+  await c.claims.reconcile('default/early');
+  t.equal((await c.pvc('early')).spec?.storageClassName, 'late');
+  await c.claims.reconcile('default/classless');
+  t.equal((await c.pvc('classless')).spec?.storageClassName, '', 'a claim that asked for no class keeps ""');
 });
