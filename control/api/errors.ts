@@ -27,6 +27,7 @@ export type StatusReason =
   | 'RequestEntityTooLarge'
   | 'Unauthorized'
   | 'Forbidden'
+  | 'TooManyRequests'
   | 'InternalError'
   | 'ServiceUnavailable'
   | 'Timeout';
@@ -53,6 +54,7 @@ const HTTP_STATUS: Record<StatusReason, number> = {
   RequestEntityTooLarge: 413,
   Unauthorized: 401,
   Forbidden: 403,
+  TooManyRequests: 429,
   InternalError: 500,
   ServiceUnavailable: 503,
   Timeout: 504,

@@ -19,6 +19,9 @@ export type {
   NodeCondition, Taint, Toleration, LeaseSpec, CoordinationLease,
   PodTemplateSpec, DeploymentSpec, DeploymentStatus, Deployment, ReplicaSetSpec, ReplicaSetStatus, ReplicaSet, ConfigMap, Secret, Namespace, ServiceAccount, CoreEvent,
 } from './kinds.ts';
+export type {
+  ClaimVolume, PodSpecWithVolumes, VolumeClaimTemplate, ClaimRetention, StatefulSetSpec, StatefulSetStatus, StatefulSet, ControllerRevision,
+} from './apps.ts';
 export type { Requirement } from './labels.ts';
 export { parseLabelSelector, matchesRequirements, matchesSelector, matchesLabels, selectorToString } from './labels.ts';
 export { stableStringify } from './stable-json.ts';
@@ -48,3 +51,14 @@ export {
 export {
   claimRequestBytes, volumeCapacityBytes, isPreBoundTo, volumeFitsNode, nodeOf, volumeSatisfiesClaim, findBestMatch, pickDefaultStorageClass,
 } from './storage-match.ts';
+export type {
+  IPBlock, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicyIngressRule, NetworkPolicyEgressRule, NetworkPolicySpec, NetworkPolicy,
+  PolicyEndpoint, PolicyConnection, PolicyInputs, NetworkPolicyVerdict,
+} from './network-policy.ts';
+export { policyTypesOf, cidrContains, selectingPolicies, egressVerdict, ingressVerdict, networkPolicyVerdict, podPolicyEndpoint, NetworkPolicyIndex } from './network-policy.ts';
+export type { IntOrPercent, PodDisruptionBudgetSpec, PdbCondition, PodDisruptionBudgetStatus, PodDisruptionBudget, Eviction } from './policy.ts';
+export { DISRUPTION_ALLOWED_CONDITION, SUFFICIENT_PODS_REASON, INSUFFICIENT_PODS_REASON, SYNC_FAILED_REASON, pdbSelectsPod, scaledValue } from './policy.ts';
+export type { ResourceList, ScopedResourceSelectorRequirement, ResourceQuotaSpec, ResourceQuotaStatus, ResourceQuota, LimitType, LimitRangeItem, LimitRangeSpec, LimitRange } from './quota.ts';
+export { LIMIT_RANGER_ANNOTATION } from './quota.ts';
+export type { IngressClassSpec, IngressClass } from './networking.ts';
+export { DEFAULT_INGRESS_CLASS_ANNOTATION, MESHLET_INGRESS_CLASS, MESHLET_INGRESS_CONTROLLER, LEGACY_INGRESS_CLASS_ANNOTATION } from './networking.ts';

@@ -9,11 +9,16 @@
 
 import type { ConfigMap, CoordinationLease, CoreEvent, Deployment, Endpoints, Namespace, Node, Pod, ReplicaSet, Secret, Service, ServiceAccount } from './kinds.ts';
 import type { AuthorizationPolicy, DestinationRule, Gateway, Ingress, ServiceEntry, VirtualService } from './istio.ts';
+import type { NetworkPolicy } from './network-policy.ts';
 import type { KubeObject } from './objects.ts';
+import type { StatefulSet } from './apps.ts';
 import type { RateLimitPolicy } from './ratelimit-policy.ts';
 import type { StorageClass, VolumeAttachment } from './storage.ts';
+import type { PodDisruptionBudget } from './policy.ts';
+import type { LimitRange, ResourceQuota } from './quota.ts';
+import type { IngressClass } from './networking.ts';
 
-export type Subresource = 'status' | 'scale' | 'log' | 'binding';
+export type Subresource = 'status' | 'scale' | 'log' | 'binding' | 'eviction';
 
 export interface ResourceType<T extends KubeObject = KubeObject> {
   /** API group; '' for the core group. */
@@ -61,7 +66,7 @@ function rt<T extends KubeObject = KubeObject>(
 const ISTIO_ALIASES = ['v1beta1', 'v1alpha3'] as const;
 
 export const NAMESPACES = rt<Namespace>('', 'v1', 'Namespace', 'namespaces', false, ['ns'], ['status']);
-export const PODS = rt<Pod>('', 'v1', 'Pod', 'pods', true, ['po'], ['status', 'log', 'binding']);
+export const PODS = rt<Pod>('', 'v1', 'Pod', 'pods', true, ['po'], ['status', 'log', 'binding', 'eviction']);
 export const SERVICES = rt<Service>('', 'v1', 'Service', 'services', true, ['svc'], ['status']);
 export const ENDPOINTS = rt<Endpoints>('', 'v1', 'Endpoints', 'endpoints', true, ['ep']);
 export const SERVICE_ACCOUNTS = rt<ServiceAccount>('', 'v1', 'ServiceAccount', 'serviceaccounts', true, ['sa']);
@@ -75,7 +80,10 @@ export const ENDPOINT_SLICES = rt('discovery.k8s.io', 'v1', 'EndpointSlice', 'en
 export const LEASES = rt<CoordinationLease>('coordination.k8s.io', 'v1', 'Lease', 'leases', true);
 export const DEPLOYMENTS = rt<Deployment>('apps', 'v1', 'Deployment', 'deployments', true, ['deploy'], ['status', 'scale']);
 export const REPLICA_SETS = rt<ReplicaSet>('apps', 'v1', 'ReplicaSet', 'replicasets', true, ['rs'], ['status', 'scale']);
+export const CONTROLLER_REVISIONS = rt('apps', 'v1', 'ControllerRevision', 'controllerrevisions', true);
+export const STATEFUL_SETS = rt<StatefulSet>('apps', 'v1', 'StatefulSet', 'statefulsets', true, ['sts'], ['status', 'scale']);
 export const JOBS = rt('batch', 'v1', 'Job', 'jobs', true, [], ['status']);
+export const NETWORK_POLICIES = rt<NetworkPolicy>('networking.k8s.io', 'v1', 'NetworkPolicy', 'networkpolicies', true, ['netpol']);
 export const INGRESSES = rt<Ingress>('networking.k8s.io', 'v1', 'Ingress', 'ingresses', true, ['ing'], ['status']);
 export const VIRTUAL_SERVICES = rt<VirtualService>('networking.istio.io', 'v1', 'VirtualService', 'virtualservices', true, ['vs'], ['status'], ISTIO_ALIASES);
 export const DESTINATION_RULES = rt<DestinationRule>('networking.istio.io', 'v1', 'DestinationRule', 'destinationrules', true, ['dr'], ['status'], ISTIO_ALIASES);
@@ -88,6 +96,10 @@ export const REQUEST_AUTHENTICATIONS = rt('security.istio.io', 'v1', 'RequestAut
 export const RATE_LIMIT_POLICIES = rt<RateLimitPolicy>('policy.meshlet.dev', 'v1alpha1', 'RateLimitPolicy', 'ratelimitpolicies', true, ['rlp'], ['status']);
 export const STORAGE_CLASSES = rt<StorageClass>('storage.k8s.io', 'v1', 'StorageClass', 'storageclasses', false, ['sc']);
 export const VOLUME_ATTACHMENTS = rt<VolumeAttachment>('storage.k8s.io', 'v1', 'VolumeAttachment', 'volumeattachments', false, [], ['status']);
+export const POD_DISRUPTION_BUDGETS = rt<PodDisruptionBudget>('policy', 'v1', 'PodDisruptionBudget', 'poddisruptionbudgets', true, ['pdb'], ['status']);
+export const RESOURCE_QUOTAS = rt<ResourceQuota>('', 'v1', 'ResourceQuota', 'resourcequotas', true, ['quota'], ['status']);
+export const LIMIT_RANGES = rt<LimitRange>('', 'v1', 'LimitRange', 'limitranges', true, ['limits']);
+export const INGRESS_CLASSES = rt<IngressClass>('networking.k8s.io', 'v1', 'IngressClass', 'ingressclasses', false);
 
 /** Every declared kind, built-in order (discovery and `kubectl api-resources` list them so). */
 export const RESOURCE_TYPES: readonly ResourceType[] = registered;

@@ -39,6 +39,7 @@ function resourceEntry(t: ResourceType, version: string): Record<string, unknown
       if (s === 'scale') return { subresource: 'scale', responseKind: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, verbs: ['get', 'patch', 'update'] };
       if (s === 'log') return { subresource: 'log', responseKind: { group: '', version: 'v1', kind: 'Pod' }, verbs: ['get'] };
       if (s === 'binding') return { subresource: 'binding', responseKind: { group: '', version: 'v1', kind: 'Binding' }, verbs: ['create'] };
+      if (s === 'eviction') return { subresource: 'eviction', responseKind: { group: 'policy', version: 'v1', kind: 'Eviction' }, verbs: ['create'] };
       return { subresource: 'status', responseKind: { group: t.group, version, kind: t.kind }, verbs: ['get', 'patch', 'update'] };
     }),
   };

@@ -90,6 +90,8 @@ function resourceEntries(t: ResourceType): Record<string, unknown>[] {
     if (s === 'scale') return { name: `${t.plural}/scale`, singularName: '', namespaced: t.namespaced, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] };
     if (s === 'log') return { name: `${t.plural}/log`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs: ['get'] };
     if (s === 'binding') return { name: `${t.plural}/binding`, singularName: '', namespaced: t.namespaced, kind: 'Binding', verbs: ['create'] };
+    // kubectl drain evicts only when this entry names the policy group and version.
+    if (s === 'eviction') return { name: `${t.plural}/eviction`, singularName: '', namespaced: t.namespaced, group: 'policy', version: 'v1', kind: 'Eviction', verbs: ['create'] };
     return { name: `${t.plural}/status`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs: ['get', 'patch', 'update'] };
   });
   return [main, ...subs];

@@ -5,6 +5,7 @@ import type { Client, KubeObject, ObjectInput, PatchType, ResourceType } from '.
 import { ApiError, invalid, notFound } from '../api/index.ts';
 import { applyDefaults, validateObject } from '../registry/validation/index.ts';
 import { applyPatch } from '../registry/patch/index.ts';
+import { admitMutating, admitValidating } from '../registry/admission/index.ts';
 
 function checked(type: ResourceType, obj: ObjectInput): ObjectInput {
   const defaulted = applyDefaults(type, obj);
@@ -24,7 +25,11 @@ export async function dryRunCreate(client: Client, type: ResourceType, obj: Obje
   if (name && (await client.get(type, obj.metadata.namespace, name))) {
     throw new ApiError('AlreadyExists', `${type.group ? `${type.plural}.${type.group}` : type.plural} "${name}" already exists`, { name, group: type.group, kind: type.plural });
   }
-  const out = checked(type, obj);
+  // Admission runs as for a real create (LimitRanger defaults, quota refusals), without charging quotas.
+  const admitted = applyDefaults(type, obj);
+  await admitMutating(client, type, admitted);
+  const out = checked(type, admitted);
+  await admitValidating(client, type, out, { dryRun: true });
   out.metadata = { ...out.metadata, creationTimestamp: new Date().toISOString(), generation: 1 };
   return out;
 }

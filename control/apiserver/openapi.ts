@@ -73,7 +73,7 @@ function pathsFor(type: ResourceType, version: string): Record<string, unknown> 
   };
   if (type.namespaced) paths[basePath(type, version, false)] = { get: operation(type, version, 'list', listRef, false) };
   for (const sub of type.subresources) {
-    if (sub === 'log' || sub === 'binding') continue;
+    if (sub === 'log' || sub === 'binding' || sub === 'eviction') continue;
     paths[`${collection}/{name}/${sub}`] = {
       get: operation(type, version, 'get', ref, false),
       put: operation(type, version, 'put', ref, true),

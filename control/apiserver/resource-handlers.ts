@@ -12,6 +12,7 @@ import { requestedApiVersion, withRequestedVersion } from './versions.ts';
 import { serveWatch } from './watch.ts';
 import { handleScale } from './scale.ts';
 import { handleLog } from './log.ts';
+import { handleEviction } from './eviction.ts';
 import type { PodLogSource } from './log.ts';
 import { patchWithManager } from './managed-patch.ts';
 import { enforceFieldValidation, fieldValidationParam } from './field-validation.ts';
@@ -281,5 +282,6 @@ export async function handleResource(ctx: HandlerContext): Promise<void> {
   if (sub === 'scale') return handleScale(ctx);
   if (sub === 'log') return handleLog(ctx);
   if (sub === 'binding') return handleBinding(ctx);
+  if (sub === 'eviction') return handleEviction(ctx);
   throw notFound(`${request.type.plural}/${sub}`, request.name, request.type.group);
 }

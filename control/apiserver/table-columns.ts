@@ -141,6 +141,23 @@ function jobDuration(o: KubeObject, now: number): string {
   return ageOf(start, Date.parse(end));
 }
 
+/** kubectl's quota cell: `used/hard` per resource, limits.* in LIMIT and everything else in REQUEST. */
+function quotaCell(o: KubeObject, limits: boolean): string {
+  const hard = (get(o, 'status.hard') ?? {}) as Record<string, string>;
+  const used = (get(o, 'status.used') ?? {}) as Record<string, string>;
+  return Object.keys(hard)
+    .filter((k) => k.startsWith('limits.') === limits)
+    .sort()
+    .map((k) => `${k}: ${used[k] ?? '0'}/${hard[k]}`)
+    .join(', ');
+}
+
+function ingressClassParameters(o: KubeObject): string {
+  const p = get(o, 'spec.parameters') as { apiGroup?: string; kind?: string; name?: string } | undefined;
+  if (!p) return '<none>';
+  return `${p.kind ?? ''}${p.apiGroup ? `.${p.apiGroup}` : ''}/${p.name ?? ''}`;
+}
+
 const COLUMNS: Record<string, Column[]> = {
   '/Pod': [
     NAME_COLUMN,
@@ -177,6 +194,21 @@ const COLUMNS: Record<string, Column[]> = {
     col('Ready', (o) => num(get(o, 'status.readyReplicas')), { type: 'integer' }),
     AGE_COLUMN,
     ...workloadWide,
+  ],
+  'apps/StatefulSet': [
+    NAME_COLUMN,
+    col('Ready', (o) => `${num(get(o, 'status.readyReplicas'))}/${num(get(o, 'spec.replicas'))}`),
+    AGE_COLUMN,
+    ...workloadWide.slice(0, 2),
+  ],
+  'apps/ControllerRevision': [
+    NAME_COLUMN,
+    col('Controller', (o) => {
+      const ref = o.metadata.ownerReferences?.find((r) => r.controller === true);
+      return ref ? `${ref.kind.toLowerCase()}.${ref.apiVersion.split('/')[0]}/${ref.name}` : '<none>';
+    }),
+    col('Revision', (o) => num(o['revision']), { type: 'integer' }),
+    AGE_COLUMN,
   ],
   'batch/Job': [
     NAME_COLUMN,
@@ -262,6 +294,7 @@ const COLUMNS: Record<string, Column[]> = {
     col('Ports', (o) => ((get(o, 'spec.tls') as unknown[] | undefined) ?? []).length ? '80, 443' : '80'),
     AGE_COLUMN,
   ],
+  'networking.k8s.io/NetworkPolicy': [NAME_COLUMN, col('Pod-Selector', (o) => labelSelector(get(o, 'spec.podSelector'))), AGE_COLUMN],
   'discovery.k8s.io/EndpointSlice': [
     NAME_COLUMN,
     col('AddressType', (o) => o['addressType'] ?? ''),
@@ -272,6 +305,15 @@ const COLUMNS: Record<string, Column[]> = {
     }),
     AGE_COLUMN,
   ],
+  'policy/PodDisruptionBudget': [
+    NAME_COLUMN,
+    col('Min Available', (o) => get(o, 'spec.minAvailable') ?? 'N/A', { description: 'The minimum number of pods that must be available.' }),
+    col('Max Unavailable', (o) => get(o, 'spec.maxUnavailable') ?? 'N/A', { description: 'The maximum number of pods that may be unavailable.' }),
+    col('Allowed Disruptions', (o) => num(get(o, 'status.disruptionsAllowed')), { type: 'integer', description: 'Calculated number of pods that may be disrupted at this time.' }),
+    AGE_COLUMN,
+  ],
+  '/ResourceQuota': [NAME_COLUMN, AGE_COLUMN, col('Request', (o) => quotaCell(o, false)), col('Limit', (o) => quotaCell(o, true))],
+  'networking.k8s.io/IngressClass': [NAME_COLUMN, col('Controller', (o) => get(o, 'spec.controller') ?? ''), col('Parameters', (o) => ingressClassParameters(o)), AGE_COLUMN],
   'coordination.k8s.io/Lease': [NAME_COLUMN, col('Holder', (o) => get(o, 'spec.holderIdentity') ?? ''), AGE_COLUMN],
   'networking.istio.io/VirtualService': [NAME_COLUMN, col('Gateways', (o) => json(get(o, 'spec.gateways'))), col('Hosts', (o) => json(get(o, 'spec.hosts'))), AGE_COLUMN],
   'networking.istio.io/DestinationRule': [NAME_COLUMN, col('Host', (o) => orNone(get(o, 'spec.host'))), AGE_COLUMN],

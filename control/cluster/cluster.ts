@@ -36,10 +36,11 @@ import type { AddressSlot } from './address-slot.ts';
 import { applyObjects } from './apply.ts';
 import { startNodeHost } from './node-host.ts';
 import { createPodLogRouter } from './pod-logs.ts';
-import { createAuthorizationPolicySource, createMeshConfigSource, createPolicySource, WATCHED_KINDS } from './sources.ts';
+import { createAuthorizationPolicySource, createMeshConfigSource, createNetworkPolicySource, createPolicySource, networkPolicyAdmission, WATCHED_KINDS } from './sources.ts';
 import { writeJoinInfo } from './join-info.ts';
 import type { ApplyResult } from './apply.ts';
 import { createDashboardSource } from './dashboard-source.ts';
+import { ensureDefaultIngressClass } from './default-ingress-class.ts';
 
 export interface ClusterOptions {
   /** MESHLET_HOME of this cluster: run files, logs, kubeconfig. */
@@ -156,6 +157,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     });
     await registry.ensureNamespaces();
     await ensureDefaultStorageClass(registry);
+    await ensureDefaultIngressClass(registry);
     const existingServices = await registry.list<Service>(SERVICES);
     serviceIps.repair(existingServices.items.map((s) => s.spec?.clusterIP ?? '').filter((ip) => ip && ip !== 'None'));
     nodePorts.repair(existingServices.items.flatMap((s) => (s.spec?.ports ?? []).map((p) => p.nodePort ?? 0)).filter((p) => p > 0));
@@ -217,6 +219,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     const serviceProxy = await startServiceProxy({
       catalog,
       clock,
+      admit: networkPolicyAdmission(state),
       onError: (err, listener) => log(`meshlet: service proxy ${listener}: ${err.message}`),
     });
     closers.push(() => serviceProxy.close());
@@ -238,6 +241,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     limiters.push(gatewayLimiter);
     closers.push(() => gatewayLimiter.close());
     const authorizationPolicies = createAuthorizationPolicySource(state);
+    const networkPolicies = createNetworkPolicySource(state);
     const gatewayAuthorization = createAuthorizationCheck({ source: authorizationPolicies, identity: DEFAULT_GATEWAY_IDENTITY });
     closers.push(() => gatewayAuthorization.close());
     const gateway = await startIngressGateway({
@@ -283,6 +287,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
         metrics,
         rateLimit: limiter,
         authorizationPolicies,
+        networkPolicies,
         clock,
         leaseRenewMs: nodeLeaseRenewMs(nodeMonitorGracePeriodMs),
       });
@@ -351,12 +356,12 @@ async function startClusterDns<T>(requested: number | undefined, start: (port: n
   return start(0);
 }
 
-/** One serving certificate per MESHLET_HOME, so kubeconfigs written earlier keep trusting a restarted cluster. */
 /** Where the local-path provisioner keeps volume directories: the data dir when there is one, else the home. */
 export function localPathRoot(options: Pick<ClusterOptions, 'home' | 'dataDir'>): string {
   return join(options.dataDir ?? options.home, 'local-path-provisioner');
 }
 
+/** One serving certificate per MESHLET_HOME, so kubeconfigs written earlier keep trusting a restarted cluster. */
 function servingCert(home: string): ServingCert {
   const file = join(home, 'apiserver-tls.json');
   if (existsSync(file)) {

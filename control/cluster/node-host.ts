@@ -16,8 +16,8 @@ import { podNetworkEnv } from '../../overlay/index.ts';
 import { startSidecar, traceServiceName, workloadOfPod } from '../../mesh/index.ts';
 import type { ConfigSource, MeshMetrics } from '../../mesh/index.ts';
 import type { RateLimitService } from '../../mesh/ratelimit/index.ts';
-import { createAuthorizationCheck } from '../../mesh/security/index.ts';
-import type { AuthorizationPolicySource } from '../../mesh/security/index.ts';
+import { createAuthorizationCheck, createNetworkPolicyCheck } from '../../mesh/security/index.ts';
+import type { AuthorizationPolicySource, NetworkPolicySource } from '../../mesh/security/index.ts';
 
 export interface NodeHostOptions {
   nodeName: string;
@@ -33,6 +33,8 @@ export interface NodeHostOptions {
   metrics: MeshMetrics;
   rateLimit: RateLimitService;
   authorizationPolicies: AuthorizationPolicySource;
+  /** NetworkPolicies, pods and namespaces, for the sidecars' NetworkPolicy checks. */
+  networkPolicies: NetworkPolicySource;
   clock: Clock;
   labels?: Record<string, string>;
   /** How often the node renews its heartbeat Lease. Default 10 s (the kubelet's). */
@@ -84,6 +86,7 @@ export async function startNodeHost(options: NodeHostOptions): Promise<NodeHost>
       };
       // The check subscribes to policy changes; it lives exactly as long as the sidecar.
       const authorization = createAuthorizationCheck({ source: options.authorizationPolicies, identity });
+      const networkPolicy = createNetworkPolicyCheck(options.networkPolicies, podIp);
       try {
         const sidecar = await startSidecar({
           identity,
@@ -93,16 +96,19 @@ export async function startNodeHost(options: NodeHostOptions): Promise<NodeHost>
           metrics: options.metrics,
           rateLimit: options.rateLimit,
           authorization,
+          networkPolicy,
           clock: options.clock,
         });
         return {
           close: async () => {
             authorization.close();
+            networkPolicy.close();
             await sidecar.close();
           },
         };
       } catch (err) {
         authorization.close();
+        networkPolicy.close();
         throw err;
       }
     },

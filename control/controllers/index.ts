@@ -63,3 +63,9 @@ export {
   createLocalPathProvisioner, provisionedVolumeName, localPathDirectory, isInside, MSG_NO_NODE, HOSTNAME_LABEL, ANN_LOCAL_PATH_NODE,
 } from './local-path-provisioner.ts';
 export { ensureDefaultStorageClass, DEFAULT_STORAGE_CLASS } from './default-storage-class.ts';
+export { createDisruptionReconciler, DISRUPTED_POD_TIMEOUT_MS } from './disruption.ts';
+export { createResourceQuotaReconciler, watchResourceQuotas, typeCounted, QUOTA_RESYNC_MS } from './resource-quota.ts';
+export type { StatefulSetReconcilerOptions } from './statefulset.ts';
+export { createStatefulSetReconciler } from './statefulset.ts';
+export { POD_NAME_LABEL, POD_INDEX_LABEL, claimName, podName, ordinalOf } from './statefulset-pods.ts';
+export { CONTROLLER_REVISION_HASH_LABEL, templateOfRevision, revisionHash } from './controller-revision.ts';

@@ -24,11 +24,16 @@ import { createTaintEvictionReconciler } from './taint-eviction.ts';
 import { createPodGcReconciler } from './pod-gc.ts';
 import { controllerOf } from './owner-refs.ts';
 import { createReplicaSetReconciler } from './replicaset.ts';
+import { createStatefulSetReconciler } from './statefulset.ts';
 import { createServiceAccountReconciler } from './service-account.ts';
+import { watchStatefulSets } from './statefulset-wiring.ts';
 import { DependencyGraph } from './dependency-graph.ts';
 import { Expectations } from './expectations.ts';
 import { informerPodLister } from './pod-lister.ts';
 import { createStorageControllers } from './persistent-volume-controllers.ts';
+import { createDisruptionReconciler } from './disruption.ts';
+import { watchDisruptionBudgets } from './disruption-events.ts';
+import { createResourceQuotaReconciler, watchResourceQuotas } from './resource-quota.ts';
 
 export interface StartControllersOptions {
   client: Client;
@@ -58,7 +63,7 @@ export interface RunningControllers {
 }
 
 /** Worker counts follow kube-controller-manager's defaults, scaled down. */
-const WORKERS = { deployment: 5, replicaset: 5, endpoints: 5, endpointslice: 5, gc: 10, namespace: 2, serviceaccount: 1, job: 5 } as const;
+const WORKERS = { deployment: 5, replicaset: 5, endpoints: 5, endpointslice: 5, gc: 10, namespace: 2, serviceaccount: 1, job: 5, disruption: 2 } as const;
 const POD_GC_QUARANTINE_MS = 40_000;
 
 type Handler<T extends KubeObject> = (obj: T, old?: T) => void;
@@ -102,6 +107,9 @@ export async function startControllers(options: StartControllersOptions): Promis
   const nodeLifecycle = background(createNodeLifecycleReconciler({ client, clock, gracePeriodMs: options.nodeMonitorGracePeriodMs }));
   const taintEviction = background(createTaintEvictionReconciler({ client, clock }));
   const jobTtl = background(createTtlAfterFinishedReconciler({ client, clock }));
+  // Quotas resync every five minutes, so they sleep between changes too.
+  const quotas = background(createResourceQuotaReconciler({ client }));
+  watchResourceQuotas(informers, (key) => quotas.enqueue(key));
   const endpoints = make(createEndpointsReconciler({ client, pods }), WORKERS.endpoints);
   const slices = make(createEndpointSliceReconciler({ client, pods }), WORKERS.endpointslice);
   const gc = make(createGarbageCollector({ client, types: GC_TYPES }), WORKERS.gc);
@@ -109,6 +117,9 @@ export async function startControllers(options: StartControllersOptions): Promis
   const serviceAccounts = make(createServiceAccountReconciler({ client }), WORKERS.serviceaccount);
   const jobs = make(createJobReconciler({ client, clock }), WORKERS.job);
   controllers.push(...createStorageControllers({ client, clock, informers, onError, localPathRoot: options.localPathRoot }));
+  const disruption = make(createDisruptionReconciler({ client, clock }), WORKERS.disruption);
+  watchDisruptionBudgets(informers, (key) => disruption.enqueue(key));
+  watchStatefulSets(informers, make(createStatefulSetReconciler({ client, clock }), 5));
 
   const rsInformer = informers.for<ReplicaSet>(REPLICA_SETS);
   const deployInformer = informers.for<Deployment>(DEPLOYMENTS);
@@ -252,6 +263,7 @@ export async function startControllers(options: StartControllersOptions): Promis
   nodeLifecycle.start();
   taintEviction.start();
   jobTtl.start();
+  quotas.start();
   informers.start();
   await informers.waitForSync();
 
@@ -259,7 +271,7 @@ export async function startControllers(options: StartControllersOptions): Promis
     idle: () => informers.synced() && controllers.every((c) => c.idle()),
     async stop() {
       if (ownsInformers) informers.stop();
-      await Promise.all([...controllers, progressDeadlines, podGc, nodeLifecycle, taintEviction, jobTtl].map((c) => c.stop()));
+      await Promise.all([...controllers, progressDeadlines, podGc, nodeLifecycle, taintEviction, jobTtl, quotas].map((c) => c.stop()));
     },
   };
 }

@@ -7,3 +7,5 @@ export { needsNodePorts } from './service-allocations.ts';
 export { Registry, createRegistry, SYSTEM_NAMESPACES } from './registry.ts';
 export type { FieldRequirement, ObjectFilter } from './selectors.ts';
 export { parseFieldSelector, matchesFields, compileFilter, matchesFilter } from './selectors.ts';
+export type { EvictOptions } from './eviction.ts';
+export { evictPod, EVICTION_VIOLATES_BUDGET } from './eviction.ts';

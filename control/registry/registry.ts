@@ -12,6 +12,7 @@ import {
   NAMESPACES,
   JOBS,
   PERSISTENT_VOLUME_CLAIMS,
+  STATEFUL_SETS,
   PODS,
   SERVICES,
   isStoreError,
@@ -48,11 +49,13 @@ import type { StoredObject } from './stored-object.ts';
 import { alreadyExists, checkKind, conflict, requireName, requireResourceVersion, storeFailure } from './registry-errors.ts';
 import { generateJobSelector, keepClusterIp, keepJobSelector, namespaceFinalizers, scaleOf } from './kind-rules.ts';
 import { watchObjects } from './registry-watch.ts';
+import { checkStatefulSetUpdate } from './statefulset-update.ts';
 import { ServiceAllocations, keepNodePorts } from './service-allocations.ts';
 import type { AllocationHandle, ClusterIpAllocator, NodePortAllocator } from './service-allocations.ts';
 import { addDefaultTolerations } from './default-toleration-seconds.ts';
 import { admitClaimStorageClass } from './default-storage-class.ts';
 import { addProtectionFinalizer } from './storage-protection.ts';
+import { admitMutating, admitValidating } from './admission/index.ts';
 
 export type { ClusterIpAllocator, NodePortAllocator } from './service-allocations.ts';
 
@@ -141,7 +144,11 @@ export class Registry implements Client {
     for (let attempt = 0; attempt < 5; attempt++) {
       const obj = deepClone(base);
       if (!obj.metadata.name) obj.metadata.name = `${obj.metadata.generateName}${randomNameSuffix()}`;
-      const prepared = this.prepareNew(type, obj);
+      // LimitRanger works on the defaulted pod (requests already defaulted from limits), as after decoding.
+      const admitted = applyDefaults(type, obj);
+      await admitMutating(this, type, admitted);
+      const prepared = this.prepareNew(type, admitted);
+      await admitValidating(this, type, { ...prepared, apiVersion: apiVersionOf(type), kind: type.kind, metadata: prepared.metadata });
       const allocation = type === SERVICES ? await this.serviceAllocations.onCreate(prepared) : undefined;
       try {
         const kv = await this.store.create<StoredObject>(objectKey(type, namespace, prepared.metadata.name), prepared);
@@ -289,6 +296,7 @@ export class Registry implements Client {
       keepNodePorts(current, next);
     }
     if (type === JOBS) keepJobSelector(current, next);
+    if (type === STATEFUL_SETS) checkStatefulSetUpdate(current, next);
     const causes = validateUpdate(type, next, current);
     if (causes.length) throw invalid(type.kind, name, causes, type.group);
     if (specPart(next) !== specPart(current)) next.metadata.generation = (current.metadata.generation ?? 1) + 1;

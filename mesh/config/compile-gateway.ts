@@ -10,12 +10,24 @@
 
 import type { Gateway, Ingress, VirtualService } from '../../control/api/istio.ts';
 import type { Labels } from '../../control/api/index.ts';
+import { LEGACY_INGRESS_CLASS_ANNOTATION, MESHLET_INGRESS_CLASS } from '../../control/api/index.ts';
 import { qualifyHost } from './hosts.ts';
 import type { ResolveDestination } from './http-routes.ts';
 import { compileHttpRoute, compileTcpRoute } from './http-routes.ts';
 import { compileIngress, gatewayServers, isHttpProtocol, selectedGateways, serverHostAdmits, vsGateways } from './gateways.ts';
 import { creationOrder } from './order.ts';
 import type { CompiledHttpRoute, CompiledTcpRoute, GatewayHost, GatewayServerInfo } from './table.ts';
+
+/**
+ * Whether the gateway serves an Ingress: one of its class (`istio`, by
+ * spec.ingressClassName or the legacy annotation) or of no class at all, as
+ * Istio does in its default ingress controller mode. Another controller's
+ * Ingresses (say `nginx`) are left alone.
+ */
+export function servesIngress(ing: Ingress): boolean {
+  const cls = ing.spec?.ingressClassName ?? ing.metadata.annotations?.[LEGACY_INGRESS_CLASS_ANNOTATION];
+  return cls === undefined || cls === MESHLET_INGRESS_CLASS;
+}
 
 export interface GatewayScopeInput {
   labels: Labels;
@@ -98,7 +110,7 @@ export function compileGatewayScope(input: GatewayScopeInput): GatewayScope {
       }
     });
   }
-  for (const ing of [...input.ingresses].sort(creationOrder)) {
+  for (const ing of input.ingresses.filter(servesIngress).sort(creationOrder)) {
     const origin = `Ingress ${ing.metadata.namespace ?? 'default'}/${ing.metadata.name}`;
     for (const h of compileIngress(ing, (ns, portName) => resolverFor(ns, origin, undefined, portName))) merger.add(h.domains, origin, h.routes);
   }

@@ -8,6 +8,8 @@
 //           service's workloads (checked only when the inputs hold workloads of that service)
 //   IST0130 VirtualServiceUnreachableRule  a rule after a catch-all, or a match
 //           block identical to an earlier one
+//
+// and the Kubernetes-side relationships (KUBE1xxx) in analyze-workloads.ts.
 
 import type { KubeObject, Labels, Service } from '../../control/api/index.ts';
 import { matchesLabels } from '../../control/api/index.ts';
@@ -17,6 +19,7 @@ import { qualifyHost } from '../config/hosts.ts';
 import { findDestinationRule } from '../config/policy.ts';
 import { vsGateways, MESH_GATEWAY } from '../config/gateways.ts';
 import { ruleLabel } from './rule-label.ts';
+import { analyzeWorkloads } from './analyze-workloads.ts';
 
 export interface AnalyzeInput {
   object: KubeObject;
@@ -28,8 +31,10 @@ export interface AnalyzeInput {
 }
 
 export interface Finding {
-  code: 'IST0101' | 'IST0130' | 'IST0173';
-  name: 'ReferencedResourceNotFound' | 'VirtualServiceUnreachableRule' | 'DestinationRuleSubsetNotSelectPods';
+  code: 'IST0101' | 'IST0130' | 'IST0173' | 'KUBE1001' | 'KUBE1002' | 'KUBE1003' | 'KUBE1004' | 'KUBE1005';
+  name:
+    | 'ReferencedResourceNotFound' | 'VirtualServiceUnreachableRule' | 'DestinationRuleSubsetNotSelectPods'
+    | 'ServiceSelectsNoPods' | 'TargetPortNotDeclared' | 'SelectorDoesNotMatchTemplate' | 'ReferencedServiceNotFound' | 'SelectorSelectsNothing';
   level: 'Error' | 'Warning' | 'Info';
   /** `VirtualService default/reviews` */
   resource: string;
@@ -140,6 +145,7 @@ export function analyzeMesh(inputs: readonly AnalyzeInput[]): Finding[] {
       }, src);
     });
   }
+  analyzeWorkloads(all, add);
   return findings;
 }
 

@@ -24,6 +24,7 @@ export function acceptLayer(): Layer {
           headers: { 'content-type': 'text/plain', 'content-length': String(body.length), ...e.headers },
           body,
           local: true,
+          ...(e.reset ? { reset: true } : {}),
         };
         return res;
       }

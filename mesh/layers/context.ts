@@ -59,6 +59,8 @@ export interface MeshResponse {
   body?: Buffer | Readable;
   /** True when the proxy made the response itself. */
   local?: boolean;
+  /** Reset the downstream connection instead of writing this response. */
+  reset?: boolean;
   /** Called once the response has been written (or the client went away). */
   onFinished?: ((bytesSent: number, error?: Error) => void)[];
 }

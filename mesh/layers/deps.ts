@@ -1,7 +1,7 @@
 // What the layers are given by the proxy that assembles them.
 
 import type { Tracer } from '@opentelemetry/api';
-import type { Clock } from '../../control/api/index.ts';
+import type { Clock, NetworkPolicyVerdict } from '../../control/api/index.ts';
 import type { RateLimitService } from '../ratelimit/types.ts';
 import type { ClusterStates } from '../endpoints/state.ts';
 import type { Upstream } from '../proxy/http-proxy-adapter.ts';
@@ -19,6 +19,18 @@ export interface AuthorizationCheck {
 
 export const ALLOW_ALL: AuthorizationCheck = { check: () => ({ allowed: true }) };
 
+/**
+ * NetworkPolicy enforcement at a sidecar (the process runtime has no packet
+ * filter): inbound asks the pod's Ingress rules about the connecting address,
+ * outbound asks its Egress rules about the chosen endpoint. A denied inbound
+ * connection is reset without a response, as a dropped SYN would fail.
+ */
+export interface NetworkPolicyCheck {
+  ingress(sourceIp: string, port: number): NetworkPolicyVerdict;
+  /** `destinationMeshed: false`: no sidecar will judge the far side, so its Ingress rules are asked here too. */
+  egress(destinationIp: string, port: number, destinationMeshed: boolean): NetworkPolicyVerdict;
+}
+
 export interface LayerDeps {
   clock: Clock;
   /** Uniform in [0, 1); injected so weight/fault tests can be deterministic. */
@@ -33,6 +45,7 @@ export interface LayerDeps {
   outboundTrafficPolicy: 'ALLOW_ANY' | 'REGISTRY_ONLY';
   rateLimit?: RateLimitService;
   authorization: AuthorizationCheck;
+  networkPolicy?: NetworkPolicyCheck;
   tracer?: Tracer;
   metrics?: MeshMetrics;
   accessLog?: (line: string) => void;

@@ -29,12 +29,15 @@ export class MeshError extends MeshletError {
   readonly status: number;
   readonly headers: Record<string, string>;
   readonly body: string;
-  constructor(flag: ResponseFlag, message: string, options: { status?: number; headers?: Record<string, string>; body?: string; code?: string; cause?: unknown } = {}) {
+  /** Reset the downstream connection instead of answering (a connection the network would have dropped). */
+  readonly reset: boolean;
+  constructor(flag: ResponseFlag, message: string, options: { status?: number; headers?: Record<string, string>; body?: string; code?: string; cause?: unknown; reset?: boolean } = {}) {
     super(options.code ?? LOCAL_REPLY[flag].code, message, { cause: options.cause });
     this.flag = flag;
     this.status = options.status ?? LOCAL_REPLY[flag].status;
     this.headers = options.headers ?? {};
     this.body = options.body ?? LOCAL_REPLY[flag].body;
+    this.reset = options.reset ?? false;
   }
 }
 

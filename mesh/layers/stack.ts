@@ -1,6 +1,6 @@
 // The request path, in order. Order is behaviour: change it here only.
 //
-//   accept → identify source pod → route match (VirtualService) → fault injection
+//   accept → identify source pod → network policy (inbound) → route match (VirtualService) → fault injection
 //   → authorization → rate limit → mirror → timeout/retry → subset + load balancer
 //   → outlier/circuit breaker → upstream (http-proxy) → telemetry
 //
@@ -11,6 +11,7 @@ import type { Handler, Layer } from './context.ts';
 import type { LayerDeps } from './deps.ts';
 import { acceptLayer } from './accept.ts';
 import { identifySourceLayer } from './identify-source.ts';
+import { networkPolicyLayer } from './network-policy.ts';
 import { routeLayer } from './route.ts';
 import { faultLayer } from './fault.ts';
 import { authorizationLayer } from './authorization.ts';
@@ -26,6 +27,7 @@ export function requestLayers(deps: LayerDeps): Layer[] {
   return [
     acceptLayer(),
     identifySourceLayer(),
+    networkPolicyLayer(deps),
     routeLayer(deps),
     faultLayer(deps),
     authorizationLayer(deps),

@@ -7,7 +7,7 @@ import type { Direction, Handler } from './context.ts';
 import type { LayerDeps } from './deps.ts';
 import { ORIGINAL_PORT_HEADER, PEER_HEADER } from './deps.ts';
 import type { WorkloadInfo } from '../config/identity.ts';
-import { MeshError } from './errors.ts';
+import { MeshError, UpstreamError } from './errors.ts';
 import { canonicalLabels } from '../telemetry/canonical.ts';
 
 const peerCache = new WeakMap<WorkloadInfo, string>();
@@ -47,6 +47,10 @@ export function upstreamHandler(deps: LayerDeps): Handler {
       port = req.passthrough.port;
     } else if (req.endpoint) {
       const e = req.endpoint;
+      const egress = req.direction === 'outbound' ? deps.networkPolicy?.egress(e.address, e.port, e.meshed) : undefined;
+      if (egress && !egress.allowed) {
+        throw new UpstreamError('connect-failure', `mesh/netpol: egress to ${e.address}:${e.port} denied by ${egress.policies.join(', ')}`);
+      }
       if (e.meshed && req.direction === 'outbound') {
         host = e.address;
         port = deps.inboundPort;

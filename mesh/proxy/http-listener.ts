@@ -62,6 +62,11 @@ export function writeMeshResponse(res: ServerResponse, out: MeshResponse, onDone
     finished = true;
     onDone(bytes, err);
   };
+  if (out.reset) {
+    res.socket?.resetAndDestroy();
+    finish(new Error('connection reset by network policy'));
+    return;
+  }
   try {
     res.writeHead(out.status, out.headers);
   } catch (err) {

@@ -12,7 +12,7 @@ import type { ProxyIdentity } from '../config/identity.ts';
 import type { RouteTable } from '../config/table.ts';
 import { RouteTableWatcher } from '../config/watcher.ts';
 import { ClusterStates } from '../endpoints/state.ts';
-import type { AuthorizationCheck, LayerDeps } from '../layers/deps.ts';
+import type { AuthorizationCheck, LayerDeps, NetworkPolicyCheck } from '../layers/deps.ts';
 import { ALLOW_ALL } from '../layers/deps.ts';
 import { buildRequestStack } from '../layers/stack.ts';
 import type { RateLimitService } from '../ratelimit/types.ts';
@@ -29,6 +29,8 @@ export interface SidecarOptions {
   metrics?: MeshMetrics;
   rateLimit?: RateLimitService;
   authorization?: AuthorizationCheck;
+  /** NetworkPolicy enforcement for this pod (process runtime); none: not enforced here. */
+  networkPolicy?: NetworkPolicyCheck;
   /** Timing for retries, timeouts, faults and outlier ejection; default system clock. */
   clock?: Clock;
   /** Uniform in [0, 1); default Math.random. */
@@ -68,6 +70,7 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
     outboundTrafficPolicy: options.outboundTrafficPolicy ?? 'ALLOW_ANY',
     rateLimit: options.rateLimit,
     authorization: options.authorization ?? ALLOW_ALL,
+    networkPolicy: options.networkPolicy,
     tracer: options.tracer,
     metrics: options.metrics,
     accessLog: options.accessLog,
@@ -76,7 +79,7 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
   const stack = buildRequestStack(deps);
   watcher.onUpdate((t) => clusters.prune(t.clusters));
   const table = (): RouteTable => watcher.current();
-  const tcpDeps = { clusters, random: deps.random, inboundPort, localAddress: options.podIp, metrics: options.metrics, accessLog: options.accessLog };
+  const tcpDeps = { clusters, random: deps.random, inboundPort, localAddress: options.podIp, metrics: options.metrics, accessLog: options.accessLog, networkPolicy: options.networkPolicy };
 
   const outbound = createHttpListener({ direction: 'outbound', host: options.podIp, port: options.outboundPort ?? 15001, handler: stack, table, clock, defaultPort: 80 });
   outbound.on('connect', (req, socket, head) => handleOutboundConnect(table(), tcpDeps, req, socket as Socket, head));

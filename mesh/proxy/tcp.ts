@@ -18,6 +18,7 @@ import type { MeshMetrics, RequestLabels } from '../telemetry/metrics.ts';
 import { UNKNOWN_WORKLOAD } from '../config/identity.ts';
 import type { WorkloadInfo } from '../config/identity.ts';
 import { canonicalOf, clusterOf } from '../telemetry/canonical.ts';
+import type { NetworkPolicyCheck } from '../layers/deps.ts';
 
 export interface TcpDeps {
   clusters: ClusterStates;
@@ -26,6 +27,7 @@ export interface TcpDeps {
   localAddress?: string;
   metrics?: MeshMetrics;
   accessLog?: (line: string) => void;
+  networkPolicy?: NetworkPolicyCheck;
 }
 
 interface TcpTarget {
@@ -148,6 +150,11 @@ export function handleOutboundConnect(table: RouteTable, deps: TcpDeps, req: Inc
     return;
   }
   const t = target;
+  const dest = t.endpoint ? { ip: t.endpoint.address, port: t.endpoint.port, meshed: t.endpoint.meshed } : { ip: t.host, port: t.port, meshed: false };
+  if (deps.networkPolicy && !deps.networkPolicy.egress(dest.ip, dest.port, dest.meshed).allowed) {
+    client.end('HTTP/1.1 503 Service Unavailable\r\nx-meshlet-response-flags: UF\r\ncontent-length: 0\r\n\r\n');
+    return;
+  }
   client.on('error', () => client.destroy());
   openUpstream(t, deps.localAddress, (upstream) => {
     client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
@@ -171,7 +178,12 @@ export function handleInboundConnect(table: RouteTable, deps: TcpDeps, req: Inco
     return;
   }
   const t: TcpTarget = { host: self, port: Number(m[2]) };
-  const source = table.workloadsByIp.get(client.remoteAddress?.replace(/^::ffff:/, '') ?? '');
+  const sourceIp = client.remoteAddress?.replace(/^::ffff:/, '') ?? '';
+  if (deps.networkPolicy && !deps.networkPolicy.ingress(sourceIp, t.port).allowed) {
+    client.resetAndDestroy();
+    return;
+  }
+  const source = table.workloadsByIp.get(sourceIp);
   client.on('error', () => client.destroy());
   openUpstream(t, deps.localAddress, (upstream) => {
     client.write('HTTP/1.1 200 Connection Established\r\n\r\n');

@@ -6,7 +6,9 @@
 //     back to the original lookup; `localhost` resolves to the pod IP.
 //  2. server.listen() with no host, 0.0.0.0, :: or localhost binds POD_IP;
 //     so does dgram socket.bind(port) for a non-zero port (a UDP server).
-//  3. http.request / http.get to hosts not in NO_PROXY go through HTTP_PROXY
+//  3. client TCP connections leave from POD_IP (every cluster address is on
+//     127/8), so servers, NetworkPolicies and the mesh see the pod as source.
+//  4. http.request / http.get to hosts not in NO_PROXY go through HTTP_PROXY
 //     as absolute-URI requests (the sidecar sees the original Host); global
 //     fetch of http: URLs is carried by the same http.request path.
 //
@@ -142,6 +144,35 @@ net.Server.prototype.listen = function listen(...args) {
   return originalListen.apply(this, args);
 };
 
+// ---- 3. client connections from the pod IP -------------------------------
+
+const originalConnect = net.Socket.prototype.connect;
+
+/** Whether a connection to `host` may be bound to the (IPv4, loopback) pod IP. */
+function fromPodIp(options) {
+  if (!podIp || options.path || options.localAddress || (options.family && Number(options.family) !== 4)) return false;
+  const host = options.host === undefined ? 'localhost' : String(options.host);
+  const kind = net.isIP(host);
+  if (kind === 6) return false;
+  return kind === 0 || host.startsWith('127.');
+}
+
+net.Socket.prototype.connect = function connect(...args) {
+  const first = args[0];
+  if (Array.isArray(first) && first[0] !== null && typeof first[0] === 'object' && fromPodIp(first[0])) {
+    // net.connect() passes its normalized [options, callback] array (marked with an internal symbol): edit it in place.
+    first[0] = { ...first[0], localAddress: podIp, family: 4 };
+  } else if (first !== null && typeof first === 'object' && !Array.isArray(first) && fromPodIp(first)) {
+    // family 4: a name must resolve to an address the IPv4 pod IP can reach.
+    args[0] = { ...first, localAddress: podIp, family: 4 };
+  } else if ((typeof first === 'number' || (typeof first === 'string' && /^\d+$/.test(first))) && fromPodIp({ host: typeof args[1] === 'string' ? args[1] : undefined })) {
+    const host = typeof args[1] === 'string' ? args[1] : 'localhost';
+    const cb = args.find((a) => typeof a === 'function');
+    args = [{ port: Number(first), host, localAddress: podIp, family: 4 }, ...(cb ? [cb] : [])];
+  }
+  return originalConnect.apply(this, args);
+};
+
 const dgram = require('node:dgram');
 const originalBind = dgram.Socket.prototype.bind;
 
@@ -165,7 +196,7 @@ dgram.Socket.prototype.bind = function bind(...args) {
   return originalBind.apply(this, args);
 };
 
-// ---- 3. outbound HTTP through the sidecar -------------------------------
+// ---- 4. outbound HTTP through the sidecar -------------------------------
 
 const proxyUrl = env.HTTP_PROXY || env.http_proxy || '';
 const noProxy = (env.NO_PROXY || env.no_proxy || '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);

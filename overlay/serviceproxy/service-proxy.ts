@@ -17,6 +17,7 @@ import { systemClock } from '../../control/api/index.ts';
 import type { ClusterCatalog } from '../catalog.ts';
 import { parseIpv4 } from '../ipam/cidr.ts';
 import { BackendPicker, affinityTimeout, readyBackends } from './backends.ts';
+import type { Backend } from './backends.ts';
 
 const RETRY_BIND_MS = 30_000;
 
@@ -32,6 +33,12 @@ export interface ServiceProxyOptions {
    * address is retried on catalog changes at most every 30 s.
    */
   onError?: (err: Error, listener: string) => void;
+  /**
+   * Whether a connection from `clientIp` may reach `backend` (NetworkPolicy,
+   * in the process runtime where no packet filter exists). A refused one is
+   * reset at once, where a dropped SYN would have timed out.
+   */
+  admit?: (clientIp: string, backend: Backend) => boolean;
 }
 
 export interface ServiceProxy {
@@ -93,6 +100,10 @@ export async function startServiceProxy(options: ServiceProxyOptions): Promise<S
       const backend = found ? listener.picker.pick(backends, clientIp, affinityTimeout(found.service)) : undefined;
       if (!backend || attempts++ >= maxAttempts || client.destroyed) {
         client.destroy();
+        return;
+      }
+      if (options.admit && !options.admit(clientIp.replace(/^::ffff:/, ''), backend)) {
+        client.resetAndDestroy();
         return;
       }
       const upstream = net.connect({ host: backend.ip, port: backend.port });

@@ -2,6 +2,7 @@
 // and applyDefaults (the values Kubernetes fills in).
 
 import t from 'tap';
+import { REFERENCE_ROOT } from '../helpers/reference.ts';
 import { DEPLOYMENTS, PODS, SERVICES, VIRTUAL_SERVICES, CONFIG_MAPS, NAMESPACES, JOBS, RATE_LIMIT_POLICIES } from '../../control/api/index.ts';
 import type { ObjectInput, ResourceType } from '../../control/api/index.ts';
 import { applyDefaults, validateObject, toFieldPath, unknownFields, pruneFields } from '../../control/registry/validation/index.ts';
@@ -143,7 +144,7 @@ t.test('unknownFields finds typos at any depth; free-form maps and opaque object
 });
 
 t.test('every object in the reference manifests is valid and has no unknown fields', async (t) => {
-  const root = join(process.cwd(), '..', 'shared', 'reference');
+  const root = REFERENCE_ROOT;
   const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => /\.ya?ml$/.test(f));
   let checked = 0;
   for (const file of files) {

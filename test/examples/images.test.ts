@@ -6,8 +6,8 @@ import t from 'tap';
 import { parseAllDocuments } from 'yaml';
 import { loadImageMap, normalizeImage } from './image-map.ts';
 import { REPO_ROOT } from './program-process.ts';
+import { ISTIO_SAMPLES, REFERENCE_ROOT } from '../helpers/reference.ts';
 
-const ISTIO_SAMPLES = resolve(REPO_ROOT, '../shared/reference/istio-samples');
 
 interface ContainerLike { name: string; image?: string; command?: string[] }
 
@@ -68,6 +68,12 @@ for (const [label, dir] of [['Istio samples', ISTIO_SAMPLES], ['meshlet examples
     }
   });
 }
+
+void t.test('the StatefulSet tutorial\'s nginx-slim maps to the static file server on :80', async (t) => {
+  const containers = containersIn(join(REFERENCE_ROOT, 'kubernetes-examples', 'statefulset-web.yaml'));
+  t.equal(containers.length, 1);
+  for (const { container } of containers) t.same(imageMap.get(normalizeImage(container.image ?? '')), { program: 'examples/nginx/server.mjs', ports: [80] }, container.image ?? container.name);
+});
 
 void t.test('the Bookinfo images map to the programs and versions the real images have', async (t) => {
   const table: [string, string, Record<string, string>][] = [

@@ -18,7 +18,7 @@ const NET = '127.250.8';
 t.test('layers run in the documented order', async (t) => {
   const deps = { clock: systemClock, random: Math.random, clusters: new ClusterStates(systemClock), authorization: ALLOW_ALL } as unknown as LayerDeps;
   t.same(requestLayers(deps).map((l) => l.name), [
-    'accept', 'identify-source', 'route', 'fault', 'authorization', 'rate-limit', 'mirror', 'timeout-retry', 'balance', 'circuit-breaker',
+    'accept', 'identify-source', 'network-policy', 'route', 'fault', 'authorization', 'rate-limit', 'mirror', 'timeout-retry', 'balance', 'circuit-breaker',
   ]);
 });
 

@@ -1,6 +1,6 @@
 // Field numbers of the Kubernetes protobuf messages that kubectl's typed
 // clients send (`kubectl create namespace|configmap|secret|serviceaccount|
-// deployment|job|service|ingress`), from k8s.io/api and apimachinery generated.proto.
+// deployment|job|service|ingress|quota|poddisruptionbudget`, drain's Eviction), from k8s.io/api and apimachinery generated.proto.
 // A field not listed here makes the decoder refuse the body (415) rather than
 // silently drop data.
 
@@ -175,6 +175,22 @@ export const MESSAGES: Record<string, Fields> = {
   IngressStatus: { 1: f('loadBalancer', msg('IngressLoadBalancerStatus')) },
   IngressLoadBalancerStatus: {},
 
+  ResourceQuota: { 1: f('metadata', msg('ObjectMeta')), 2: f('spec', msg('ResourceQuotaSpec')), 3: f('status', msg('ResourceQuotaStatus')) },
+  ResourceQuotaSpec: { 1: f('hard', { map: 'quantity' }), 2: list('scopes', 'string'), 3: f('scopeSelector', msg('ScopeSelector')) },
+  ScopeSelector: { 1: list('matchExpressions', msg('ScopedResourceSelectorRequirement')) },
+  ScopedResourceSelectorRequirement: { 1: f('scopeName', 'string'), 2: f('operator', 'string'), 3: list('values', 'string') },
+  ResourceQuotaStatus: { 1: f('hard', { map: 'quantity' }), 2: f('used', { map: 'quantity' }) },
+  PodDisruptionBudget: { 1: f('metadata', msg('ObjectMeta')), 2: f('spec', msg('PodDisruptionBudgetSpec')), 3: f('status', msg('PodDisruptionBudgetStatus')) },
+  PodDisruptionBudgetSpec: { 1: f('minAvailable', 'intOrString'), 2: f('selector', msg('LabelSelector')), 3: f('maxUnavailable', 'intOrString'), 4: f('unhealthyPodEvictionPolicy', 'string') },
+  PodDisruptionBudgetStatus: {
+    // Plain Go ints, always in the JSON form, and required by the schema: zeros are kept.
+    1: f('observedGeneration', 'int64'), 2: f('disruptedPods', { map: 'time' }), 3: ptr('disruptionsAllowed', 'int32'), 4: ptr('currentHealthy', 'int32'),
+    5: ptr('desiredHealthy', 'int32'), 6: ptr('expectedPods', 'int32'), 7: list('conditions', msg('Condition')),
+  },
+  Condition: { 1: f('type', 'string'), 2: f('status', 'string'), 3: f('observedGeneration', 'int64'), 4: f('lastTransitionTime', 'time'), 5: f('reason', 'string'), 6: f('message', 'string') },
+  Eviction: { 1: f('metadata', msg('ObjectMeta')), 2: f('deleteOptions', msg('DeleteOptions')) },
+  DeleteOptions: { 1: ptr('gracePeriodSeconds', 'int64'), 2: f('preconditions', msg('Preconditions')), 3: ptr('orphanDependents', 'bool'), 4: f('propagationPolicy', 'string'), 5: list('dryRun', 'string') },
+  Preconditions: { 1: f('uid', 'string'), 2: f('resourceVersion', 'string') },
   JobStatus: {
     2: f('startTime', 'time'),
     3: f('completionTime', 'time'),
@@ -198,4 +214,8 @@ export const TOP_LEVEL: Record<string, string> = {
   'apps/v1/Deployment': 'Deployment',
   'batch/v1/Job': 'Job',
   'networking.k8s.io/v1/Ingress': 'Ingress',
+  'v1/ResourceQuota': 'ResourceQuota',
+  'policy/v1/PodDisruptionBudget': 'PodDisruptionBudget',
+  'policy/v1/Eviction': 'Eviction',
+  'policy/v1beta1/Eviction': 'Eviction',
 };

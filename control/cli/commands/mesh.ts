@@ -2,13 +2,13 @@
 // compile the same route table a sidecar would, and print it or walk a
 // request through it — nothing runs in the sidecars themselves.
 
-import { DEPLOYMENTS, PODS } from '../../api/index.ts';
+import { DEPLOYMENTS, JOBS, NETWORK_POLICIES, PODS, resourceTypeForKind, resourceTypeForName, stringifyYaml } from '../../api/index.ts';
 import type { Client, KubeObject, Pod, ResourceType } from '../../api/index.ts';
 import { compileProxyConfig, meshInputsFromObjects, DEFAULT_GATEWAY_IDENTITY, MESH_INPUT_TYPES } from '../../../mesh/index.ts';
 import type { ProxyIdentity } from '../../../mesh/index.ts';
 import { formatProxyConfig, explainRequest, formatExplanation, analyzeMesh, formatFindings } from '../../../mesh/explain/index.ts';
 import type { AnalyzeInput, ProxyConfigSection } from '../../../mesh/explain/index.ts';
-import { loadManifests } from '../../cluster/manifests.ts';
+import { loadManifests, parseManifestText } from '../../cluster/manifests.ts';
 import { str, strs, UsageError } from '../args.ts';
 import type { CommandSpec, FlagSpec, ParsedArgs } from '../args.ts';
 import { meshletHome, readState, processAlive } from '../home.ts';
@@ -18,6 +18,28 @@ type Command = (args: ParsedArgs) => Promise<number>;
 
 const NAMESPACE: FlagSpec = { names: ['-n', '--namespace'], key: 'namespace', kind: 'string', value: 'NS', help: 'namespace of the pod (default "default")' };
 
+
+/** What `analyze` reads from a live cluster: the mesh kinds and every kind with pod templates or pod selectors. */
+const ANALYZED_TYPES: readonly ResourceType[] = [
+  ...MESH_INPUT_TYPES, DEPLOYMENTS, JOBS, NETWORK_POLICIES,
+  ...['statefulsets.apps', 'daemonsets.apps', 'cronjobs.batch', 'poddisruptionbudgets.policy', 'httproutes.gateway.networking.k8s.io']
+    .map(resourceTypeForName)
+    .filter((type): type is ResourceType => type !== undefined),
+];
+
+/**
+ * A live object located as `kubectl get -o yaml` would print it (without
+ * managedFields): findings name `cluster://NS/PLURAL/NAME:LINE`, so a live
+ * finding has a line to look at just as a file's does.
+ */
+function liveInput(object: KubeObject): AnalyzeInput {
+  const { managedFields: _managed, ...metadata } = object.metadata;
+  const shown = { ...object, metadata };
+  const type = resourceTypeForKind(object.apiVersion, object.kind);
+  const where = `cluster://${object.metadata.namespace ?? '-'}/${type?.plural ?? object.kind.toLowerCase()}/${object.metadata.name}`;
+  const [doc] = parseManifestText(stringifyYaml(shown), where);
+  return { object, file: where, line: 1, ...(doc?.locate ? { locate: doc.locate } : {}) };
+}
 
 async function fetchAll(client: Client, types: readonly ResourceType[]): Promise<KubeObject[]> {
   const lists = await Promise.all(types.map((t) => client.list(t)));
@@ -82,7 +104,7 @@ const analyze: Command = async (args) => {
   if (useKube) {
     const { client } = connect();
     try {
-      for (const object of await fetchAll(client, [...MESH_INPUT_TYPES, DEPLOYMENTS])) inputs.push({ object });
+      for (const object of await fetchAll(client, ANALYZED_TYPES)) inputs.push(liveInput(object));
     } finally {
       client.close();
     }

@@ -12,7 +12,7 @@ import { createPodRuntime, loadImageMap, builtinImageMapFile } from '../../agent
 import { createTracerPipeline } from '../../telemetry/index.ts';
 import { ClusterState } from '../../cluster/cluster-state.ts';
 import { InformerSet } from '../../runtime/index.ts';
-import { createAuthorizationPolicySource, createMeshConfigSource, createPolicySource, WATCHED_KINDS } from '../../cluster/sources.ts';
+import { createAuthorizationPolicySource, createMeshConfigSource, createNetworkPolicySource, createPolicySource, WATCHED_KINDS } from '../../cluster/sources.ts';
 import { readJoinInfo } from '../../cluster/join-info.ts';
 import { startNodeHost } from '../../cluster/node-host.ts';
 import { SubnetAllocator } from '../../../overlay/ipam/index.ts';
@@ -88,6 +88,7 @@ async function joinNode(args: ParsedArgs): Promise<number> {
       metrics: new MeshMetrics(),
       rateLimit: limiter,
       authorizationPolicies: createAuthorizationPolicySource(state),
+      networkPolicies: createNetworkPolicySource(state),
       clock: systemClock,
       leaseRenewMs: info.nodeLeaseRenewMs,
     });

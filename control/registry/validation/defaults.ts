@@ -1,7 +1,8 @@
 // Defaulting as the Kubernetes API server does it (pkg/apis/*/v1/defaults.go)
 // for the kinds meshlet serves. Works on a copy; the caller's object is untouched.
 
-import type { ObjectInput, ResourceType } from '../../api/index.ts';
+import type { LimitRangeItem, ObjectInput, ResourceType } from '../../api/index.ts';
+import { defaultLimitRangeItem } from '../admission/limit-ranger.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -96,6 +97,39 @@ function defaultReplicaSet(obj: Obj): void {
   if (isObj(spec['template'])) defaultPodSpec(spec['template']['spec']);
 }
 
+/** SetDefaults_StatefulSet: OrderedReady, RollingUpdate with partition 0, claims retained, history 10. */
+function defaultStatefulSet(obj: Obj): void {
+  const spec = obj['spec'];
+  if (!isObj(spec)) return;
+  setDefault(spec, 'replicas', 1);
+  setDefault(spec, 'podManagementPolicy', 'OrderedReady');
+  setDefault(spec, 'revisionHistoryLimit', 10);
+  setDefault(spec, 'updateStrategy', {});
+  const strategy = spec['updateStrategy'];
+  if (isObj(strategy)) {
+    setDefault(strategy, 'type', 'RollingUpdate');
+    if (strategy['type'] === 'RollingUpdate') {
+      setDefault(strategy, 'rollingUpdate', {});
+      if (isObj(strategy['rollingUpdate'])) setDefault(strategy['rollingUpdate'], 'partition', 0);
+    }
+  }
+  setDefault(spec, 'persistentVolumeClaimRetentionPolicy', {});
+  const retention = spec['persistentVolumeClaimRetentionPolicy'];
+  if (isObj(retention)) {
+    setDefault(retention, 'whenDeleted', 'Retain');
+    setDefault(retention, 'whenScaled', 'Retain');
+  }
+  if (Array.isArray(spec['volumeClaimTemplates'])) {
+    for (const claim of spec['volumeClaimTemplates']) {
+      if (!isObj(claim)) continue;
+      setDefault(claim, 'apiVersion', 'v1');
+      setDefault(claim, 'kind', 'PersistentVolumeClaim');
+      if (isObj(claim['spec'])) setDefault(claim['spec'], 'volumeMode', 'Filesystem');
+    }
+  }
+  if (isObj(spec['template'])) defaultPodSpec(spec['template']['spec']);
+}
+
 function defaultJob(obj: Obj): void {
   const spec = obj['spec'];
   if (!isObj(spec)) return;
@@ -141,16 +175,46 @@ function defaultStorageClass(obj: Obj): void {
   setDefault(obj, 'volumeBindingMode', 'Immediate');
 }
 
+/** SetDefaults_Pod: a container's unset requests default to its limits. */
+function defaultPodRequests(spec: unknown): void {
+  if (!isObj(spec)) return;
+  for (const key of ['containers', 'initContainers']) {
+    const list = spec[key];
+    if (!Array.isArray(list)) continue;
+    for (const c of list) {
+      const resources = isObj(c) ? c['resources'] : undefined;
+      if (!isObj(resources) || !isObj(resources['limits'])) continue;
+      const requests = isObj(resources['requests']) ? resources['requests'] : {};
+      resources['requests'] = { ...resources['limits'], ...requests };
+    }
+  }
+}
+
+function isLimitRangeItem(item: unknown): item is LimitRangeItem {
+  return isObj(item) && typeof item['type'] === 'string';
+}
+
+function defaultLimitRange(obj: Obj): void {
+  const spec = obj['spec'];
+  if (!isObj(spec) || !Array.isArray(spec['limits'])) return;
+  spec['limits'] = spec['limits'].map((item: unknown) => (isLimitRangeItem(item) ? defaultLimitRangeItem(item) : item));
+}
+
 const DEFAULTERS: Record<string, (obj: Obj) => void> = {
-  '/PersistentVolume': defaultPersistentVolume,
-  '/PersistentVolumeClaim': defaultPersistentVolumeClaim,
-  'storage.k8s.io/StorageClass': defaultStorageClass,
-  '/Pod': (obj) => defaultPodSpec(obj['spec']),
+  '/Pod': (obj) => {
+    defaultPodSpec(obj['spec']);
+    defaultPodRequests(obj['spec']);
+  },
+  '/LimitRange': defaultLimitRange,
   '/Service': defaultService,
   '/Namespace': defaultNamespace,
   '/Secret': defaultSecret,
+  '/PersistentVolume': defaultPersistentVolume,
+  '/PersistentVolumeClaim': defaultPersistentVolumeClaim,
+  'storage.k8s.io/StorageClass': defaultStorageClass,
   'apps/Deployment': defaultDeployment,
   'apps/ReplicaSet': defaultReplicaSet,
+  'apps/StatefulSet': defaultStatefulSet,
   'batch/Job': defaultJob,
 };
 

@@ -15,6 +15,7 @@ import { validateJob, validatePod, validateServiceSpec, validateWorkload } from 
 import { validateAgainstSchema } from './schema-models.ts';
 import { validateConfigMap, validateSecret } from './data-size.ts';
 import { validatePersistentVolume, validatePersistentVolumeClaim } from './storage.ts';
+import { validateStatefulSet } from './statefulset.ts';
 
 export { applyDefaults } from './defaults.ts';
 export { isDns1123Label, isDns1123Subdomain } from './names.ts';
@@ -29,6 +30,7 @@ const KIND_VALIDATORS: Record<string, (obj: ObjectInput) => StatusCause[]> = {
   '/PersistentVolumeClaim': validatePersistentVolumeClaim,
   'apps/Deployment': validateWorkload,
   'apps/ReplicaSet': validateWorkload,
+  'apps/StatefulSet': validateStatefulSet,
   'batch/Job': validateJob,
   'policy.meshlet.dev/RateLimitPolicy': validateRateLimitPolicy,
   'security.istio.io/AuthorizationPolicy': validateAuthorizationPolicy,
