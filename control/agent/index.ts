@@ -7,3 +7,7 @@ export { resolveContainerEnv } from './container-env.ts';
 export { buildPodStatus } from './pod-status.ts';
 export type { NodeLogServer } from './log-server.ts';
 export { startNodeLogServer, KUBELET_PORT } from './log-server.ts';
+export type { ServiceAccountTokenSource } from './volume-sources.ts';
+export { resolvePodVolumes, VolumeMountError } from './volume-sources.ts';
+export type { ClusterDns } from './pod-sandbox.ts';
+export { podSandbox } from './pod-sandbox.ts';

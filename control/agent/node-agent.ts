@@ -8,7 +8,11 @@ import { PODS, isApiError, systemClock } from '../api/index.ts';
 import type { Client, Clock, Container, Pod, PodCondition, Timer } from '../api/index.ts';
 import { Controller, Informer, createEventRecorder } from '../runtime/index.ts';
 import type { EventRecorder, ReconcileResult, Reconciler } from '../runtime/index.ts';
-import type { ContainerRunSpec, PodRunStatus, PodRuntime, RunningPod } from './containers/index.ts';
+import type { ContainerRunSpec, PodRunSpec, PodRunStatus, PodRuntime, RunningPod } from './containers/index.ts';
+import { containerVolumeMounts, hasUpdatableVolumes, resolvePodVolumes, VolumeMountError } from './volume-sources.ts';
+import type { ServiceAccountTokenSource } from './volume-sources.ts';
+import { podSandbox } from './pod-sandbox.ts';
+import type { ClusterDns } from './pod-sandbox.ts';
 import { resolveContainerEnv } from './container-env.ts';
 import { resolveServiceLinks } from './service-links.ts';
 import { buildPodStatus, sameStatus } from './pod-status.ts';
@@ -49,7 +53,23 @@ export interface NodeAgentOptions {
   kubeletPort?: number;
   /** How often the node's Lease is renewed (and its Ready condition re-posted if lost). Default 10 s. */
   heartbeatMs?: number;
+  /**
+   * Start a pod only once each Bound claim's volume is attached to this node (a VolumeAttachment the
+   * attach/detach controller writes), as the kubelet waits for attachable volumes. Needs that
+   * controller running; default false.
+   */
+  waitForVolumeAttach?: boolean;
+  /** The cluster DNS: given, each pod gets its own /etc/resolv.conf, /etc/hosts and hostname (where mount namespaces work). */
+  clusterDns?: ClusterDns;
+  /** Issues service-account tokens for projected serviceAccountToken sources (the kube-api-access volume). */
+  serviceAccountToken?: ServiceAccountTokenSource;
+  /** How often configMap/secret/downwardAPI/projected volume files are re-read and swapped in. Default 10 s (Kubernetes promises about a minute). */
+  volumeSyncMs?: number;
 }
+
+/** kubelet-like retry of a pod whose volumes cannot be mounted yet: 250 ms doubling, capped. */
+const MOUNT_RETRY_FIRST_MS = 250;
+const MOUNT_RETRY_MAX_MS = 8_000;
 
 /** The kubelet's status for pods it stopped because the node shuts down (GracefulNodeShutdown). */
 export const NODE_SHUTDOWN_POD_REASON = 'Terminated';
@@ -64,6 +84,13 @@ interface PodRecord {
   latest: PodRunStatus | undefined;
   /** Why the pod could not start (env, IP exhaustion …), shown as its status. */
   startError?: { reason: string; message: string };
+  /** What the runtime is asked to run, once env and mounts are resolved (volumes are added when they mount). */
+  runSpec?: Omit<PodRunSpec, 'volumes'>;
+  /** The latest FailedMount message while the containers wait for their volumes. */
+  mountError?: string;
+  mountAttempts: number;
+  /** Clock time the volume files were last read. */
+  volumesSyncedAt: number;
 }
 
 export class NodeAgent implements Reconciler {
@@ -153,10 +180,68 @@ export class NodeAgent implements Reconciler {
     if (!current) {
       const finished = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
       if (finished) return; // a finished pod is never started again (restart of the agent)
-      if ((await volumesNotReady(this.options.client, pod, this.nodeName)).length > 0) return this.waitForVolumes(pod);
+      if (this.options.waitForVolumeAttach && (await volumesNotReady(this.options.client, pod, this.nodeName)).length > 0) return this.waitForVolumes(pod);
       current = await this.startPod(key, pod);
+    } else if (!current.running && current.runSpec && current.mountError !== undefined) {
+      await this.mountAndRun(key, pod, current);
+    } else if (current.running && hasUpdatableVolumes(pod) && this.clock.now() - current.volumesSyncedAt >= this.volumeSyncMs) {
+      await this.refreshVolumes(pod, current);
     }
-    return this.syncStatus(pod, current);
+    await this.syncStatus(pod, current);
+    if (current.mountError !== undefined) {
+      return { requeueAfterMs: Math.min(MOUNT_RETRY_MAX_MS, MOUNT_RETRY_FIRST_MS * 2 ** Math.max(0, current.mountAttempts - 1)) };
+    }
+    if (current.running && hasUpdatableVolumes(pod)) {
+      return { requeueAfterMs: Math.max(1, this.volumeSyncMs - (this.clock.now() - current.volumesSyncedAt)) };
+    }
+  }
+
+  private get volumeSyncMs(): number {
+    return this.options.volumeSyncMs ?? 10_000;
+  }
+
+  /**
+   * Mounts the pod's volumes and starts its containers; while a volume cannot be
+   * mounted the containers wait in ContainerCreating with a FailedMount event,
+   * and reconcile retries with back-off, as the kubelet does.
+   */
+  private async mountAndRun(key: string, pod: Pod, record: PodRecord): Promise<void> {
+    const runSpec = record.runSpec!;
+    let volumes;
+    try {
+      volumes = await resolvePodVolumes({ client: this.options.client, pod, serviceAccountToken: this.options.serviceAccountToken });
+    } catch (err) {
+      if (!(err instanceof VolumeMountError)) throw err;
+      record.mountError = err.message;
+      record.mountAttempts++;
+      record.latest = waitingForVolumes(runSpec);
+      this.events.record(pod, 'Warning', 'FailedMount', err.message);
+      return;
+    }
+    record.mountError = undefined;
+    record.volumesSyncedAt = this.clock.now();
+    const sandbox = this.options.clusterDns ? { sandbox: podSandbox(pod, record.podIp, this.options.clusterDns) } : {};
+    record.running = this.options.runtime.startPod({ ...runSpec, volumes, ...sandbox }, (status) => {
+      if (this.pods.get(key) !== record) return;
+      record.latest = status;
+      for (const e of status.events) this.events.record(pod, e.type, e.reason, e.message, e.container ? `spec.containers{${e.container}}` : undefined);
+      this.controller.enqueue(key);
+    });
+    record.latest = record.running.status();
+  }
+
+  /** Re-reads configMap/secret/downwardAPI/projected volumes and swaps changed files in; a failure keeps the old files (FailedMount). */
+  private async refreshVolumes(pod: Pod, record: PodRecord): Promise<void> {
+    record.volumesSyncedAt = this.clock.now();
+    let volumes;
+    try {
+      volumes = await resolvePodVolumes({ client: this.options.client, pod, serviceAccountToken: this.options.serviceAccountToken });
+    } catch (err) {
+      if (!(err instanceof VolumeMountError)) throw err;
+      this.events.record(pod, 'Warning', 'FailedMount', err.message);
+      return;
+    }
+    for (const volume of volumes) if (volume.kind === 'files') record.running?.updateVolume(volume.name, volume.files);
   }
 
   /**
@@ -229,7 +314,7 @@ export class NodeAgent implements Reconciler {
       this.events.record(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${errorMessage(err)}`);
       throw err;
     });
-    const record: PodRecord = { uid: pod.metadata.uid, ipKey: ipKey(pod), podIp, running: undefined, sidecar: undefined, latest: undefined };
+    const record: PodRecord = { uid: pod.metadata.uid, ipKey: ipKey(pod), podIp, running: undefined, sidecar: undefined, latest: undefined, mountAttempts: 0, volumesSyncedAt: 0 };
     this.pods.set(key, record);
     const injectSidecar = this.options.startSidecar && pod.metadata.annotations?.['sidecar.istio.io/inject'] !== 'false';
     try {
@@ -238,41 +323,37 @@ export class NodeAgent implements Reconciler {
       // Service links come first: the network's variables and the container's own env win over them.
       const links = await resolveServiceLinks(this.options.client, pod);
       const base = { ...links, ...(await this.options.networkEnv(pod, podIp, outbound)) };
-      const toRunSpec = async (c: Container): Promise<ContainerRunSpec> => ({
-        name: c.name,
-        image: c.image,
-        command: c.command,
-        args: c.args,
-        env: keepNetworkNodeOptions(await resolveContainerEnv(this.options.client, pod, c, podIp, this.nodeName, base), base),
-        workingDir: c.workingDir,
-        ports: c.ports,
-        readinessProbe: c.readinessProbe,
-        livenessProbe: c.livenessProbe,
-        startupProbe: c.startupProbe,
-        lifecycle: c.lifecycle,
-      });
+      const toRunSpec = async (c: Container): Promise<ContainerRunSpec> => {
+        const env = keepNetworkNodeOptions(await resolveContainerEnv(this.options.client, pod, c, podIp, this.nodeName, base), base);
+        return {
+          name: c.name,
+          image: c.image,
+          command: c.command,
+          args: c.args,
+          env,
+          workingDir: c.workingDir,
+          ports: c.ports,
+          readinessProbe: c.readinessProbe,
+          livenessProbe: c.livenessProbe,
+          startupProbe: c.startupProbe,
+          lifecycle: c.lifecycle,
+          volumeMounts: containerVolumeMounts(c, env),
+        };
+      };
       const spec = pod.spec!;
       const containers = await Promise.all(spec.containers.map(toRunSpec));
       const initContainers = await Promise.all((spec.initContainers ?? []).map(toRunSpec));
-      record.running = this.options.runtime.startPod(
-        {
-          uid: pod.metadata.uid,
-          namespace: pod.metadata.namespace ?? 'default',
-          name: pod.metadata.name,
-          podIp,
-          restartPolicy: spec.restartPolicy ?? 'Always',
-          terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds,
-          initContainers,
-          containers,
-        },
-        (status) => {
-          if (this.pods.get(key) !== record) return;
-          record.latest = status;
-          for (const e of status.events) this.events.record(pod, e.type, e.reason, e.message, e.container ? `spec.containers{${e.container}}` : undefined);
-          this.controller.enqueue(key);
-        },
-      );
-      record.latest = record.running.status();
+      record.runSpec = {
+        uid: pod.metadata.uid,
+        namespace: pod.metadata.namespace ?? 'default',
+        name: pod.metadata.name,
+        podIp,
+        restartPolicy: spec.restartPolicy ?? 'Always',
+        terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds,
+        initContainers,
+        containers,
+      };
+      await this.mountAndRun(key, pod, record);
     } catch (err) {
       record.startError = { reason: 'CreateContainerConfigError', message: errorMessage(err) };
       this.events.record(pod, 'Warning', 'Failed', `Error: ${errorMessage(err)}`);
@@ -315,6 +396,20 @@ export class NodeAgent implements Reconciler {
     await record.sidecar?.close().catch(() => undefined);
     await this.options.podIps.release(record.ipKey).catch(() => undefined);
   }
+}
+
+/** What a pod whose volumes are not mounted yet reports: every container waiting in ContainerCreating, as the kubelet shows it. */
+function waitingForVolumes(spec: Omit<PodRunSpec, 'volumes'>): PodRunStatus {
+  const waiting = (reason: string) => (c: ContainerRunSpec) => ({ name: c.name, image: c.image ?? '', ready: false, started: false, restartCount: 0, state: { waiting: { reason } } });
+  const inits = spec.initContainers ?? [];
+  return {
+    phase: 'Pending',
+    ready: false,
+    initialized: inits.length === 0,
+    containerStatuses: spec.containers.map(waiting(inits.length > 0 ? 'PodInitializing' : 'ContainerCreating')),
+    ...(inits.length > 0 ? { initContainerStatuses: inits.map(waiting('ContainerCreating')) } : {}),
+    events: [],
+  };
 }
 
 /** IPs belong to one pod instance: namespace/name plus uid (a re-created pod is a new instance). */

@@ -1,6 +1,6 @@
 // The kubelet's WaitForAttachAndMount, for claims: a pod's containers start
-// only once every claim its volumes name is Bound and the claim's volume is
-// attached to this node (a VolumeAttachment with status.attached, written by
+// only once the volume of every Bound claim its volumes name is attached to
+// this node (a VolumeAttachment with status.attached, written by
 // the attach/detach controller). Until then the pod stays Pending with its
 // containers waiting in ContainerCreating, as kubectl shows it. Where the
 // bound volume's directory is mounted into the containers is the runtime's
@@ -24,8 +24,10 @@ export async function volumesNotReady(client: Client, pod: Pod, nodeName: string
   const waiting: string[] = [];
   for (const v of volumes) {
     const claim = await client.get<PersistentVolumeClaim>(PERSISTENT_VOLUME_CLAIMS, pod.metadata.namespace, v.persistentVolumeClaim!.claimName);
-    const volumeName = claim?.status?.phase === 'Bound' && !claim.metadata.deletionTimestamp ? claim.spec?.volumeName : undefined;
-    if (!volumeName || !attached.has(volumeName)) waiting.push(v.name);
+    // A missing or unbound claim is the mount's to report (FailedMount "PVC is not bound"); a claim
+    // being deleted is never started on; a bound one waits for its attachment.
+    if (!claim || claim.status?.phase !== 'Bound' || !claim.spec?.volumeName) continue;
+    if (claim.metadata.deletionTimestamp || !attached.has(claim.spec.volumeName)) waiting.push(v.name);
   }
   return waiting;
 }

@@ -22,6 +22,10 @@ export type {
 export type {
   ClaimVolume, PodSpecWithVolumes, VolumeClaimTemplate, ClaimRetention, StatefulSetSpec, StatefulSetStatus, StatefulSet, ControllerRevision,
 } from './apps.ts';
+export type {
+  KeyToPath, ConfigMapVolumeSource, SecretVolumeSource, DownwardAPIVolumeFile, DownwardAPIVolumeSource, ServiceAccountTokenProjection,
+  VolumeProjection, ProjectedVolumeSource, HostPathType, Volume, VolumeMount,
+} from './volumes.ts';
 export type { Requirement } from './labels.ts';
 export { parseLabelSelector, matchesRequirements, matchesSelector, matchesLabels, selectorToString } from './labels.ts';
 export { stableStringify } from './stable-json.ts';

@@ -3,6 +3,7 @@
 // Istio kinds live in istio.ts.
 
 import type { KubeObject, Labels } from './objects.ts';
+import type { Volume, VolumeMount } from './volumes.ts';
 
 export interface LabelSelector {
   matchLabels?: Labels;
@@ -61,6 +62,7 @@ export interface Container {
   startupProbe?: Probe;
   lifecycle?: Lifecycle;
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+  volumeMounts?: VolumeMount[];
 }
 
 export interface PodSpec {
@@ -77,6 +79,8 @@ export interface PodSpec {
   terminationGracePeriodSeconds?: number;
   tolerations?: Toleration[];
   schedulerName?: string;
+  volumes?: Volume[];
+  automountServiceAccountToken?: boolean;
 }
 
 export interface Toleration {

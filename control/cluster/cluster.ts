@@ -5,7 +5,8 @@
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { X509Certificate, randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { ENDPOINTS, NODES, PODS, SERVICES, systemClock } from '../api/index.ts';
 import type { Clock, ObjectInput, Service, Store } from '../api/index.ts';
 import { openStore } from '../store/index.ts';
@@ -176,7 +177,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     const nodes: RunningCluster['nodes'] = [];
     // Pods on nodes of this process log from the local runtime; joined nodes serve their own.
     const routedLogs = createPodLogRouter({ client: registry, local: podLogs, isLocalNode: (name) => nodes.some((n) => n.name === name) });
-    const apiServer = await startApiServer({ client: registry, port: options.apiPort ?? 0, token, podLogs: routedLogs, tls: servingCert(options.home) });
+    const apiServer = await startApiServer({ client: registry, port: options.apiPort ?? 0, token, podLogs: routedLogs, tls: servingCert(options.home, kubernetesServiceIp) });
     closers.push(() => apiServer.close());
     const kubeconfigPath = join(options.home, 'kubeconfig');
     writeFileSync(kubeconfigPath, kubeconfigFor({ server: apiServer.url, token, caData: apiServer.caData }), { mode: 0o600 });
@@ -194,7 +195,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
       informers,
       clock,
       loadBalancerPool: lbPool.addresses,
-      apiServer: { clusterIp: kubernetesServiceIp, address: new URL(apiServer.url).hostname, port: Number(new URL(apiServer.url).port) },
+      apiServer: { clusterIp: kubernetesServiceIp, address: new URL(apiServer.url).hostname, port: Number(new URL(apiServer.url).port), caPem: apiServer.caData },
       onError: (name, key, err) => log(`meshlet: ${name} ${key}: ${String(err)}`),
     });
     closers.push(() => serviceControllers.stop());
@@ -268,6 +269,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
       nodeSubnetLength: overlay.nodeSubnetLength,
       dns: { host: dns.host, port: dns.port },
       nodeLeaseRenewMs: nodeLeaseRenewMs(nodeMonitorGracePeriodMs),
+      serviceAccountToken: token,
     });
     const nodeCount = options.nodes ?? 2;
     for (let i = 1; i <= nodeCount; i++) {
@@ -290,6 +292,8 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
         networkPolicies,
         clock,
         leaseRenewMs: nodeLeaseRenewMs(nodeMonitorGracePeriodMs),
+        // meshlet has no TokenRequest issuer: pods get the one token the API server accepts.
+        serviceAccountToken: async () => token,
       });
       closers.push(() => host.stop());
       nodes.push(host.node);
@@ -361,18 +365,28 @@ export function localPathRoot(options: Pick<ClusterOptions, 'home' | 'dataDir'>)
   return join(options.dataDir ?? options.home, 'local-path-provisioner');
 }
 
-/** One serving certificate per MESHLET_HOME, so kubeconfigs written earlier keep trusting a restarted cluster. */
-function servingCert(home: string): ServingCert {
+/**
+ * One serving certificate per MESHLET_HOME, so kubeconfigs written earlier keep trusting a restarted
+ * cluster. It names the `kubernetes` Service's ClusterIP and DNS names too, as kube-apiserver's does,
+ * so in-cluster clients (KUBERNETES_SERVICE_HOST + the pod's ca.crt) verify it; a saved one that does
+ * not (an older run, another address slot) is replaced.
+ */
+function servingCert(home: string, kubernetesServiceIp: string): ServingCert {
+  const hosts = ['127.0.0.1', 'localhost', kubernetesServiceIp, 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'];
   const file = join(home, 'apiserver-tls.json');
   if (existsSync(file)) {
     try {
       const saved = JSON.parse(readFileSync(file, 'utf8')) as Partial<ServingCert>;
-      if (typeof saved.cert === 'string' && typeof saved.key === 'string') return { cert: saved.cert, key: saved.key };
+      if (typeof saved.cert === 'string' && typeof saved.key === 'string') {
+        const x509 = new X509Certificate(saved.cert);
+        const covers = hosts.every((h) => (isIP(h) ? x509.checkIP(h) : x509.checkHost(h)) !== undefined);
+        if (covers) return { cert: saved.cert, key: saved.key };
+      }
     } catch {
       // unreadable: make a new one below
     }
   }
-  const cert = createServingCert();
+  const cert = createServingCert(hosts);
   writeFileSync(file, JSON.stringify(cert), { mode: 0o600 });
   return cert;
 }

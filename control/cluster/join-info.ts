@@ -14,6 +14,8 @@ export interface JoinInfo {
   dns: { host: string; port: number };
   /** How often node agents renew their Lease, so they stay within the control plane's grace period. */
   nodeLeaseRenewMs?: number;
+  /** The token joined nodes put in pods' kube-api-access volumes (the control plane's; a fresh one each `up`). */
+  serviceAccountToken?: string;
 }
 
 export async function writeJoinInfo(store: Store, info: JoinInfo): Promise<void> {

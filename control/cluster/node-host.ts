@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Tracer } from '@opentelemetry/api';
 import type { Client, Clock, Store } from '../api/index.ts';
 import { NodeAgent, startNodeLogServer, KUBELET_PORT } from '../agent/index.ts';
-import type { NodeLogServer } from '../agent/index.ts';
+import type { NodeLogServer, ServiceAccountTokenSource } from '../agent/index.ts';
 import { podLogSource } from '../agent/containers/index.ts';
 import type { PodRuntime } from '../agent/containers/index.ts';
 import { PodIpAllocator } from '../../overlay/ipam/index.ts';
@@ -39,6 +39,8 @@ export interface NodeHostOptions {
   labels?: Record<string, string>;
   /** How often the node renews its heartbeat Lease. Default 10 s (the kubelet's). */
   leaseRenewMs?: number;
+  /** Tokens for pods' kube-api-access volumes; absent → such pods fail with FailedMount. */
+  serviceAccountToken?: ServiceAccountTokenSource;
 }
 
 export interface NodeHost {
@@ -56,6 +58,8 @@ export async function startNodeHost(options: NodeHostOptions): Promise<NodeHost>
   const logServer = await startLogServer(lease.gateway, options.runtime);
   const agent = new NodeAgent({
     kubeletPort: logServer.port,
+    // The control plane runs the attach/detach controller, so a ReadWriteOnce volume waits for its node.
+    waitForVolumeAttach: true,
     client: options.client,
     nodeName,
     nodeAddress: lease.gateway,
@@ -65,6 +69,8 @@ export async function startNodeHost(options: NodeHostOptions): Promise<NodeHost>
     clock: options.clock,
     labels: options.labels,
     heartbeatMs: options.leaseRenewMs,
+    clusterDns: options.dns,
+    serviceAccountToken: options.serviceAccountToken,
     networkEnv: async (pod, podIp, sidecarOutbound) =>
       (
         await podNetworkEnv({

@@ -32,6 +32,8 @@ export interface SlotContext {
   gracePeriodSeconds: number;
   restartBackoff: RestartBackoffOptions;
   now(): number;
+  /** The argv prefix that runs the program in its own mount namespace (undefined: a plain process); throws when the root cannot be prepared. */
+  isolate?(spec: ContainerRunSpec, cwd: string): string[] | undefined;
   event(event: PodRunEvent): void;
   changed(): void;
 }
@@ -131,10 +133,21 @@ export class ContainerSlot {
       return resolved.reason === 'ImageNotMapped' ? 'unmapped' : 'failed';
     }
     if (this.spec.image) this.normal('Pulled', `Container image "${this.spec.image}" already present on machine`);
+    let wrapper: string[] | undefined;
+    try {
+      wrapper = this.ctx.isolate?.(this.spec, resolved.cwd);
+    } catch (err) {
+      const message = `failed to prepare the container's mounts: ${(err as Error).message}`;
+      this.rememberLastState();
+      this.setWaiting('CreateContainerError', message);
+      this.warn('Failed', `Error: ${message}`);
+      return 'failed';
+    }
     this.log.beginInstance(Date.now());
     let proc: ContainerProcess;
     try {
       proc = startContainerProcess({
+        ...(wrapper ? { wrapper } : {}),
         file: resolved.file,
         args: resolved.args,
         env: resolved.env,

@@ -4,7 +4,7 @@
 
 import { ApiError, MeshletError } from '../../api/index.ts';
 
-export type ContainerRuntimeErrorCode = 'MESHLET_IMAGE_MAP_INVALID' | 'MESHLET_RUNTIME_CLOSED';
+export type ContainerRuntimeErrorCode = 'MESHLET_IMAGE_MAP_INVALID' | 'MESHLET_RUNTIME_CLOSED' | 'MESHLET_VOLUME_PAYLOAD' | 'MESHLET_MOUNT_FAILED';
 
 export class ContainerRuntimeError extends MeshletError {
   declare readonly code: ContainerRuntimeErrorCode;

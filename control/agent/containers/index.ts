@@ -3,7 +3,8 @@
 
 export type {
   RestartPolicy, ContainerRunSpec, ContainerUsage, PodRunSpec, PodRunEvent, PodRunPhase, PodRunStatus, RunningPod, PodLogOptions, PodLogStreamSource,
-  ImageMapEntry, ImageMap, RestartBackoffOptions, PodRuntimeOptions, PodRuntime,
+  ImageMapEntry, ImageMap, RestartBackoffOptions, PodRuntimeOptions, PodRuntime, VolumeMountSpec, VolumeFile, PodVolumeSpec, PodSandboxSpec,
+  MountSupport,
 } from './types.ts';
 export type { ContainerRuntimeErrorCode, PodLogErrorCode } from './errors.ts';
 export { ContainerRuntimeError, PodLogError } from './errors.ts';
@@ -11,3 +12,6 @@ export type { ImageMapFile } from './image-map.ts';
 export { loadImageMap, imageMapFromEntries, builtinImageMapFile, canonicalImage } from './image-map.ts';
 export { createPodRuntime, podLogSource } from './pod-runtime.ts';
 export { reapOrphans, reapOrphansSync } from './process-group.ts';
+export { probeMountSupport } from './mount-support.ts';
+export { podDirFor, reapPodDirs } from './pod-volumes.ts';
+export { writeAtomically } from './atomic-writer.ts';

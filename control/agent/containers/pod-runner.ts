@@ -16,7 +16,8 @@ import type { SlotContext } from './container-slot.ts';
 import { podLogDir } from './log-files.ts';
 import type { ProcessExit } from './process-group.ts';
 import { groupUsage } from './resource-usage.ts';
-import type { ContainerUsage, ImageMap, PodRunEvent, PodRunPhase, PodRunSpec, PodRunStatus, RestartBackoffOptions, RunningPod } from './types.ts';
+import { PodVolumes } from './pod-volumes.ts';
+import type { ContainerUsage, ImageMap, MountSupport, VolumeFile, PodRunEvent, PodRunPhase, PodRunSpec, PodRunStatus, RestartBackoffOptions, RunningPod } from './types.ts';
 
 export interface PodRunnerOptions {
   runDir: string;
@@ -26,6 +27,7 @@ export interface PodRunnerOptions {
   restartBackoff: RestartBackoffOptions;
   probeTimeScale: number;
   portReadiness: { intervalMs: number; maxIntervalMs: number };
+  mountSupport: MountSupport;
 }
 
 type Stage = 'init' | 'running' | 'terminal' | 'stopping' | 'stopped';
@@ -42,6 +44,9 @@ export class PodRunner implements RunningPod {
   private flushHandle: NodeJS.Immediate | undefined;
   private stopping: Promise<void> | undefined;
   private readonly gracePeriodSeconds: number;
+  readonly volumes: PodVolumes;
+  /** Why the pod's volumes could not be set up (its containers then wait in ContainerCreating). */
+  private mountFailure: string | undefined;
 
   constructor(
     readonly spec: PodRunSpec,
@@ -51,6 +56,7 @@ export class PodRunner implements RunningPod {
     this.uid = spec.uid;
     this.logDir = podLogDir(options.runDir, spec.namespace, spec.name, spec.uid);
     this.gracePeriodSeconds = spec.terminationGracePeriodSeconds ?? 30;
+    this.volumes = new PodVolumes(options.runDir, spec, options.mountSupport);
     const ctx: SlotContext = {
       podIp: spec.podIp,
       namespace: spec.namespace,
@@ -64,6 +70,7 @@ export class PodRunner implements RunningPod {
       gracePeriodSeconds: this.gracePeriodSeconds,
       restartBackoff: options.restartBackoff,
       now: () => options.clock.now(),
+      isolate: (container, cwd) => this.volumes.containerCommand(container, cwd),
       event: (e) => {
         this.pendingEvents.push(e);
         this.changed();
@@ -79,7 +86,29 @@ export class PodRunner implements RunningPod {
   start(): void {
     mkdirSync(this.logDir, { recursive: true });
     this.changed();
+    // As the kubelet: no container starts until every volume is mounted; a volume that cannot be is a FailedMount.
+    const problems = this.volumes.problems();
+    for (const p of problems) this.event('Warning', 'FailedMount', p.message);
+    if (problems.length === 0) {
+      try {
+        this.volumes.setUp();
+      } catch (err) {
+        this.event('Warning', 'FailedMount', (err as Error).message);
+        problems.push({ volume: '', message: (err as Error).message });
+      }
+    }
+    if (problems.length > 0) {
+      this.mountFailure = problems.map((p) => p.message).join('; ');
+      for (const slot of [...this.initSlots, ...this.mainSlots]) slot.setWaiting(slot.init ? 'PodInitializing' : 'ContainerCreating');
+      return;
+    }
     this.runInit();
+  }
+
+  /** Rewrites a configMap/secret/downwardAPI/projected volume in place; true when the files changed. */
+  updateVolume(name: string, files: VolumeFile[]): boolean {
+    if (this.stage === 'stopping' || this.stage === 'stopped' || this.mountFailure !== undefined) return false;
+    return this.volumes.update(name, files);
   }
 
   /** True once the pod will run nothing more (stopped, or Succeeded/Failed with every process gone). */
@@ -257,6 +286,10 @@ export class PodRunner implements RunningPod {
       events: [],
     };
     if (this.initSlots.length > 0) status.initContainerStatuses = this.initSlots.map((s) => s.status());
+    if (this.mountFailure !== undefined && !this.terminalPhase) {
+      status.reason = 'FailedMount';
+      status.message = this.mountFailure;
+    }
     const unmapped = this.mainSlots.concat(this.initSlots).find((s) => s.state.waiting?.reason === 'ImageNotMapped');
     if (unmapped && !this.terminalPhase) {
       status.reason = 'ImageNotMapped';
@@ -293,6 +326,12 @@ export class PodRunner implements RunningPod {
     const grace = options.gracePeriodSeconds ?? this.gracePeriodSeconds;
     const kills = [...this.initSlots, ...this.mainSlots].map((s) => s.kill(grace));
     this.stopping = Promise.all(kills).then(() => {
+      // Every process is gone, so the mount namespaces are too; what is left is plain directories (and Memory emptyDirs).
+      try {
+        this.volumes.tearDown();
+      } catch {
+        // best effort: `meshlet down` reaps leftovers
+      }
       this.stage = 'stopped';
       this.flush();
     });

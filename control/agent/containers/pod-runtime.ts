@@ -10,8 +10,9 @@ import { ContainerRuntimeError, PodLogError } from './errors.ts';
 import { containerLogPath, readLogFile } from './log-files.ts';
 import type { ReadLogOptions } from './log-files.ts';
 import { PodRunner } from './pod-runner.ts';
+import { probeMountSupport } from './mount-support.ts';
 import type { ContainerSlot } from './container-slot.ts';
-import type { ImageMap, PodLogOptions, PodLogStreamSource, PodRunSpec, PodRunStatus, PodRuntime, PodRuntimeOptions, RunningPod } from './types.ts';
+import type { ImageMap, MountSupport, PodLogOptions, PodLogStreamSource, PodRunSpec, PodRunStatus, PodRuntime, PodRuntimeOptions, RunningPod } from './types.ts';
 
 /** How often log sizes are sampled (sinceSeconds precision) and checked for rotation. */
 const SAMPLE_INTERVAL_MS = 1000;
@@ -50,7 +51,9 @@ export function createPodRuntime(options: PodRuntimeOptions): PodRuntime {
     for (const runner of live) if (runner.waitsForImage) runner.retryImageNotMapped();
   }
 
+  const mountSupport: MountSupport = options.mountNamespaces === 'off' ? { mode: 'none', reason: 'mount namespaces are turned off (mountNamespaces: off)' } : probeMountSupport();
   const runnerOptions = {
+    mountSupport,
     runDir: options.runDir,
     pidDir,
     imageMap: () => imageMap,
@@ -73,6 +76,7 @@ export function createPodRuntime(options: PodRuntimeOptions): PodRuntime {
       uid: runner.uid,
       status: () => runner.status(),
       usage: () => runner.usage(),
+      updateVolume: (name, files) => runner.updateVolume(name, files),
       stop: async (stopOptions = {}) => {
         await runner.stop(stopOptions);
         live.delete(runner);
@@ -108,6 +112,7 @@ export function createPodRuntime(options: PodRuntimeOptions): PodRuntime {
     logs,
     stream: logs,
     setImageMap,
+    mountSupport: () => mountSupport,
     get: (namespace, name) => byName.get(`${namespace}/${name}`)?.handle,
     close,
   };

@@ -21,6 +21,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, closeSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { reapPodDirs } from './pod-volumes.ts';
 
 const WATCHDOG = "{ trap '' TERM INT HUP; read _ <&3; kill -9 0; } & exec 3<&- ; exec \"$@\"";
 
@@ -35,6 +36,8 @@ export interface ProcessRecord {
 }
 
 export interface ContainerProcessOptions {
+  /** Runs `file args` through this argv (the mount-namespace entry), keeping the pid. */
+  wrapper?: string[];
   file: string;
   args: string[];
   env: Record<string, string>;
@@ -135,7 +138,8 @@ export function startContainerProcess(options: ContainerProcessOptions): Contain
   const logFd = openSync(options.logFile, 'a');
   let spawned: ReturnType<typeof spawnWatchedGroup>;
   try {
-    spawned = spawnWatchedGroup('meshlet-container', options.file, options.args, { env: options.env, cwd: options.cwd, output: logFd });
+    const [file, ...args] = options.wrapper?.length ? [...options.wrapper, options.file, ...options.args] : [options.file, ...options.args];
+    spawned = spawnWatchedGroup('meshlet-container', file!, args, { env: options.env, cwd: options.cwd, output: logFd });
   } finally {
     closeSync(logFd);
   }
@@ -211,6 +215,9 @@ export function reapOrphansSync(runDir: string): number {
   return killed;
 }
 
+/** reapOrphansSync, then the pod directories (volumes, container roots) the crashed meshlet left under runDir/pods. */
 export async function reapOrphans(runDir: string): Promise<number> {
-  return reapOrphansSync(runDir);
+  const killed = reapOrphansSync(runDir);
+  reapPodDirs(runDir);
+  return killed;
 }

@@ -20,6 +20,47 @@ export interface ContainerRunSpec {
   startupProbe?: Probe;
   /** postStart runs right after the process starts (the container is not Running until it succeeds); preStop before SIGTERM. */
   lifecycle?: Lifecycle;
+  /** Where the pod's volumes appear in this container's mount namespace. */
+  volumeMounts?: VolumeMountSpec[];
+}
+
+export interface VolumeMountSpec {
+  /** A name of PodRunSpec.volumes. */
+  name: string;
+  /** Absolute path inside the container. */
+  mountPath: string;
+  readOnly?: boolean;
+  /** A path inside the volume to mount instead of its root (subPathExpr already expanded by the agent). */
+  subPath?: string;
+}
+
+/** A file of a configMap, secret, downwardAPI or projected volume, relative to the volume's root. */
+export interface VolumeFile {
+  path: string;
+  content: string | Buffer;
+  /** Permission bits (kubelet's default 0644). */
+  mode: number;
+}
+
+/**
+ * A pod volume as the runtime mounts it; the agent has already resolved the
+ * objects behind it (configMap, secret, claim → path) and checked hostPath types.
+ */
+export type PodVolumeSpec =
+  /** A per-pod directory shared by its containers; Memory → a tmpfs of at most sizeLimitBytes. */
+  | { name: string; kind: 'emptyDir'; medium?: 'Memory'; sizeLimitBytes?: number }
+  /** Written as the kubelet's atomic writer does (..<timestamp> dir, ..data symlink, per-entry symlinks); always mounted read-only. */
+  | { name: string; kind: 'files'; files: VolumeFile[] }
+  /** A directory or file of the host bound as it is (hostPath, a PersistentVolume's path). */
+  | { name: string; kind: 'bind'; path: string; readOnly?: boolean };
+
+/** The pod's own /etc files inside its containers' mount namespaces. */
+export interface PodSandboxSpec {
+  hostname: string;
+  /** Text of /etc/hosts. */
+  hosts: string;
+  /** Text of /etc/resolv.conf. */
+  resolvConf: string;
 }
 
 export interface PodRunSpec {
@@ -33,6 +74,9 @@ export interface PodRunSpec {
   terminationGracePeriodSeconds?: number;
   initContainers?: ContainerRunSpec[];
   containers: ContainerRunSpec[];
+  volumes?: PodVolumeSpec[];
+  /** When given (and the kernel allows mount namespaces), containers see these /etc files and hostname. */
+  sandbox?: PodSandboxSpec;
 }
 
 export interface PodRunEvent {
@@ -80,6 +124,12 @@ export interface RunningPod {
    * garbage collection does) also deletes the pod's log directory and forgets it.
    */
   stop(options?: { gracePeriodSeconds?: number; removeLogs?: boolean }): Promise<void>;
+  /**
+   * Rewrites a `files` volume in place by an atomic swap of its ..data symlink
+   * (a no-op when nothing changed); subPath mounts keep the old files, as in Kubernetes.
+   * Returns whether the files changed.
+   */
+  updateVolume(name: string, files: VolumeFile[]): boolean;
 }
 
 export interface PodLogOptions {
@@ -154,6 +204,12 @@ export interface PodRuntimeOptions {
    * user file starts the pod). Default 2000 ms; 0 turns it off.
    */
   imageMapPollMs?: number;
+  /**
+   * Per-container mount namespaces (volumes, the pod's /etc files): 'auto' uses them when
+   * the kernel allows (probed once), 'off' never (pods with volumes then fail with FailedMount).
+   * Default 'auto'.
+   */
+  mountNamespaces?: 'auto' | 'off';
   /** A container's log file is rotated (copy + truncate to `<container>.log.1`) past this size. Default 10 MiB (kubelet's containerLogMaxSize). */
   logMaxBytes?: number;
 }
@@ -165,6 +221,19 @@ export interface PodRuntime extends PodLogStreamSource {
   setImageMap(imageMap: ImageMap): void;
   /** The running (or last) pod for a namespace/name on this runtime. */
   get(namespace: string, name: string): RunningPod | undefined;
+  /** Whether containers get their own mount namespace here, and why not. */
+  mountSupport(): MountSupport;
   /** Stops every pod. */
   close(): Promise<void>;
 }
+
+/** What the kernel allows for per-container mount namespaces (probed once per process). */
+export type MountSupport =
+  | {
+      mode: 'root' | 'user';
+      /** Argv prefix that enters a new mount (and UTS) namespace. */
+      unshare: readonly string[];
+      /** Absolute paths of the tools that assemble a container's root. */
+      tools: { unshare: string; mount: string; hostname: string };
+    }
+  | { mode: 'none'; reason: string };

@@ -83,6 +83,7 @@ async function joinNode(args: ParsedArgs): Promise<number> {
       runtime,
       runDir: runDir(home),
       dns: info.dns,
+      ...(info.serviceAccountToken ? { serviceAccountToken: async () => info.serviceAccountToken! } : {}),
       meshConfig: createMeshConfigSource(state),
       tracerFor: (serviceName) => tracing.tracerFor(serviceName),
       metrics: new MeshMetrics(),
