@@ -1,12 +1,15 @@
 // The node's log endpoint, as the kubelet's /containerLogs on port 10250: the
 // API server streams logs of pods that run in another process (a joined node)
-// from here. Loopback only, on the node's own address; no authentication
+// from here. It also serves the node's usage samples at /stats/usage (JSON,
+// the role of the kubelet's resource metrics endpoint) for the control plane
+// of another process. Loopback only, on the node's own address; no authentication
 // beyond that (the kubelet uses TLS client certificates).
 
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApiError } from '../api/index.ts';
 import type { PodLogOptions, PodLogStreamSource } from './containers/index.ts';
+import type { NodeUsageReport } from './usage-sampler.ts';
 
 export const KUBELET_PORT = 10250;
 
@@ -23,9 +26,15 @@ function intParam(query: URLSearchParams, name: string): number | undefined {
   return n;
 }
 
-export async function startNodeLogServer(options: { host: string; port?: number; logs: PodLogStreamSource }): Promise<NodeLogServer> {
+export const USAGE_PATH = '/stats/usage';
+
+export async function startNodeLogServer(options: { host: string; port?: number; logs: PodLogStreamSource; usage?: () => NodeUsageReport }): Promise<NodeLogServer> {
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://node');
+    if (req.method === 'GET' && url.pathname === USAGE_PATH && options.usage) {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(options.usage()));
+      return;
+    }
     const m = /^\/containerLogs\/([^/]+)\/([^/]+)(?:\/([^/]+))?$/.exec(url.pathname);
     const fail = (err: unknown) => {
       const apiErr = err instanceof ApiError ? err : new ApiError('InternalError', err instanceof Error ? err.message : String(err));

@@ -20,6 +20,7 @@ import { registerNode } from './node-registration.ts';
 import type { NodeRegistration } from './node-registration.ts';
 import { postNodeReady } from './node-readiness.ts';
 import { VOLUME_WAIT_RECHECK_MS, volumesNotReady, waitingForVolumesStatus } from './volume-attach-gate.ts';
+import type { UsageSubject } from './usage-sampler.ts';
 
 /** Hands out pod IPs from this node's subnet (overlay/ipam's PodIpAllocator fits). */
 export interface PodIpSource {
@@ -158,6 +159,18 @@ export class NodeAgent implements Reconciler {
 
   idle(): boolean {
     return this.controller.idle();
+  }
+
+  /** The running pods' containers, for usage sampling (UsageSampler). */
+  usageSubjects(): UsageSubject[] {
+    const out: UsageSubject[] = [];
+    for (const [key, record] of this.pods) {
+      const running = record.running;
+      if (!running) continue;
+      const [namespace, name] = splitKey(key);
+      out.push({ namespace, name, uid: record.uid, containers: () => running.usage() });
+    }
+    return out;
   }
 
   async reconcile(key: string): Promise<ReconcileResult | void> {

@@ -41,7 +41,15 @@ export type {
   RateLimitPolicySpec, RateLimitPolicy,
 } from './ratelimit-policy.ts';
 export { validateRateLimitPolicy } from './ratelimit-policy.ts';
+export type { DaemonSetUpdateStrategy, DaemonSetSpec, DaemonSetCondition, DaemonSetStatus, DaemonSet } from './daemonset.ts';
+export { TEMPLATE_GENERATION_ANNOTATION } from './daemonset.ts';
+export type { ConcurrencyPolicy, JobTemplateSpec, CronJobSpec, CronJobStatus, CronJob } from './cronjob.ts';
 export { TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE, NODE_LEASE_NAMESPACE, DEFAULT_TOLERATION_SECONDS } from './node-taints.ts';
+export type { PreemptionPolicy, PriorityClassFields, PriorityClass, PriorityClassInput, PodPriorityFields, PrioritizedPodSpec, SchedulingPodStatus } from './scheduling.ts';
+export {
+  DEFAULT_POD_PRIORITY, HIGHEST_USER_DEFINABLE_PRIORITY, SYSTEM_CLUSTER_CRITICAL, SYSTEM_NODE_CRITICAL, SYSTEM_PRIORITY_CLASSES,
+  podPriority, podPreemptionPolicy, nominatedNodeName,
+} from './scheduling.ts';
 export type {
   PersistentVolumeAccessMode, PersistentVolumeReclaimPolicy, VolumeBindingMode, PersistentVolumePhase, PersistentVolumeClaimPhase, ObjectReference,
   VolumeNodeSelectorRequirement, VolumeNodeAffinity, PersistentVolumeSpec, PersistentVolumeStatus, PersistentVolume, PersistentVolumeClaimSpec,
@@ -66,3 +74,18 @@ export type { ResourceList, ScopedResourceSelectorRequirement, ResourceQuotaSpec
 export { LIMIT_RANGER_ANNOTATION } from './quota.ts';
 export type { IngressClassSpec, IngressClass } from './networking.ts';
 export { DEFAULT_INGRESS_CLASS_ANNOTATION, MESHLET_INGRESS_CLASS, MESHLET_INGRESS_CONTROLLER, LEGACY_INGRESS_CLASS_ANNOTATION } from './networking.ts';
+export type {
+  CrossVersionObjectReference, MetricTargetType, MetricTarget, MetricIdentifier, ResourceMetricSource, ContainerResourceMetricSource, PodsMetricSource,
+  ObjectMetricSource, MetricSpec, HPAScalingPolicy, HPAScalingRules, HorizontalPodAutoscalerBehavior, HorizontalPodAutoscalerSpec, MetricValueStatus,
+  MetricStatus, HorizontalPodAutoscalerCondition, HorizontalPodAutoscalerStatus, HorizontalPodAutoscaler,
+} from './autoscaling.ts';
+export type {
+  ContainerMetrics, MetricsMeta, PodMetrics, NodeMetrics, CustomMetricValue, PodUsageSample, ResourceMetricsSource, MeshRateSource,
+} from './metrics-api.ts';
+export type {
+  JSONSchemaProps, CustomResourceColumnDefinition, CustomResourceSubresourceScale, CustomResourceDefinitionVersion, CustomResourceDefinitionNames,
+  CustomResourceDefinitionSpec, CustomResourceDefinitionCondition, CustomResourceDefinitionStatus, CustomResourceDefinition,
+} from './apiextensions.ts';
+export { CRD_CLEANUP_FINALIZER } from './apiextensions.ts';
+export type { CustomKind } from './kind-catalog.ts';
+export { KindCatalog, resourceTypeOfDefinition } from './kind-catalog.ts';

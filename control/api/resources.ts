@@ -11,12 +11,17 @@ import type { ConfigMap, CoordinationLease, CoreEvent, Deployment, Endpoints, Na
 import type { AuthorizationPolicy, DestinationRule, Gateway, Ingress, ServiceEntry, VirtualService } from './istio.ts';
 import type { NetworkPolicy } from './network-policy.ts';
 import type { KubeObject } from './objects.ts';
-import type { StatefulSet } from './apps.ts';
+import type { ControllerRevision, StatefulSet } from './apps.ts';
 import type { RateLimitPolicy } from './ratelimit-policy.ts';
 import type { StorageClass, VolumeAttachment } from './storage.ts';
+import type { DaemonSet } from './daemonset.ts';
+import type { CronJob } from './cronjob.ts';
+import type { PriorityClass } from './scheduling.ts';
 import type { PodDisruptionBudget } from './policy.ts';
 import type { LimitRange, ResourceQuota } from './quota.ts';
 import type { IngressClass } from './networking.ts';
+import type { HorizontalPodAutoscaler } from './autoscaling.ts';
+import type { CustomResourceDefinition } from './apiextensions.ts';
 
 export type Subresource = 'status' | 'scale' | 'log' | 'binding' | 'eviction';
 
@@ -78,12 +83,15 @@ export const NODES = rt<Node>('', 'v1', 'Node', 'nodes', false, ['no'], ['status
 export const EVENTS = rt<CoreEvent>('', 'v1', 'Event', 'events', true, ['ev']);
 export const ENDPOINT_SLICES = rt('discovery.k8s.io', 'v1', 'EndpointSlice', 'endpointslices', true);
 export const LEASES = rt<CoordinationLease>('coordination.k8s.io', 'v1', 'Lease', 'leases', true);
+export const DAEMON_SETS = rt<DaemonSet>('apps', 'v1', 'DaemonSet', 'daemonsets', true, ['ds'], ['status']);
 export const DEPLOYMENTS = rt<Deployment>('apps', 'v1', 'Deployment', 'deployments', true, ['deploy'], ['status', 'scale']);
 export const REPLICA_SETS = rt<ReplicaSet>('apps', 'v1', 'ReplicaSet', 'replicasets', true, ['rs'], ['status', 'scale']);
-export const CONTROLLER_REVISIONS = rt('apps', 'v1', 'ControllerRevision', 'controllerrevisions', true);
+export const CONTROLLER_REVISIONS = rt<ControllerRevision>('apps', 'v1', 'ControllerRevision', 'controllerrevisions', true);
 export const STATEFUL_SETS = rt<StatefulSet>('apps', 'v1', 'StatefulSet', 'statefulsets', true, ['sts'], ['status', 'scale']);
 export const JOBS = rt('batch', 'v1', 'Job', 'jobs', true, [], ['status']);
+export const CRON_JOBS = rt<CronJob>('batch', 'v1', 'CronJob', 'cronjobs', true, ['cj'], ['status']);
 export const NETWORK_POLICIES = rt<NetworkPolicy>('networking.k8s.io', 'v1', 'NetworkPolicy', 'networkpolicies', true, ['netpol']);
+export const HORIZONTAL_POD_AUTOSCALERS = rt<HorizontalPodAutoscaler>('autoscaling', 'v2', 'HorizontalPodAutoscaler', 'horizontalpodautoscalers', true, ['hpa'], ['status'], ['v1']);
 export const INGRESSES = rt<Ingress>('networking.k8s.io', 'v1', 'Ingress', 'ingresses', true, ['ing'], ['status']);
 export const VIRTUAL_SERVICES = rt<VirtualService>('networking.istio.io', 'v1', 'VirtualService', 'virtualservices', true, ['vs'], ['status'], ISTIO_ALIASES);
 export const DESTINATION_RULES = rt<DestinationRule>('networking.istio.io', 'v1', 'DestinationRule', 'destinationrules', true, ['dr'], ['status'], ISTIO_ALIASES);
@@ -96,10 +104,12 @@ export const REQUEST_AUTHENTICATIONS = rt('security.istio.io', 'v1', 'RequestAut
 export const RATE_LIMIT_POLICIES = rt<RateLimitPolicy>('policy.meshlet.dev', 'v1alpha1', 'RateLimitPolicy', 'ratelimitpolicies', true, ['rlp'], ['status']);
 export const STORAGE_CLASSES = rt<StorageClass>('storage.k8s.io', 'v1', 'StorageClass', 'storageclasses', false, ['sc']);
 export const VOLUME_ATTACHMENTS = rt<VolumeAttachment>('storage.k8s.io', 'v1', 'VolumeAttachment', 'volumeattachments', false, [], ['status']);
+export const PRIORITY_CLASSES = rt<PriorityClass>('scheduling.k8s.io', 'v1', 'PriorityClass', 'priorityclasses', false, ['pc']);
 export const POD_DISRUPTION_BUDGETS = rt<PodDisruptionBudget>('policy', 'v1', 'PodDisruptionBudget', 'poddisruptionbudgets', true, ['pdb'], ['status']);
 export const RESOURCE_QUOTAS = rt<ResourceQuota>('', 'v1', 'ResourceQuota', 'resourcequotas', true, ['quota'], ['status']);
 export const LIMIT_RANGES = rt<LimitRange>('', 'v1', 'LimitRange', 'limitranges', true, ['limits']);
 export const INGRESS_CLASSES = rt<IngressClass>('networking.k8s.io', 'v1', 'IngressClass', 'ingressclasses', false);
+export const CUSTOM_RESOURCE_DEFINITIONS = rt<CustomResourceDefinition>('apiextensions.k8s.io', 'v1', 'CustomResourceDefinition', 'customresourcedefinitions', false, ['crd', 'crds'], ['status']);
 
 /** Every declared kind, built-in order (discovery and `kubectl api-resources` list them so). */
 export const RESOURCE_TYPES: readonly ResourceType[] = registered;

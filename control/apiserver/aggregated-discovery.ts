@@ -4,8 +4,10 @@
 // asks for it; the response Content-Type names the type served.
 
 import type { IncomingMessage } from 'node:http';
-import type { ResourceType } from '../api/index.ts';
+import type { KindCatalog, ResourceType } from '../api/index.ts';
 import { categoriesOf, groupVersions, preferredVersion, typesIn } from './discovery.ts';
+import type { ExtraGroup } from './metrics-discovery.ts';
+import { extraAggregatedEntry } from './metrics-discovery.ts';
 
 export type DiscoveryFlavour = { version: 'v2' | 'v2beta1' } | undefined;
 
@@ -26,7 +28,8 @@ export function aggregatedContentType(flavour: NonNullable<DiscoveryFlavour>): s
 
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
-function resourceEntry(t: ResourceType, version: string): Record<string, unknown> {
+function resourceEntry(kinds: KindCatalog, t: ResourceType, version: string): Record<string, unknown> {
+  const categories = categoriesOf(kinds, t);
   return {
     resource: t.plural,
     responseKind: { group: t.group, version, kind: t.kind },
@@ -34,7 +37,7 @@ function resourceEntry(t: ResourceType, version: string): Record<string, unknown
     singularResource: t.singular,
     verbs: VERBS,
     ...(t.shortNames.length ? { shortNames: [...t.shortNames] } : {}),
-    ...(categoriesOf(t).length ? { categories: categoriesOf(t) } : {}),
+    ...(categories.length ? { categories } : {}),
     subresources: t.subresources.map((s) => {
       if (s === 'scale') return { subresource: 'scale', responseKind: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, verbs: ['get', 'patch', 'update'] };
       if (s === 'log') return { subresource: 'log', responseKind: { group: '', version: 'v1', kind: 'Pod' }, verbs: ['get'] };
@@ -45,10 +48,10 @@ function resourceEntry(t: ResourceType, version: string): Record<string, unknown
   };
 }
 
-function groupEntry(group: string, versions: string[]): Record<string, unknown> {
+function groupEntry(kinds: KindCatalog, group: string, versions: string[]): Record<string, unknown> {
   return {
     metadata: group ? { name: group } : {},
-    versions: versions.map((version) => ({ version, resources: typesIn(group, version).map((t) => resourceEntry(t, version)), freshness: 'Current' })),
+    versions: versions.map((version) => ({ version, resources: typesIn(kinds, group, version).map((t) => resourceEntry(kinds, t, version)), freshness: 'Current' })),
   };
 }
 
@@ -56,14 +59,14 @@ function list(flavour: NonNullable<DiscoveryFlavour>, items: Record<string, unkn
   return { kind: 'APIGroupDiscoveryList', apiVersion: `apidiscovery.k8s.io/${flavour.version}`, metadata: {}, items };
 }
 
-export function aggregatedCore(flavour: NonNullable<DiscoveryFlavour>): Record<string, unknown> {
-  return list(flavour, [groupEntry('', ['v1'])]);
+export function aggregatedCore(kinds: KindCatalog, flavour: NonNullable<DiscoveryFlavour>): Record<string, unknown> {
+  return list(flavour, [groupEntry(kinds, '', ['v1'])]);
 }
 
-export function aggregatedGroups(flavour: NonNullable<DiscoveryFlavour>): Record<string, unknown> {
-  const items = [...groupVersions().entries()].map(([group, versions]) => {
-    const preferred = preferredVersion(group);
-    return groupEntry(group, [preferred, ...versions.filter((v) => v !== preferred)]);
+export function aggregatedGroups(kinds: KindCatalog, flavour: NonNullable<DiscoveryFlavour>, extra: readonly ExtraGroup[] = []): Record<string, unknown> {
+  const items = [...groupVersions(kinds).entries()].map(([group, versions]) => {
+    const preferred = preferredVersion(kinds, group);
+    return groupEntry(kinds, group, [preferred, ...versions.filter((v) => v !== preferred)]);
   });
-  return list(flavour, items);
+  return list(flavour, [...items, ...extra.map(extraAggregatedEntry)]);
 }

@@ -5,9 +5,9 @@
 // fields before the write.
 
 import type { ServerResponse } from 'node:http';
-import type { ResourceType } from '../api/index.ts';
+import type { CustomKind, ResourceType } from '../api/index.ts';
 import { ApiError } from '../api/index.ts';
-import { pruneFields, unknownFields } from '../registry/validation/index.ts';
+import { pruneFields, unknownCustomFields, unknownFields } from '../registry/validation/index.ts';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
@@ -26,9 +26,23 @@ function warn(res: ServerResponse, messages: string[]): void {
 }
 
 /** Returns the body to write: unchanged, or without its unknown fields; throws under Strict. */
-export function enforceFieldValidation<T extends object>(res: ServerResponse, type: ResourceType, version: string, body: T, mode: FieldValidation): T {
+/**
+ * The model's validator does not read every member of a CRD version (its
+ * recursive schemas, printer column descriptions), so what a CRD's versions
+ * hold is not judged by observation; the CRD rules check them instead.
+ */
+const CRD_SCHEMA_FIELD = /^spec\.versions\[\d+\]\./;
+
+function unknownFieldsOf(type: ResourceType, body: Record<string, unknown>, custom: CustomKind | undefined): string[] {
+  if (custom) return unknownCustomFields(custom, body);
+  const found = unknownFields(type, body);
+  return type.group === 'apiextensions.k8s.io' && type.kind === 'CustomResourceDefinition' ? found.filter((f) => !CRD_SCHEMA_FIELD.test(f)) : found;
+}
+
+/** `custom`: the CRD-defined kind, whose unknown fields are the ones its schema would prune. */
+export function enforceFieldValidation<T extends object>(res: ServerResponse, type: ResourceType, version: string, body: T, mode: FieldValidation, custom?: CustomKind): T {
   if (Array.isArray(body)) return body;
-  const unknown = unknownFields(type, body as Record<string, unknown>);
+  const unknown = unknownFieldsOf(type, body as Record<string, unknown>, custom);
   if (unknown.length === 0) return body;
   const list = unknown.map((f) => `unknown field ${JSON.stringify(f)}`);
   if (mode === 'Strict') {

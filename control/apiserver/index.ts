@@ -7,3 +7,5 @@ export type { PodLogSource } from './log.ts';
 export { kubeconfigFor, mergeKubeconfig } from './kubeconfig.ts';
 export { createServingCert } from './serving-cert.ts';
 export type { ServingCert } from './serving-cert.ts';
+export type { MetricsApiSources } from './metrics-handlers.ts';
+export { cpuQuantity, memoryQuantity } from './metrics-handlers.ts';

@@ -1,213 +1,108 @@
-// /openapi/v3 (and /openapi/v2): what kubectl downloads before `apply`.
-// kubectl 1.32 checks each kind's PATCH operation for a `fieldValidation`
-// query parameter; when present it leaves validation to the server (which
-// validates against the official schemas) and sends fieldValidation=Strict.
-// The documents therefore carry every path and operation with its GVK, and
-// open schemas per kind (x-kubernetes-preserve-unknown-fields).
+// /openapi/v3 (and /openapi/v2): what kubectl downloads before `apply` and
+// for `explain`. The v3 index lists one document per group-version with a
+// hash of its content; kubectl caches documents by that hash, so a CRD that
+// changes a group's kinds changes its hash. Documents carry every path and
+// operation (openapi-paths.ts) and the kinds' real schemas with descriptions
+// (openapi-schemas.ts).
 
 import { createHash } from 'node:crypto';
-import type { ResourceType } from '../api/index.ts';
-import { RESOURCE_TYPES } from '../api/index.ts';
+import type { KindCatalog } from '../api/index.ts';
 import { groupVersions, typesIn } from './discovery.ts';
+import { pathsFor, schemaName } from './openapi-paths.ts';
+import { openDefinition, schemasForKind } from './openapi-schemas.ts';
+import { servedVersions } from './request-info.ts';
 
-const QUERY_PARAMS = ['dryRun', 'fieldManager', 'fieldValidation', 'force', 'pretty'];
+type Doc = Record<string, unknown>;
 
-/**
- * strategic-merge-patch+json is deliberately not advertised: kubectl would
- * then compute client-side apply patches from these open schemas (and warn
- * that it cannot find fields); without it kubectl uses its compiled-in types
- * for built-in kinds and JSON merge patches for the others. The server still
- * accepts strategic merge patches for built-in kinds.
- */
-const PATCH_CONTENT = {
-  'application/json-patch+json': { schema: { type: 'object' } },
-  'application/merge-patch+json': { schema: { type: 'object' } },
-  'application/apply-patch+yaml': { schema: { type: 'object' } },
-};
+/** Documents and hashes per catalog revision: built once, dropped when kinds change. */
+const cache = new WeakMap<KindCatalog, { revision: number; docs: Map<string, Doc | undefined>; hashes: Map<string, string> }>();
 
-function schemaName(type: ResourceType, version: string): string {
-  const group = type.group === '' ? 'core' : type.group;
-  const reversed = group.split('.').reverse().join('.');
-  return `${reversed}.${version}.${type.kind}`;
-}
-
-function gvk(type: ResourceType, version: string): Record<string, string> {
-  return { group: type.group, version, kind: type.kind };
-}
-
-function basePath(type: ResourceType, version: string, namespaced: boolean): string {
-  const root = type.group === '' ? `/api/${version}` : `/apis/${type.group}/${version}`;
-  return namespaced ? `${root}/namespaces/{namespace}/${type.plural}` : `${root}/${type.plural}`;
-}
-
-function operation(type: ResourceType, version: string, action: string, ref: string, withBody: boolean): Record<string, unknown> {
-  const content = { 'application/json': { schema: { $ref: ref } } };
-  return {
-    operationId: `${action}${type.kind}`,
-    'x-kubernetes-action': action,
-    'x-kubernetes-group-version-kind': gvk(type, version),
-    parameters: QUERY_PARAMS.map((name) => ({ name, in: 'query', schema: { type: name === 'force' ? 'boolean' : 'string' }, uniqueItems: true })),
-    ...(withBody ? { requestBody: { content: action === 'patch' ? PATCH_CONTENT : content, required: true } } : {}),
-    responses: { '200': { description: 'OK', content } },
-  };
-}
-
-function pathsFor(type: ResourceType, version: string): Record<string, unknown> {
-  const ref = `#/components/schemas/${schemaName(type, version)}`;
-  const listRef = `#/components/schemas/${schemaName(type, version)}List`;
-  const paths: Record<string, unknown> = {};
-  const nsParam = type.namespaced ? [{ name: 'namespace', in: 'path', required: true, schema: { type: 'string' } }] : [];
-  const collection = basePath(type, version, type.namespaced);
-  paths[collection] = {
-    get: operation(type, version, 'list', listRef, false),
-    post: operation(type, version, 'post', ref, true),
-    delete: operation(type, version, 'deletecollection', ref, false),
-    parameters: nsParam,
-  };
-  paths[`${collection}/{name}`] = {
-    get: operation(type, version, 'get', ref, false),
-    put: operation(type, version, 'put', ref, true),
-    patch: operation(type, version, 'patch', ref, true),
-    delete: operation(type, version, 'delete', ref, false),
-    parameters: [...nsParam, { name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
-  };
-  if (type.namespaced) paths[basePath(type, version, false)] = { get: operation(type, version, 'list', listRef, false) };
-  for (const sub of type.subresources) {
-    if (sub === 'log' || sub === 'binding' || sub === 'eviction') continue;
-    paths[`${collection}/{name}/${sub}`] = {
-      get: operation(type, version, 'get', ref, false),
-      put: operation(type, version, 'put', ref, true),
-      patch: operation(type, version, 'patch', ref, true),
-    };
+function cacheFor(kinds: KindCatalog): { docs: Map<string, Doc | undefined>; hashes: Map<string, string> } {
+  let entry = cache.get(kinds);
+  if (!entry || entry.revision !== kinds.revision) {
+    entry = { revision: kinds.revision, docs: new Map(), hashes: new Map() };
+    cache.set(kinds, entry);
   }
-  return paths;
+  return entry;
 }
 
-function schemasFor(type: ResourceType, version: string): Record<string, unknown> {
-  const open = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
-  return {
-    [schemaName(type, version)]: {
-      type: 'object',
-      description: `${type.kind} (${type.group || 'core'}/${version}); validated by the server against the official schema.`,
-      properties: {
-        apiVersion: { type: 'string' },
-        kind: { type: 'string' },
-        metadata: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
-        spec: open,
-        status: open,
-      },
-      'x-kubernetes-preserve-unknown-fields': true,
-      'x-kubernetes-group-version-kind': [gvk(type, version)],
-    },
-    [`${schemaName(type, version)}List`]: {
-      type: 'object',
-      properties: { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object' }, items: { type: 'array', items: { $ref: `#/components/schemas/${schemaName(type, version)}` } } },
-      'x-kubernetes-group-version-kind': [{ ...gvk(type, version), kind: `${type.kind}List` }],
-    },
-  };
-}
-
-export function openApiV3Document(group: string, version: string): Record<string, unknown> | undefined {
-  const types = typesIn(group, version);
+function buildDocument(kinds: KindCatalog, group: string, version: string): Doc | undefined {
+  const types = typesIn(kinds, group, version);
   if (types.length === 0) return undefined;
-  return {
-    openapi: '3.0.0',
-    info: { title: 'Kubernetes', version: 'v1.32.0' },
-    paths: Object.assign({}, ...types.map((t) => pathsFor(t, version))) as Record<string, unknown>,
-    components: { schemas: Object.assign({}, ...types.map((t) => schemasFor(t, version))) as Record<string, unknown> },
-  };
+  const paths: Doc = {};
+  const schemas: Doc = {};
+  for (const t of types) {
+    const built = schemasForKind(t, version, kinds.customKind(t));
+    Object.assign(schemas, built.schemas);
+    Object.assign(paths, pathsFor(t, version, built.root, built.list));
+  }
+  return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.32.0' }, paths, components: { schemas } };
 }
 
-function allGroupVersions(): [string, string][] {
-  return [['', 'v1'], ...[...groupVersions().entries()].flatMap(([g, versions]) => versions.map((v) => [g, v] as [string, string]))];
-}
-
-let cachedHashes: Map<string, string> | undefined;
-
-function hashOf(group: string, version: string): string {
-  cachedHashes ??= new Map();
+export function openApiV3Document(kinds: KindCatalog, group: string, version: string): Doc | undefined {
+  const { docs } = cacheFor(kinds);
   const key = `${group}/${version}`;
-  let hash = cachedHashes.get(key);
+  if (!docs.has(key)) docs.set(key, buildDocument(kinds, group, version));
+  return docs.get(key);
+}
+
+function allGroupVersions(kinds: KindCatalog): [string, string][] {
+  return [['', 'v1'], ...[...groupVersions(kinds).entries()].flatMap(([g, versions]) => versions.map((v) => [g, v] as [string, string]))];
+}
+
+function hashOf(kinds: KindCatalog, group: string, version: string): string {
+  const { hashes } = cacheFor(kinds);
+  const key = `${group}/${version}`;
+  let hash = hashes.get(key);
   if (!hash) {
-    hash = createHash('sha512').update(JSON.stringify(openApiV3Document(group, version))).digest('hex').slice(0, 64).toUpperCase();
-    cachedHashes.set(key, hash);
+    hash = createHash('sha512').update(JSON.stringify(openApiV3Document(kinds, group, version))).digest('hex').slice(0, 64).toUpperCase();
+    hashes.set(key, hash);
   }
   return hash;
 }
 
-/**
- * kubectl checks the CustomResourceDefinition PATCH operation for the
- * fieldValidation parameter when a manifest names a kind the server does not
- * serve (Gateway API routes, say). Advertising it keeps kubectl on
- * server-side validation, so the user sees Kubernetes' "no matches for kind"
- * instead of a failed OpenAPI v2 download. CRDs themselves are not served.
- */
-const CRD_GROUP_VERSION = 'apis/apiextensions.k8s.io/v1';
-
-function crdDocument(): Record<string, unknown> {
-  const gvk = { group: 'apiextensions.k8s.io', version: 'v1', kind: 'CustomResourceDefinition' };
-  return {
-    openapi: '3.0.0',
-    info: { title: 'Kubernetes', version: 'v1.32.0' },
-    paths: {
-      '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{name}': {
-        patch: {
-          operationId: 'patchCustomResourceDefinition',
-          'x-kubernetes-action': 'patch',
-          'x-kubernetes-group-version-kind': gvk,
-          parameters: QUERY_PARAMS.map((name) => ({ name, in: 'query', schema: { type: 'string' }, uniqueItems: true })),
-          requestBody: { content: PATCH_CONTENT, required: true },
-          responses: { '200': { description: 'OK' } },
-        },
-      },
-    },
-    components: { schemas: {} },
-  };
-}
-
-export function openApiV3Index(): Record<string, unknown> {
-  const paths: Record<string, unknown> = { [CRD_GROUP_VERSION]: { serverRelativeURL: `/openapi/v3/${CRD_GROUP_VERSION}?hash=${createHash('sha512').update(JSON.stringify(crdDocument())).digest('hex').slice(0, 64).toUpperCase()}` } };
-  for (const [group, version] of allGroupVersions()) {
+export function openApiV3Index(kinds: KindCatalog): Doc {
+  const paths: Doc = {};
+  for (const [group, version] of allGroupVersions(kinds)) {
     const rel = group ? `apis/${group}/${version}` : `api/${version}`;
-    paths[rel] = { serverRelativeURL: `/openapi/v3/${rel}?hash=${hashOf(group, version)}` };
+    paths[rel] = { serverRelativeURL: `/openapi/v3/${rel}?hash=${hashOf(kinds, group, version)}` };
   }
   return { paths };
 }
 
 /** Resolves `/openapi/v3/api/v1` or `/openapi/v3/apis/G/V` to its document. */
-export function openApiV3ForPath(path: string): Record<string, unknown> | undefined {
+export function openApiV3ForPath(kinds: KindCatalog, path: string): Doc | undefined {
   const core = /^\/openapi\/v3\/api\/([^/]+)$/.exec(path);
-  if (core) return openApiV3Document('', core[1]!);
-  if (path === `/openapi/v3/${CRD_GROUP_VERSION}`) return crdDocument();
+  if (core) return openApiV3Document(kinds, '', core[1]!);
   const named = /^\/openapi\/v3\/apis\/([^/]+)\/([^/]+)$/.exec(path);
-  if (named) return openApiV3Document(named[1]!, named[2]!);
+  if (named) return openApiV3Document(kinds, named[1]!, named[2]!);
   return undefined;
 }
 
 /**
- * A Swagger 2.0 document with every path. Its definitions carry no GVK on
- * purpose: kubectl's v2 patch path looks kinds up by GVK, and finding an open
- * schema there would make it warn instead of using its compiled-in types.
+ * A Swagger 2.0 document with every path. Its definitions are open and carry
+ * no GVK on purpose: kubectl's v2 patch path looks kinds up by GVK, and
+ * finding a schema there would make it compute strategic merge patches from
+ * it instead of using its compiled-in types.
  */
-export function openApiV2Document(): Record<string, unknown> {
-  const definitions: Record<string, unknown> = {};
-  const paths: Record<string, unknown> = {};
-  for (const t of RESOURCE_TYPES) {
-    for (const version of [t.version, ...(t.aliasVersions ?? [])]) {
-      for (const [name, schema] of Object.entries(schemasFor(t, version))) {
-        const { 'x-kubernetes-group-version-kind': _gvk, ...rest } = schema as Record<string, unknown>;
-        definitions[name] = rest;
-      }
-      const p = pathsFor(t, version) as Record<string, Record<string, Record<string, unknown>>>;
+export function openApiV2Document(kinds: KindCatalog): Doc {
+  const definitions: Doc = {};
+  const paths: Doc = {};
+  for (const t of kinds.all()) {
+    for (const version of servedVersions(t)) {
+      const name = schemaName(t, version);
+      definitions[name] = openDefinition(t, version);
+      definitions[`${name}List`] = { type: 'object', properties: { items: { type: 'array', items: { $ref: `#/definitions/${name}` } } } };
+      const p = pathsFor(t, version, name, `${name}List`) as Record<string, Record<string, Record<string, unknown>>>;
       for (const [path, ops] of Object.entries(p)) {
-        const converted: Record<string, unknown> = {};
+        const converted: Doc = {};
         for (const [method, op] of Object.entries(ops)) {
           if (method === 'parameters') continue;
-          const { requestBody: _body, responses: _responses, parameters, ...rest } = op as Record<string, unknown>;
+          const { requestBody: _body, responses: _responses, parameters, ...rest } = op as Doc;
           converted[method] = {
             ...rest,
             parameters: ((parameters as { name: string; in: string }[] | undefined) ?? []).map((q) => ({ name: q.name, in: q.in, type: 'string', uniqueItems: true })),
-            responses: { '200': { description: 'OK', schema: { $ref: `#/definitions/${schemaName(t, version)}` } } },
+            responses: { '200': { description: 'OK', schema: { $ref: `#/definitions/${name}` } } },
           };
         }
         paths[path] = converted;

@@ -3,8 +3,8 @@
 //   /api/v1[/namespaces/NS]/RESOURCE[/NAME[/SUBRESOURCE]]
 //   /apis/GROUP/VERSION[/namespaces/NS]/RESOURCE[/NAME[/SUBRESOURCE]]
 
-import type { ResourceType } from '../api/index.ts';
-import { ApiError, RESOURCE_TYPES } from '../api/index.ts';
+import type { CustomKind, KindCatalog, ResourceType } from '../api/index.ts';
+import { ApiError } from '../api/index.ts';
 
 export interface ResourceRequest {
   type: ResourceType;
@@ -13,12 +13,8 @@ export interface ResourceRequest {
   namespace?: string;
   name?: string;
   subresource?: string;
-}
-
-export function findResourceType(group: string, version: string, plural: string): ResourceType | undefined {
-  return RESOURCE_TYPES.find(
-    (t) => t.group === group && t.plural === plural && (t.version === version || (t.aliasVersions ?? []).includes(version)),
-  );
+  /** Set when a CRD defines the kind: its schema, printer columns and scale paths. */
+  custom?: CustomKind;
 }
 
 export function servedVersions(type: ResourceType): string[] {
@@ -34,7 +30,7 @@ function decodePathSegment(segment: string): string {
 }
 
 /** Returns undefined when the path is not a resource path (discovery, openapi, unknown). */
-export function parseResourcePath(pathname: string): ResourceRequest | { unknownResource: string } | undefined {
+export function parseResourcePath(pathname: string, kinds: KindCatalog): ResourceRequest | { unknownResource: string } | undefined {
   const parts = pathname.split('/').filter(Boolean).map(decodePathSegment);
   let group: string;
   let version: string;
@@ -58,8 +54,9 @@ export function parseResourcePath(pathname: string): ResourceRequest | { unknown
   }
   const [plural, name, subresource, ...extra] = rest;
   if (!plural || extra.length > 0) return { unknownResource: pathname };
-  const type = findResourceType(group, version, plural);
+  const type = kinds.forResource(group, version, plural);
   if (!type) return { unknownResource: group ? `${plural}.${group}` : plural };
   if (namespace !== undefined && !type.namespaced) return { unknownResource: pathname };
-  return { type, version, namespace, name, subresource };
+  const custom = kinds.customKind(type);
+  return { type, version, namespace, name, subresource, ...(custom ? { custom } : {}) };
 }

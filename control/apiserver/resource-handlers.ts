@@ -8,7 +8,8 @@ import { ApiError, hasSubresource, notFound, parseLabelSelector } from '../api/i
 import type { ResourceRequest } from './request-info.ts';
 import { decodeObjectBody, decodePatchBody, readBody } from './body.ts';
 import { sendJson } from './responses.ts';
-import { requestedApiVersion, withRequestedVersion } from './versions.ts';
+import { isConvertedVersion, requestedApiVersion, toStoredVersion, withRequestedVersion } from './versions.ts';
+import { patchConvertedObject } from './converted-patch.ts';
 import { serveWatch } from './watch.ts';
 import { handleScale } from './scale.ts';
 import { handleLog } from './log.ts';
@@ -57,7 +58,11 @@ async function getObject(ctx: HandlerContext): Promise<KubeObject> {
 function checkBodyIdentity(ctx: HandlerContext, body: unknown): ObjectInput {
   const { request } = ctx;
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new ApiError('BadRequest', 'apiserver: request body must be a JSON object');
-  const obj = body as ObjectInput;
+  const sent = body as ObjectInput;
+  if (sent.kind !== undefined && sent.kind !== request.type.kind) {
+    throw new ApiError('BadRequest', `apiserver: the kind ${JSON.stringify(sent.kind)} in the body does not match ${request.type.kind} for ${label(request)}`);
+  }
+  const obj = toStoredVersion(sent, request);
   if (obj.kind !== undefined && obj.kind !== request.type.kind) {
     throw new ApiError('BadRequest', `apiserver: the kind ${JSON.stringify(obj.kind)} in the body does not match ${request.type.kind} for ${label(request)}`);
   }
@@ -82,7 +87,7 @@ function checkBodyIdentity(ctx: HandlerContext, body: unknown): ObjectInput {
 }
 
 function validatedFields<T extends object>(ctx: HandlerContext, body: T): T {
-  return enforceFieldValidation(ctx.res, ctx.request.type, ctx.request.version, body, fieldValidationParam(ctx.query));
+  return enforceFieldValidation(ctx.res, ctx.request.type, ctx.request.version, body, fieldValidationParam(ctx.query), ctx.request.custom);
 }
 
 /** Records the request's fieldManager as owner of the fields it sets (managedFields, operation Update). */
@@ -223,6 +228,10 @@ async function handleObject(ctx: HandlerContext): Promise<void> {
       return;
     }
     case 'PATCH': {
+      if (isConvertedVersion(request)) {
+        sendJson(res, 200, await patchConvertedObject(ctx, decodePatchBody(req, await readBody(req))));
+        return;
+      }
       const decoded = decodePatchBody(req, await readBody(req));
       const patchType = decoded.patchType;
       const patch = patchType === 'json' || request.subresource || decoded.patch === null || typeof decoded.patch !== 'object' ? decoded.patch : validatedFields(ctx, decoded.patch);

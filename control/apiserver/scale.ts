@@ -9,6 +9,7 @@ import { applyJsonPatch, applyMergePatch } from '../registry/patch/index.ts';
 import { decodeObjectBody, decodePatchBody, readBody } from './body.ts';
 import type { HandlerContext } from './resource-handlers.ts';
 import { sendJson } from './responses.ts';
+import { customScaleOf, replicasPatch, scalePathsOf } from './custom-scale.ts';
 
 export function scaleOf(obj: KubeObject): Record<string, unknown> {
   const spec = (obj.spec ?? {}) as { replicas?: number; selector?: LabelSelector };
@@ -45,7 +46,8 @@ export async function handleScale(ctx: HandlerContext): Promise<void> {
   const name = request.name!;
   const current = await client.get(request.type, request.namespace, name);
   if (!current) throw notFound(request.type.plural, name, request.type.group);
-  const scale = scaleOf(current);
+  const customPaths = request.custom ? scalePathsOf(request.custom) : undefined;
+  const scale = customPaths ? customScaleOf(current, customPaths) : scaleOf(current);
   if (req.method === 'GET') return sendJson(res, 200, scale);
   let desired: unknown;
   let resourceVersion: string | undefined;
@@ -64,6 +66,10 @@ export async function handleScale(ctx: HandlerContext): Promise<void> {
     throw new ApiError('MethodNotAllowed', `apiserver: ${req.method} is not supported on ${request.type.plural}/scale`);
   }
   const replicas = replicasOf(desired);
+  if (customPaths) {
+    const updated = await client.patch(request.type, request.namespace, name, 'merge', { ...replicasPatch(customPaths, replicas), metadata: resourceVersion ? { resourceVersion } : {} });
+    return sendJson(res, 200, customScaleOf(updated, customPaths));
+  }
   const patch = { metadata: resourceVersion ? { resourceVersion } : {}, spec: { replicas } };
   const updated = await client.patch(request.type, request.namespace, name, 'merge', patch, { subresource: 'scale' });
   sendJson(res, 200, scaleOf(updated));

@@ -6,6 +6,7 @@ import type { KubeObject, ResourceType } from '../api/index.ts';
 import { ageOf } from './human-duration.ts';
 import { podCells } from './table-pods.ts';
 import { pvCells, pvcCells, storageClassCells } from './table-storage.ts';
+import { hpaMinPods, hpaReference, hpaTargets } from './table-hpa.ts';
 
 export interface Column {
   name: string;
@@ -141,6 +142,13 @@ function jobDuration(o: KubeObject, now: number): string {
   return ageOf(start, Date.parse(end));
 }
 
+function controllerOfRevision(o: KubeObject): string {
+  const ref = (o.metadata.ownerReferences ?? []).find((r) => r.controller === true);
+  if (!ref) return '<none>';
+  const group = ref.apiVersion.includes('/') ? ref.apiVersion.slice(0, ref.apiVersion.indexOf('/')) : '';
+  return `${ref.kind.toLowerCase()}${group ? `.${group}` : ''}/${ref.name}`;
+}
+
 /** kubectl's quota cell: `used/hard` per resource, limits.* in LIMIT and everything else in REQUEST. */
 function quotaCell(o: KubeObject, limits: boolean): string {
   const hard = (get(o, 'status.hard') ?? {}) as Record<string, string>;
@@ -203,10 +211,7 @@ const COLUMNS: Record<string, Column[]> = {
   ],
   'apps/ControllerRevision': [
     NAME_COLUMN,
-    col('Controller', (o) => {
-      const ref = o.metadata.ownerReferences?.find((r) => r.controller === true);
-      return ref ? `${ref.kind.toLowerCase()}.${ref.apiVersion.split('/')[0]}/${ref.name}` : '<none>';
-    }),
+    col('Controller', controllerOfRevision),
     col('Revision', (o) => num(o['revision']), { type: 'integer' }),
     AGE_COLUMN,
   ],
@@ -216,6 +221,41 @@ const COLUMNS: Record<string, Column[]> = {
     col('Duration', jobDuration),
     AGE_COLUMN,
     ...workloadWide,
+  ],
+  'apps/DaemonSet': [
+    NAME_COLUMN,
+    col('Desired', (o) => num(get(o, 'status.desiredNumberScheduled')), { type: 'integer' }),
+    col('Current', (o) => num(get(o, 'status.currentNumberScheduled')), { type: 'integer' }),
+    col('Ready', (o) => num(get(o, 'status.numberReady')), { type: 'integer' }),
+    col('Up-to-date', (o) => num(get(o, 'status.updatedNumberScheduled')), { type: 'integer' }),
+    col('Available', (o) => num(get(o, 'status.numberAvailable')), { type: 'integer' }),
+    col('Node Selector', (o) => formatLabels(get(o, 'spec.template.spec.nodeSelector'))),
+    AGE_COLUMN,
+    ...workloadWide,
+  ],
+  'batch/CronJob': [
+    NAME_COLUMN,
+    col('Schedule', (o) => get(o, 'spec.schedule') ?? ''),
+    col('Timezone', (o) => orNone(get(o, 'spec.timeZone'))),
+    col('Suspend', (o) => (get(o, 'spec.suspend') === true ? 'True' : 'False')),
+    col('Active', (o) => ((get(o, 'status.active') as unknown[] | undefined) ?? []).length, { type: 'integer' }),
+    col('Last Schedule', (o, now) => {
+      const last = get(o, 'status.lastScheduleTime') as string | undefined;
+      return last ? ageOf(last, now) : '<none>';
+    }),
+    AGE_COLUMN,
+    wide('Containers', (o) => ((get(o, 'spec.jobTemplate.spec.template.spec.containers') as { name: string }[] | undefined) ?? []).map((c) => c.name).join(',')),
+    wide('Images', (o) => ((get(o, 'spec.jobTemplate.spec.template.spec.containers') as { image?: string }[] | undefined) ?? []).map((c) => c.image ?? '').join(',')),
+    wide('Selector', (o) => labelSelector(get(o, 'spec.jobTemplate.spec.selector'))),
+  ],
+  'autoscaling/HorizontalPodAutoscaler': [
+    NAME_COLUMN,
+    col('Reference', hpaReference),
+    col('Targets', hpaTargets),
+    col('MinPods', hpaMinPods),
+    col('MaxPods', (o) => num(get(o, 'spec.maxReplicas')), { type: 'integer' }),
+    col('Replicas', (o) => num(get(o, 'status.currentReplicas')), { type: 'integer' }),
+    AGE_COLUMN,
   ],
   '/Node': [
     NAME_COLUMN,
@@ -305,6 +345,7 @@ const COLUMNS: Record<string, Column[]> = {
     }),
     AGE_COLUMN,
   ],
+  'scheduling.k8s.io/PriorityClass': [NAME_COLUMN, col('Value', (o) => num(o['value']), { type: 'integer' }), col('Global-Default', (o) => o['globalDefault'] === true), AGE_COLUMN],
   'policy/PodDisruptionBudget': [
     NAME_COLUMN,
     col('Min Available', (o) => get(o, 'spec.minAvailable') ?? 'N/A', { description: 'The minimum number of pods that must be available.' }),

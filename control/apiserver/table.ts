@@ -7,6 +7,7 @@ import type { KubeObject } from '../api/index.ts';
 import { ApiError } from '../api/index.ts';
 import type { ResourceRequest } from './request-info.ts';
 import { columnsFor } from './table-columns.ts';
+import { customColumns } from './custom-columns.ts';
 
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
 
@@ -37,7 +38,7 @@ export function renderTable(
   items: readonly KubeObject[],
   options: { include: IncludeObject; now: number; resourceVersion?: string; continue?: string },
 ): Record<string, unknown> {
-  const columns = columnsFor(request.type);
+  const columns = request.custom ? customColumns(request.custom, request.version) : columnsFor(request.type);
   return {
     kind: 'Table',
     apiVersion: 'meta.k8s.io/v1',

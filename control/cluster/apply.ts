@@ -6,6 +6,7 @@
 import { ApiError, isApiError, resourceTypeForKind, stableStringify } from '../api/index.ts';
 import type { Client, KubeObject, ObjectInput, ResourceType } from '../api/index.ts';
 import { applyDefaults } from '../registry/validation/index.ts';
+import type { KindResolver } from './kind-resolvers.ts';
 
 export interface ApplyResult {
   kind: string;
@@ -28,23 +29,24 @@ export function refOf(type: ResourceType, name: string): string {
   return `${type.singular}${type.group ? `.${type.group}` : ''}/${name}`;
 }
 
-export async function applyObjects(client: Client, objects: readonly ObjectInput[], defaultNamespace = 'default'): Promise<ApplyResult[]> {
+/** `resolveKind`: finds each object's type; default the built-in table (see kind-resolvers.ts for CRD-defined kinds). */
+export async function applyObjects(client: Client, objects: readonly ObjectInput[], defaultNamespace = 'default', resolveKind: KindResolver = resourceTypeForKind): Promise<ApplyResult[]> {
   const ordered = [...objects].sort((a, b) => rank(a.kind) - rank(b.kind));
   const results: ApplyResult[] = [];
-  for (const input of ordered) results.push(await applyOne(client, input, defaultNamespace));
+  for (const input of ordered) results.push(await applyOne(client, input, defaultNamespace, resolveKind));
   return results;
 }
 
-async function applyOne(client: Client, input: ObjectInput, defaultNamespace: string): Promise<ApplyResult> {
+async function applyOne(client: Client, input: ObjectInput, defaultNamespace: string, resolveKind: KindResolver): Promise<ApplyResult> {
   const name = input.metadata?.name ?? '';
-  const type = resourceTypeForKind(input.apiVersion, input.kind);
+  const type = await resolveKind(input.apiVersion, input.kind);
   if (!type) {
     return {
       kind: input.kind,
       name,
       ref: `${input.kind.toLowerCase()}/${name}`,
       action: 'failed',
-      error: new ApiError('NotFound', `no matches for kind "${input.kind}" in version "${input.apiVersion}"`),
+      error: new ApiError('NotFound', `no matches for kind "${input.kind}" in version "${input.apiVersion}"; ensure CRDs are installed first`),
     };
   }
   const namespace = type.namespaced ? (input.metadata.namespace ?? defaultNamespace) : undefined;

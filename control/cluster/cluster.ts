@@ -10,13 +10,14 @@ import { isIP } from 'node:net';
 import { ENDPOINTS, NODES, PODS, SERVICES, systemClock } from '../api/index.ts';
 import type { Clock, ObjectInput, Service, Store } from '../api/index.ts';
 import { openStore } from '../store/index.ts';
-import { createRegistry } from '../registry/index.ts';
+import { createRegistry, ensureSystemPriorityClasses } from '../registry/index.ts';
 import type { Registry } from '../registry/index.ts';
 import { startApiServer, kubeconfigFor, createServingCert } from '../apiserver/index.ts';
 import type { ServingCert } from '../apiserver/index.ts';
 import type { ApiServer } from '../apiserver/index.ts';
 import { DEFAULT_NODE_MONITOR_GRACE_MS, ensureDefaultStorageClass, nodeLeaseRenewMs, startControllers, startServiceControllers } from '../controllers/index.ts';
 import { startScheduler } from '../scheduler/index.ts';
+import type { SchedulerConfiguration } from '../scheduler/index.ts';
 import { createPodRuntime, loadImageMap, builtinImageMapFile, podLogSource } from '../agent/containers/index.ts';
 import type { PodRuntime, PodLogStreamSource, RestartBackoffOptions } from '../agent/containers/index.ts';
 import { SpanRing, createTracerPipeline } from '../telemetry/index.ts';
@@ -35,6 +36,7 @@ import { InformerSet } from '../runtime/index.ts';
 import { claimAddressSlot } from './address-slot.ts';
 import type { AddressSlot } from './address-slot.ts';
 import { applyObjects } from './apply.ts';
+import { catalogResolver } from './kind-resolvers.ts';
 import { startNodeHost } from './node-host.ts';
 import { createPodLogRouter } from './pod-logs.ts';
 import { createAuthorizationPolicySource, createMeshConfigSource, createNetworkPolicySource, createPolicySource, networkPolicyAdmission, WATCHED_KINDS } from './sources.ts';
@@ -42,6 +44,12 @@ import { writeJoinInfo } from './join-info.ts';
 import type { ApplyResult } from './apply.ts';
 import { createDashboardSource } from './dashboard-source.ts';
 import { ensureDefaultIngressClass } from './default-ingress-class.ts';
+import { createResourceMetricsSource } from './metrics-source.ts';
+import { RequestRates } from './request-rates.ts';
+import { RemoteUsage } from './remote-usage.ts';
+import { DEFAULT_METRIC_RESOLUTION_MS } from '../agent/index.ts';
+import type { UsageSampler } from '../agent/index.ts';
+import { createInProcessMetricsClient, startHpaController } from '../controllers/hpa/index.ts';
 
 export interface ClusterOptions {
   /** MESHLET_HOME of this cluster: run files, logs, kubeconfig. */
@@ -70,12 +78,20 @@ export interface ClusterOptions {
   clock?: Clock;
   /** How long a node may miss heartbeats before it is Ready=Unknown and tainted unreachable. Default 40 s. */
   nodeMonitorGracePeriodMs?: number;
+  /** Scheduler profiles and user plugins (`meshlet up --scheduler-config`); default kube-scheduler's default profile. */
+  schedulerConfig?: SchedulerConfiguration;
   /** Probe timing scale for tests (see the pod runtime). */
   probeTimeScale?: number;
   /** Container restart back-off; default kubelet's (10 s doubling to 300 s). Tests shorten it. */
   restartBackoff?: RestartBackoffOptions;
   /** Report background problems (default: stderr). */
   log?: (line: string) => void;
+  /** How often the HPA controller syncs each HPA (--horizontal-pod-autoscaler-sync-period). Default 15 s. */
+  hpaSyncPeriodMs?: number;
+  /** Scale-down stabilization window (--horizontal-pod-autoscaler-downscale-stabilization). Default 300 s. */
+  hpaDownscaleStabilizationMs?: number;
+  /** Usage sampling interval = the window of metrics.k8s.io figures (metrics-server's --metric-resolution). Default 15 s. */
+  metricResolutionMs?: number;
 }
 
 export interface RunningCluster {
@@ -158,6 +174,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     });
     await registry.ensureNamespaces();
     await ensureDefaultStorageClass(registry);
+    await ensureSystemPriorityClasses(registry);
     await ensureDefaultIngressClass(registry);
     const existingServices = await registry.list<Service>(SERVICES);
     serviceIps.repair(existingServices.items.map((s) => s.spec?.clusterIP ?? '').filter((ip) => ip && ip !== 'None'));
@@ -172,12 +189,31 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     const runtime: PodRuntime = createPodRuntime({ runDir, imageMap, clock, probeTimeScale: options.probeTimeScale, restartBackoff: options.restartBackoff });
     closers.push(() => runtime.close());
 
+    // Usage from this process's node agents and request rates from the sidecars feed the metrics APIs and the HPA.
+    const metrics = new MeshMetrics();
+    const usageSamplers: UsageSampler[] = [];
+    // Filled in once the cluster view exists (joined nodes are found through it).
+    const remoteUsage: { poller?: RemoteUsage } = {};
+    const resourceMetrics = createResourceMetricsSource(() => usageSamplers, () => remoteUsage.poller?.current() ?? []);
+    const metricResolutionMs = options.metricResolutionMs ?? DEFAULT_METRIC_RESOLUTION_MS;
+    const requestRates = new RequestRates({ metrics, clock, resolutionMs: metricResolutionMs });
+    requestRates.start();
+    closers.push(() => requestRates.stop());
+
     const token = randomBytes(24).toString('hex');
     const podLogs = podLogSource(runtime);
     const nodes: RunningCluster['nodes'] = [];
     // Pods on nodes of this process log from the local runtime; joined nodes serve their own.
     const routedLogs = createPodLogRouter({ client: registry, local: podLogs, isLocalNode: (name) => nodes.some((n) => n.name === name) });
-    const apiServer = await startApiServer({ client: registry, port: options.apiPort ?? 0, token, podLogs: routedLogs, tls: servingCert(options.home, kubernetesServiceIp) });
+    const apiServer = await startApiServer({
+      client: registry,
+      kinds: registry.kinds,
+      port: options.apiPort ?? 0,
+      token,
+      podLogs: routedLogs,
+      tls: servingCert(options.home, kubernetesServiceIp),
+      metrics: { resources: resourceMetrics, rates: requestRates },
+    });
     closers.push(() => apiServer.close());
     const kubeconfigPath = join(options.home, 'kubeconfig');
     writeFileSync(kubeconfigPath, kubeconfigFor({ server: apiServer.url, token, caData: apiServer.caData }), { mode: 0o600 });
@@ -186,9 +222,11 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     const informers = new InformerSet(registry, clock);
     closers.push(() => informers.stop());
     const nodeMonitorGracePeriodMs = options.nodeMonitorGracePeriodMs ?? DEFAULT_NODE_MONITOR_GRACE_MS;
-    const controllers = await startControllers({ client: registry, clock, informers, nodeMonitorGracePeriodMs, localPathRoot: localPathRoot(options) });
+    const controllers = await startControllers({
+      client: registry, clock, informers, nodeMonitorGracePeriodMs, localPathRoot: localPathRoot(options), kinds: registry.kinds,
+    });
     closers.push(() => controllers.stop());
-    const scheduler = await startScheduler({ client: registry, clock, informers });
+    const scheduler = await startScheduler({ client: registry, clock, informers, ...(options.schedulerConfig ? { config: options.schedulerConfig } : {}) });
     closers.push(() => scheduler.stop());
     const serviceControllers = startServiceControllers({
       client: registry,
@@ -199,11 +237,26 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
       onError: (name, key, err) => log(`meshlet: ${name} ${key}: ${String(err)}`),
     });
     closers.push(() => serviceControllers.stop());
+    const hpa = startHpaController({
+      client: registry,
+      informers,
+      clock,
+      metrics: createInProcessMetricsClient(resourceMetrics, requestRates),
+      syncPeriodMs: options.hpaSyncPeriodMs,
+      downscaleStabilizationMs: options.hpaDownscaleStabilizationMs,
+      onError: (name, key, err) => log(`meshlet: ${name} ${key}: ${String(err)}`),
+    });
+    closers.push(() => hpa.stop());
 
     const state = new ClusterState(informers, WATCHED_KINDS);
     state.start();
     closers.push(() => state.stop());
     await state.waitForSync();
+    // Joined nodes' usage comes from their kubelet endpoint.
+    const remote = new RemoteUsage({ nodes: () => state.list(NODES), isLocalNode: (name) => nodes.some((n) => n.name === name), clock, resolutionMs: metricResolutionMs });
+    remote.start();
+    remoteUsage.poller = remote;
+    closers.push(() => remote.stop());
 
     const catalog = {
       services: () => state.list(SERVICES),
@@ -228,7 +281,6 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     const spans = new SpanRing();
     const tracing: TracerPipeline = createTracerPipeline({ serviceName: 'meshlet', exporters: [spans] });
     closers.push(() => tracing.shutdown());
-    const metrics = new MeshMetrics();
 
     const policySource = createPolicySource(state);
     // One counter for every limiter in the process: without Redis, sidecars still share one global budget.
@@ -294,9 +346,11 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
         leaseRenewMs: nodeLeaseRenewMs(nodeMonitorGracePeriodMs),
         // meshlet has no TokenRequest issuer: pods get the one token the API server accepts.
         serviceAccountToken: async () => token,
+        metricResolutionMs,
       });
       closers.push(() => host.stop());
       nodes.push(host.node);
+      usageSamplers.push(host.usage);
     }
 
     // With Redis, wait for the connections so the first checks count instead of failing open.
@@ -312,7 +366,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     });
     closers.push(() => dashboard.close());
 
-    const apply = (objects: ObjectInput[]) => applyObjects(registry, objects);
+    const apply = (objects: ObjectInput[]) => applyObjects(registry, objects, 'default', catalogResolver(registry.kinds, objects));
     const applied = options.manifests?.length ? await apply(options.manifests) : [];
 
     return {

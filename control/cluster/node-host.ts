@@ -6,8 +6,8 @@
 import { join } from 'node:path';
 import type { Tracer } from '@opentelemetry/api';
 import type { Client, Clock, Store } from '../api/index.ts';
-import { NodeAgent, startNodeLogServer, KUBELET_PORT } from '../agent/index.ts';
-import type { NodeLogServer, ServiceAccountTokenSource } from '../agent/index.ts';
+import { NodeAgent, startNodeLogServer, KUBELET_PORT, UsageSampler } from '../agent/index.ts';
+import type { NodeLogServer, NodeUsageReport, ServiceAccountTokenSource } from '../agent/index.ts';
 import { podLogSource } from '../agent/containers/index.ts';
 import type { PodRuntime } from '../agent/containers/index.ts';
 import { PodIpAllocator } from '../../overlay/ipam/index.ts';
@@ -41,11 +41,15 @@ export interface NodeHostOptions {
   leaseRenewMs?: number;
   /** Tokens for pods' kube-api-access volumes; absent → such pods fail with FailedMount. */
   serviceAccountToken?: ServiceAccountTokenSource;
+  /** How often container usage is sampled (the window of metrics.k8s.io figures). Default 15 s. */
+  metricResolutionMs?: number;
 }
 
 export interface NodeHost {
   readonly node: { name: string; podCidr: string; address: string };
   readonly agent: NodeAgent;
+  /** CPU and memory of this node's containers over the last window (metrics.k8s.io's source). */
+  readonly usage: UsageSampler;
   stop(): Promise<void>;
   /** Graceful node shutdown: NotReady, pods terminated and reported, then stopped. */
   drain(): Promise<void>;
@@ -55,7 +59,9 @@ export async function startNodeHost(options: NodeHostOptions): Promise<NodeHost>
   const { nodeName, runDir } = options;
   const lease = await options.subnets.acquire(nodeName);
   const podIps = new PodIpAllocator({ store: options.store, subnet: lease.subnet });
-  const logServer = await startLogServer(lease.gateway, options.runtime);
+  // Started once the agent runs; the log server publishes its reports for other processes.
+  const usage = new UsageSampler({ nodeName, clock: options.clock, resolutionMs: options.metricResolutionMs, subjects: () => agent.usageSubjects() });
+  const logServer = await startLogServer(lease.gateway, options.runtime, () => usage.report());
   const agent = new NodeAgent({
     kubeletPort: logServer.port,
     // The control plane runs the attach/detach controller, so a ReadWriteOnce volume waits for its node.
@@ -126,14 +132,19 @@ export async function startNodeHost(options: NodeHostOptions): Promise<NodeHost>
     await logServer.close();
     throw err;
   }
+  usage.start();
+  const sampler = usage;
   return {
     node: { name: nodeName, podCidr: lease.subnet, address: lease.gateway },
     agent,
+    usage: sampler,
     async stop() {
+      sampler.stop();
       await agent.stop();
       await logServer.close();
     },
     async drain() {
+      sampler.stop();
       await agent.drain();
       await logServer.close();
     },
@@ -141,10 +152,10 @@ export async function startNodeHost(options: NodeHostOptions): Promise<NodeHost>
 }
 
 /** The kubelet's port 10250 on the node's own address; a free port when that one is taken. */
-async function startLogServer(host: string, runtime: PodRuntime): Promise<NodeLogServer> {
+async function startLogServer(host: string, runtime: PodRuntime, usage: () => NodeUsageReport): Promise<NodeLogServer> {
   try {
-    return await startNodeLogServer({ host, port: KUBELET_PORT, logs: podLogSource(runtime) });
+    return await startNodeLogServer({ host, port: KUBELET_PORT, logs: podLogSource(runtime), usage });
   } catch {
-    return startNodeLogServer({ host, port: 0, logs: podLogSource(runtime) });
+    return startNodeLogServer({ host, port: 0, logs: podLogSource(runtime), usage });
   }
 }

@@ -33,16 +33,21 @@ export function parseGcKey(key: string, types: readonly ResourceType[] = RESOURC
 
 export interface GarbageCollectorOptions {
   client: Client;
-  types?: readonly ResourceType[];
+  /** The kinds collected; a function when kinds come and go (CRDs). Default: GC_TYPES. */
+  types?: readonly ResourceType[] | (() => readonly ResourceType[]);
+  /** An ownerReference's apiVersion + kind → its type. Default: the built-in table. */
+  kindOf?: (apiVersion: string, kind: string) => ResourceType | undefined;
 }
 
 export function createGarbageCollector(options: GarbageCollectorOptions): Reconciler {
   const { client } = options;
-  const types = options.types ?? GC_TYPES;
+  const typesOption = options.types ?? GC_TYPES;
+  const currentTypes = (): readonly ResourceType[] => (typeof typesOption === 'function' ? typesOption() : typesOption);
+  const kindOf = options.kindOf ?? resourceTypeForKind;
 
   async function findDependents(owner: KubeObject, ownerType: ResourceType): Promise<{ type: ResourceType; obj: KubeObject }[]> {
     const out: { type: ResourceType; obj: KubeObject }[] = [];
-    for (const type of types) {
+    for (const type of currentTypes()) {
       if (!type.namespaced && ownerType.namespaced) continue;
       const list = await client.list(type, ownerType.namespaced ? { namespace: owner.metadata.namespace } : {});
       for (const obj of list.items) {
@@ -53,7 +58,7 @@ export function createGarbageCollector(options: GarbageCollectorOptions): Reconc
   }
 
   async function ownerExists(dependent: KubeObject, ref: OwnerReference): Promise<boolean> {
-    const ownerType = resourceTypeForKind(ref.apiVersion, ref.kind);
+    const ownerType = kindOf(ref.apiVersion, ref.kind);
     // An owner of a kind we do not serve cannot be checked; leave the dependent alone.
     if (!ownerType) return true;
     const owner = await client.get(ownerType, ownerType.namespaced ? dependent.metadata.namespace : undefined, ref.name);
@@ -110,7 +115,7 @@ export function createGarbageCollector(options: GarbageCollectorOptions): Reconc
   return {
     name: 'garbage-collector',
     async reconcile(key) {
-      const parsed = parseGcKey(key, types);
+      const parsed = parseGcKey(key, currentTypes());
       if (!parsed) return;
       const { type, namespace, name } = parsed;
       const obj = await client.get(type, namespace, name);

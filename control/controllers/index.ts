@@ -63,6 +63,15 @@ export {
   createLocalPathProvisioner, provisionedVolumeName, localPathDirectory, isInside, MSG_NO_NODE, HOSTNAME_LABEL, ANN_LOCAL_PATH_NODE,
 } from './local-path-provisioner.ts';
 export { ensureDefaultStorageClass, DEFAULT_STORAGE_CLASS } from './default-storage-class.ts';
+export type { CronJobReconcilerOptions } from './cronjob.ts';
+export { createCronJobReconciler } from './cronjob.ts';
+export { jobNameFor, SCHEDULED_TIMESTAMP_ANNOTATION } from './cronjob-jobs.ts';
+export type { CronSchedule } from './cron-schedule.ts';
+export { parseCronSchedule, cronScheduleProblem, isKnownTimeZone, CronScheduleError } from './cron-schedule.ts';
+export type { DaemonSetReconcilerOptions } from './daemonset.ts';
+export { createDaemonSetReconciler } from './daemonset.ts';
+export { POD_TEMPLATE_GENERATION_LABEL } from './daemonset-history.ts';
+export { nodeShouldRunDaemonPod, targetNodeOf } from './daemonset-placement.ts';
 export { createDisruptionReconciler, DISRUPTED_POD_TIMEOUT_MS } from './disruption.ts';
 export { createResourceQuotaReconciler, watchResourceQuotas, typeCounted, QUOTA_RESYNC_MS } from './resource-quota.ts';
 export type { StatefulSetReconcilerOptions } from './statefulset.ts';

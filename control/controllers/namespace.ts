@@ -18,22 +18,25 @@ type NamespaceObject = KubeObject<{ finalizers?: string[] }, { phase?: 'Active' 
 
 export interface NamespaceReconcilerOptions {
   client: Client;
-  /** Types whose objects are deleted with the namespace. Default: every namespaced type. */
-  types?: readonly ResourceType[];
+  /** Types whose objects are deleted with the namespace; a function when kinds come and go (CRDs). Default: every namespaced type. */
+  types?: readonly ResourceType[] | (() => readonly ResourceType[]);
 }
 
 export function createNamespaceReconciler(options: NamespaceReconcilerOptions): Reconciler {
   const { client } = options;
   // Workload controllers go first so they do not recreate pods meanwhile; Events go last:
   // deleting the other objects may still record some.
-  const all = (options.types ?? RESOURCE_TYPES).filter((t) => t.namespaced && t !== EVENTS);
-  const workloads = all.filter((t) => t === DEPLOYMENTS || t === REPLICA_SETS || t === JOBS);
-  const types = [...workloads, ...all.filter((t) => !workloads.includes(t)), EVENTS];
+  const typesOption = options.types ?? RESOURCE_TYPES;
+  const typesInOrder = (): ResourceType[] => {
+    const all = (typeof typesOption === 'function' ? typesOption() : typesOption).filter((t) => t.namespaced && t !== EVENTS);
+    const workloads = all.filter((t) => t === DEPLOYMENTS || t === REPLICA_SETS || t === JOBS);
+    return [...workloads, ...all.filter((t) => !workloads.includes(t)), EVENTS];
+  };
 
   /** Deletes what is left in the namespace; returns how many objects still exist. */
   async function deleteContents(namespace: string): Promise<number> {
     let remaining = 0;
-    for (const type of types) {
+    for (const type of typesInOrder()) {
       const items = (await client.list(type, { namespace })).items;
       for (const obj of items) {
         if (obj.metadata.deletionTimestamp) {

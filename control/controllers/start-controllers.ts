@@ -2,9 +2,9 @@
 // handlers only map an event to the keys it affects; the reconcilers read
 // the cluster themselves.
 
-import type { Client, Clock, Deployment, KubeObject, Node, Pod, ReplicaSet, ResourceType, Service } from '../api/index.ts';
+import type { Client, Clock, Deployment, KindCatalog, KubeObject, Node, Pod, ReplicaSet, ResourceType, Service } from '../api/index.ts';
 import {
-  DEPLOYMENTS, ENDPOINTS, ENDPOINT_SLICES, JOBS, LEASES, NAMESPACES, NODES, NODE_LEASE_NAMESPACE, PODS, REPLICA_SETS, SERVICES, SERVICE_ACCOUNTS,
+  CUSTOM_RESOURCE_DEFINITIONS, DEPLOYMENTS, ENDPOINTS, ENDPOINT_SLICES, JOBS, LEASES, NAMESPACES, NODES, NODE_LEASE_NAMESPACE, PODS, REPLICA_SETS, SERVICES, SERVICE_ACCOUNTS,
   isApiError, matchesLabels, matchesSelector, objectKeyOf,
 } from '../api/index.ts';
 import { Controller, InformerSet } from '../runtime/index.ts';
@@ -15,6 +15,10 @@ import { createEndpointSliceReconciler, SERVICE_NAME_LABEL } from './endpoint-sl
 import { createEndpointsReconciler } from './endpoints.ts';
 import { FOREGROUND_FINALIZER, GC_TYPES, ORPHAN_FINALIZER, createGarbageCollector, gcKey } from './garbage-collector.ts';
 import { createJobReconciler } from './job.ts';
+import { createCronJobReconciler } from './cronjob.ts';
+import { watchCronJobs } from './cronjob-handlers.ts';
+import { createDaemonSetReconciler } from './daemonset.ts';
+import { watchDaemonSets } from './daemonset-handlers.ts';
 import type { Job } from './job.ts';
 import { createTtlAfterFinishedReconciler, needsTtlCleanup } from './ttl-after-finished.ts';
 import { joinKey } from './keys.ts';
@@ -34,6 +38,7 @@ import { createStorageControllers } from './persistent-volume-controllers.ts';
 import { createDisruptionReconciler } from './disruption.ts';
 import { watchDisruptionBudgets } from './disruption-events.ts';
 import { createResourceQuotaReconciler, watchResourceQuotas } from './resource-quota.ts';
+import { createCrdReconciler } from './custom-resource-definitions.ts';
 
 export interface StartControllersOptions {
   client: Client;
@@ -49,6 +54,11 @@ export interface StartControllersOptions {
   nodeMonitorGracePeriodMs?: number;
   /** Directory of the local-path provisioner's volumes (`rancher.io/local-path`); absent → no dynamic provisioning. */
   localPathRoot?: string;
+  /**
+   * The API server's kinds. When given, CRDs are established into it (the CRD controller), and
+   * garbage collection and namespace deletion cover the kinds CRDs add. Default: built-in kinds only, no CRD controller.
+   */
+  kinds?: KindCatalog;
 }
 
 export interface RunningControllers {
@@ -57,13 +67,13 @@ export interface RunningControllers {
    * True when every informer has synced and no controller has work queued,
    * running or scheduled. Timers waiting for a Deployment's progress deadline, the
    * quarantine before pods bound to an unknown node are removed, node heartbeat checks,
-   * pending taint evictions and finished Jobs' TTLs do not count.
+   * pending taint evictions, finished Jobs' TTLs and CronJobs' next schedule times do not count.
    */
   idle(): boolean;
 }
 
 /** Worker counts follow kube-controller-manager's defaults, scaled down. */
-const WORKERS = { deployment: 5, replicaset: 5, endpoints: 5, endpointslice: 5, gc: 10, namespace: 2, serviceaccount: 1, job: 5, disruption: 2 } as const;
+const WORKERS = { deployment: 5, replicaset: 5, endpoints: 5, endpointslice: 5, gc: 10, namespace: 2, serviceaccount: 1, job: 5, daemonset: 2, disruption: 2, crd: 2 } as const;
 const POD_GC_QUARANTINE_MS = 40_000;
 
 type Handler<T extends KubeObject> = (obj: T, old?: T) => void;
@@ -82,7 +92,7 @@ function isRoutineRace(err: unknown): boolean {
 }
 
 export async function startControllers(options: StartControllersOptions): Promise<RunningControllers> {
-  const { client, clock } = options;
+  const { client, clock, kinds } = options;
   const report = options.onError;
   const onError = report ? (name: string, key: string, err: unknown) => (isRoutineRace(err) ? undefined : report(name, key, err)) : undefined;
   const informers = options.informers ?? new InformerSet(client, clock);
@@ -107,16 +117,20 @@ export async function startControllers(options: StartControllersOptions): Promis
   const nodeLifecycle = background(createNodeLifecycleReconciler({ client, clock, gracePeriodMs: options.nodeMonitorGracePeriodMs }));
   const taintEviction = background(createTaintEvictionReconciler({ client, clock }));
   const jobTtl = background(createTtlAfterFinishedReconciler({ client, clock }));
+  // Sleeps until each CronJob's next schedule time, so not counted by idle() either.
+  const cronJobs = background(createCronJobReconciler({ client, clock }));
   // Quotas resync every five minutes, so they sleep between changes too.
   const quotas = background(createResourceQuotaReconciler({ client }));
   watchResourceQuotas(informers, (key) => quotas.enqueue(key));
   const endpoints = make(createEndpointsReconciler({ client, pods }), WORKERS.endpoints);
   const slices = make(createEndpointSliceReconciler({ client, pods }), WORKERS.endpointslice);
-  const gc = make(createGarbageCollector({ client, types: GC_TYPES }), WORKERS.gc);
-  const namespaces = make(createNamespaceReconciler({ client }), WORKERS.namespace);
+  const gcTypes = (): readonly ResourceType[] => (kinds ? [...GC_TYPES, ...kinds.customKinds().map((c) => c.type)] : GC_TYPES);
+  const gc = make(createGarbageCollector({ client, types: gcTypes, ...(kinds ? { kindOf: (apiVersion: string, kind: string) => kinds.forKind(apiVersion, kind) } : {}) }), WORKERS.gc);
+  const namespaces = make(createNamespaceReconciler({ client, ...(kinds ? { types: () => kinds.all() } : {}) }), WORKERS.namespace);
   const serviceAccounts = make(createServiceAccountReconciler({ client }), WORKERS.serviceaccount);
   const jobs = make(createJobReconciler({ client, clock }), WORKERS.job);
   controllers.push(...createStorageControllers({ client, clock, informers, onError, localPathRoot: options.localPathRoot }));
+  const daemonSets = make(createDaemonSetReconciler({ client, clock }), WORKERS.daemonset);
   const disruption = make(createDisruptionReconciler({ client, clock }), WORKERS.disruption);
   watchDisruptionBudgets(informers, (key) => disruption.enqueue(key));
   watchStatefulSets(informers, make(createStatefulSetReconciler({ client, clock }), 5));
@@ -220,6 +234,9 @@ export async function startControllers(options: StartControllersOptions): Promis
     if (needsTtlCleanup(job)) jobTtl.enqueue(objectKeyOf(job));
   });
 
+  watchCronJobs(informers, cronJobs);
+  watchDaemonSets(informers, daemonSets);
+
   // Namespaces and their default ServiceAccount.
   onChange(informers, NAMESPACES, (ns) => {
     namespaces.enqueue(ns.metadata.name);
@@ -231,7 +248,10 @@ export async function startControllers(options: StartControllersOptions): Promis
 
   // Garbage collection: a dependency graph fed by every collected type.
   const graph = new DependencyGraph();
-  for (const type of GC_TYPES) {
+  const collected = new Set<string>();
+  const collect = (type: ResourceType): void => {
+    if (collected.has(`${type.group}/${type.plural}`)) return;
+    collected.add(`${type.group}/${type.plural}`);
     const informer = informers.for(type);
     const keyOf = (obj: KubeObject) => gcKey(type, obj.metadata.namespace, obj.metadata.name);
     const touch = (obj: KubeObject, old: KubeObject | undefined, deleted: boolean) => {
@@ -255,6 +275,16 @@ export async function startControllers(options: StartControllersOptions): Promis
       onUpdate: (old, obj) => touch(obj, old, false),
       onDelete: (obj) => touch(obj, undefined, true),
     });
+  };
+  for (const type of GC_TYPES) collect(type);
+
+  // CRDs: established into the catalog; the kinds they add are collected too.
+  if (kinds) {
+    const crds = make(createCrdReconciler({ client, kinds, clock }), WORKERS.crd);
+    onChange(informers, CUSTOM_RESOURCE_DEFINITIONS, (crd) => crds.enqueue(crd.metadata.name));
+    kinds.onChange(() => {
+      for (const c of kinds.customKinds()) collect(c.type);
+    });
   }
 
   for (const c of controllers) c.start();
@@ -263,6 +293,7 @@ export async function startControllers(options: StartControllersOptions): Promis
   nodeLifecycle.start();
   taintEviction.start();
   jobTtl.start();
+  cronJobs.start();
   quotas.start();
   informers.start();
   await informers.waitForSync();
@@ -271,7 +302,7 @@ export async function startControllers(options: StartControllersOptions): Promis
     idle: () => informers.synced() && controllers.every((c) => c.idle()),
     async stop() {
       if (ownsInformers) informers.stop();
-      await Promise.all([...controllers, progressDeadlines, podGc, nodeLifecycle, taintEviction, jobTtl, quotas].map((c) => c.stop()));
+      await Promise.all([...controllers, progressDeadlines, podGc, nodeLifecycle, taintEviction, jobTtl, cronJobs, quotas].map((c) => c.stop()));
     },
   };
 }

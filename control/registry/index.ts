@@ -5,6 +5,7 @@
 export type { ClusterIpAllocator, NodePortAllocator, RegistryOptions } from './registry.ts';
 export { needsNodePorts } from './service-allocations.ts';
 export { Registry, createRegistry, SYSTEM_NAMESPACES } from './registry.ts';
+export { admitPodPriority, ensureSystemPriorityClasses } from './priority-admission.ts';
 export type { FieldRequirement, ObjectFilter } from './selectors.ts';
 export { parseFieldSelector, matchesFields, compileFilter, matchesFilter } from './selectors.ts';
 export type { EvictOptions } from './eviction.ts';

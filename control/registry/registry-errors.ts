@@ -1,7 +1,7 @@
 // The Status errors the registry raises, worded as the Kubernetes API server words them.
 
 import { ApiError, invalid, isStoreError } from '../api/index.ts';
-import type { KubeObject, ObjectInput, ResourceType } from '../api/index.ts';
+import type { KubeObject, ObjectInput, ResourceType, StatusCause } from '../api/index.ts';
 
 export function checkKind(type: ResourceType, input: ObjectInput): void {
   if (!input || typeof input !== 'object' || !input.metadata || typeof input.metadata !== 'object') {
@@ -41,4 +41,10 @@ export function storeFailure(err: unknown): Error {
 /** A resourceVersion the caller sent is a precondition on the object as stored now. */
 export function requireResourceVersion(type: ResourceType, name: string, wanted: string | undefined, current: KubeObject): void {
   if (wanted && wanted !== current.metadata.resourceVersion) throw conflict(type, name);
+}
+
+/** A custom resource's 422 names its kind qualified by group, as apiextensions-apiserver does (`Widget.example.com "w" is invalid: …`). */
+export function invalidCustomResource(type: ResourceType, name: string, causes: StatusCause[]): ApiError {
+  const summary = causes.map((c) => `${c.field}: ${c.message}`).join(', ');
+  return new ApiError('Invalid', `${type.kind}.${type.group} "${name}" is invalid: ${summary}`, { name, kind: type.kind, group: type.group, causes });
 }

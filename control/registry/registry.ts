@@ -13,7 +13,9 @@ import {
   JOBS,
   PERSISTENT_VOLUME_CLAIMS,
   STATEFUL_SETS,
+  DAEMON_SETS,
   PODS,
+  PRIORITY_CLASSES,
   SERVICES,
   isStoreError,
   namespacePrefix,
@@ -22,6 +24,9 @@ import {
   objectKey,
   systemClock,
   apiVersionOf,
+  CUSTOM_RESOURCE_DEFINITIONS,
+  CRD_CLEANUP_FINALIZER,
+  KindCatalog,
 } from '../api/index.ts';
 import type {
   Client,
@@ -39,15 +44,16 @@ import type {
   WatchOptions,
   Watcher,
 } from '../api/index.ts';
-import { applyDefaults, validateObject, validateUpdate } from './validation/index.ts';
+import { applyDefaults, defaultCustomResource, validateObject, validateUpdate } from './validation/index.ts';
 import { applyPatch } from './patch/index.ts';
 import { compileFilter, isEmptyFilter, matchesFilter } from './selectors.ts';
 import { decodeContinue, encodeContinue } from './continue-token.ts';
 import { deepClone, newUid, randomNameSuffix, specPart, withStatus } from './object-meta.ts';
 import { stripVersion, toObject } from './stored-object.ts';
 import type { StoredObject } from './stored-object.ts';
-import { alreadyExists, checkKind, conflict, requireName, requireResourceVersion, storeFailure } from './registry-errors.ts';
+import { alreadyExists, checkKind, conflict, invalidCustomResource, requireName, requireResourceVersion, storeFailure } from './registry-errors.ts';
 import { generateJobSelector, keepClusterIp, keepJobSelector, namespaceFinalizers, scaleOf } from './kind-rules.ts';
+import { advanceTemplateGeneration, initTemplateGeneration } from './daemonset-template-generation.ts';
 import { watchObjects } from './registry-watch.ts';
 import { checkStatefulSetUpdate } from './statefulset-update.ts';
 import { ServiceAllocations, keepNodePorts } from './service-allocations.ts';
@@ -55,6 +61,7 @@ import type { AllocationHandle, ClusterIpAllocator, NodePortAllocator } from './
 import { addDefaultTolerations } from './default-toleration-seconds.ts';
 import { admitClaimStorageClass } from './default-storage-class.ts';
 import { addProtectionFinalizer } from './storage-protection.ts';
+import { admitPriorityOnCreate, admitPriorityOnUpdate, keepPriorityClassValue } from './priority-admission.ts';
 import { admitMutating, admitValidating } from './admission/index.ts';
 
 export type { ClusterIpAllocator, NodePortAllocator } from './service-allocations.ts';
@@ -67,18 +74,22 @@ export interface RegistryOptions {
   nodePorts?: NodePortAllocator;
   /** How often watches with allowBookmarks get a BOOKMARK. Default 10 s. */
   bookmarkIntervalMs?: number;
+  /** The kinds served, CRD-defined ones included (their schemas validate their objects). Default: the built-ins. */
+  kinds?: KindCatalog;
 }
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease', 'istio-system'] as const;
 
 export class Registry implements Client {
   readonly store: Store;
+  readonly kinds: KindCatalog;
   private readonly clock: Clock;
   private readonly serviceAllocations: ServiceAllocations;
   private readonly bookmarkIntervalMs: number;
 
   constructor(options: RegistryOptions) {
     this.store = options.store;
+    this.kinds = options.kinds ?? new KindCatalog();
     this.clock = options.clock ?? systemClock;
     this.serviceAllocations = new ServiceAllocations(options.serviceIps, options.nodePorts);
     this.bookmarkIntervalMs = options.bookmarkIntervalMs ?? 10_000;
@@ -141,6 +152,7 @@ export class Registry implements Client {
     if (!base.metadata.name && !base.metadata.generateName) {
       throw invalid(type.kind, '', [{ field: 'metadata.name', reason: 'FieldValueRequired', message: 'name or generateName is required' }], type.group);
     }
+    await admitPriorityOnCreate(this, type, base);
     for (let attempt = 0; attempt < 5; attempt++) {
       const obj = deepClone(base);
       if (!obj.metadata.name) obj.metadata.name = `${obj.metadata.generateName}${randomNameSuffix()}`;
@@ -168,6 +180,7 @@ export class Registry implements Client {
   async update<T extends KubeObject = KubeObject>(type: ResourceType<T>, input: ObjectInput): Promise<T> {
     checkKind(type, input);
     const name = requireName(type, input);
+    await admitPriorityOnUpdate(this, type, input);
     const allocate = type === SERVICES ? this.serviceAllocator() : undefined;
     return this.guaranteedUpdate<T>(type, input.metadata.namespace, name, allocate, (current) => {
       requireResourceVersion(type, name, input.metadata.resourceVersion, current);
@@ -279,7 +292,9 @@ export class Registry implements Client {
   /** What an update of `current` to `input` writes: identity and status kept, defaulted, validated, generation bumped on spec changes. */
   private nextVersion(type: ResourceType, current: KubeObject, input: ObjectInput): ObjectInput {
     const name = current.metadata.name;
-    const next = applyDefaults(type, deepClone({ ...input, apiVersion: apiVersionOf(type) }));
+    const custom = this.kinds.customKind(type);
+    const defaulted = applyDefaults(type, deepClone({ ...input, apiVersion: apiVersionOf(type) }));
+    const next = custom ? defaultCustomResource(custom, defaulted) : defaulted;
     next.metadata = {
       ...next.metadata,
       name,
@@ -297,21 +312,27 @@ export class Registry implements Client {
     }
     if (type === JOBS) keepJobSelector(current, next);
     if (type === STATEFUL_SETS) checkStatefulSetUpdate(current, next);
-    const causes = validateUpdate(type, next, current);
-    if (causes.length) throw invalid(type.kind, name, causes, type.group);
+    if (type === DAEMON_SETS) advanceTemplateGeneration(current, next);
+    if (type === PRIORITY_CLASSES) keepPriorityClassValue(current, next);
+    const causes = validateUpdate(type, next, current, custom);
+    if (causes.length) throw custom ? invalidCustomResource(type, name, causes) : invalid(type.kind, name, causes, type.group);
     if (specPart(next) !== specPart(current)) next.metadata.generation = (current.metadata.generation ?? 1) + 1;
     return next;
   }
 
   private prepareNew(type: ResourceType, obj: ObjectInput): StoredObject {
     const uid = newUid();
-    const defaulted = applyDefaults(type, obj);
+    const custom = this.kinds.customKind(type);
+    const defaulted = custom ? defaultCustomResource(custom, applyDefaults(type, obj)) : applyDefaults(type, obj);
     if (type === PODS) addDefaultTolerations(defaulted.spec as PodSpec | undefined);
     addProtectionFinalizer(type, defaulted);
     // Kubernetes' Job strategy selects the Job's pods by its uid, so the uid comes first.
     if (type === JOBS) generateJobSelector(defaulted, uid);
-    const causes = validateObject(type, defaulted);
-    if (causes.length) throw invalid(type.kind, defaulted.metadata.name ?? '', causes, type.group);
+    if (type === DAEMON_SETS) initTemplateGeneration(defaulted);
+    // A custom resource's status is written through its status subresource only, as its strategy resets it on create.
+    if (custom && type.subresources.includes('status')) delete defaulted.status;
+    const causes = validateObject(type, defaulted, custom);
+    if (causes.length) throw custom ? invalidCustomResource(type, defaulted.metadata.name ?? '', causes) : invalid(type.kind, defaulted.metadata.name ?? '', causes, type.group);
     const now = new Date(this.clock.now()).toISOString();
     const metadata = {
       ...defaulted.metadata,
@@ -328,6 +349,11 @@ export class Registry implements Client {
       const spec = (stored.spec ?? {}) as { finalizers?: string[] };
       stored.spec = { ...spec, finalizers: spec.finalizers ?? ['kubernetes'] };
       stored.status = { phase: 'Active' };
+    }
+    if (type === CUSTOM_RESOURCE_DEFINITIONS) {
+      // Its custom resources go before it does (the CRD controller removes the finalizer).
+      stored.metadata.finalizers = [...new Set([...(stored.metadata.finalizers ?? []), CRD_CLEANUP_FINALIZER])];
+      stored.status = { conditions: [], acceptedNames: { plural: '', kind: '' }, storedVersions: [] };
     }
     return stored;
   }

@@ -11,12 +11,15 @@ export interface WorkQueueOptions {
   baseDelayMs?: number;
   /** Ceiling for the retry delay. Default 30 s. */
   maxDelayMs?: number;
+  /** Orders waiting keys (true: `a` before `b`), as the scheduler's QueueSort; default first in, first out. */
+  less?: (a: string, b: string) => boolean;
 }
 
 export class WorkQueue {
   private readonly clock: Clock;
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
+  private readonly less: ((a: string, b: string) => boolean) | undefined;
   private readonly queue: string[] = [];
   private readonly queued = new Set<string>();
   private readonly processing = new Set<string>();
@@ -30,6 +33,7 @@ export class WorkQueue {
     this.clock = options.clock ?? systemClock;
     this.baseDelayMs = options.baseDelayMs ?? 5;
     this.maxDelayMs = options.maxDelayMs ?? 30_000;
+    this.less = options.less;
   }
 
   add(key: string): void {
@@ -40,7 +44,8 @@ export class WorkQueue {
     }
     if (this.queued.has(key)) return;
     this.queued.add(key);
-    this.queue.push(key);
+    if (this.less) this.queue.splice(this.insertionIndex(key, this.less), 0, key);
+    else this.queue.push(key);
     this.wake();
   }
 
@@ -108,6 +113,18 @@ export class WorkQueue {
     for (const t of this.delayed.values()) t.cancel();
     this.delayed.clear();
     this.wake();
+  }
+
+  /** After every key that is not after `key`: equal keys keep their arrival order. */
+  private insertionIndex(key: string, less: (a: string, b: string) => boolean): number {
+    let lo = 0;
+    let hi = this.queue.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (less(key, this.queue[mid]!)) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
   }
 
   private wake(): void {

@@ -1,13 +1,17 @@
-// The scheduling framework's contracts, after kube-scheduler's: a filter
-// plugin answers "can this pod go on this node?" with a Status (never an
-// exception: unschedulable is an expected outcome), a score plugin ranks the
-// nodes that passed, 0..100. A pre-filter computes per-pod state once per
-// cycle (e.g. which topology domains hold matching pods).
+// The scheduling framework's contracts, after kube-scheduler's. A pod moves
+// through the extension points in this order: QueueSort (which pod next),
+// PreFilter (per-pod state once; may narrow the nodes or Skip the plugin's
+// Filter), Filter (can this pod go on this node?), PostFilter (only when no
+// node fits: preemption), PreScore, Score (+ normalize, × weight), Reserve
+// (Unreserve on any later failure), Permit (approve, deny, or hold the pod
+// waiting), then, off the scheduling loop, PreBind, Bind, PostBind.
+// "Does not fit" is a Status, never an exception: exceptions are failures.
 
-import type { LabelSelector, Labels, Pod, PodSpec } from '../api/index.ts';
+import type { Client, Clock, KubeObject, LabelSelector, Labels, Pod, PodSpec, ResourceType } from '../api/index.ts';
+import type { EventRecorder, InformerSet } from '../runtime/index.ts';
 import type { NodeInfo } from './node-info.ts';
 
-export type StatusCode = 'Success' | 'Unschedulable' | 'UnschedulableAndUnresolvable' | 'Error';
+export type StatusCode = 'Success' | 'Unschedulable' | 'UnschedulableAndUnresolvable' | 'Wait' | 'Skip' | 'Error';
 
 export interface Status {
   code: StatusCode;
@@ -18,6 +22,8 @@ export interface Status {
 }
 
 export const SUCCESS: Status = Object.freeze({ code: 'Success', reasons: [] }) as Status;
+/** From PreFilter or PreScore: this plugin has nothing to check for this pod; its Filter / Score is not called. */
+export const SKIP: Status = Object.freeze({ code: 'Skip', reasons: [] }) as Status;
 
 export function unschedulable(...reasons: string[]): Status {
   return { code: 'Unschedulable', reasons };
@@ -36,33 +42,153 @@ export function isSuccess(status: Status): boolean {
 export interface CycleState {
   readonly nodes: readonly NodeInfo[];
   readonly data: Map<string, unknown>;
+  /** Plugins whose PreFilter / PreScore returned Skip this cycle. */
+  readonly skipFilter?: Set<string>;
+  readonly skipScore?: Set<string>;
 }
 
-export interface PreFilterPlugin {
+export interface Plugin {
   readonly name: string;
-  preFilter(pod: Pod, state: CycleState): Status;
 }
 
-export interface FilterPlugin {
-  readonly name: string;
+/**
+ * kube-scheduler's EnqueueExtensions: the kinds whose objects, when added or changed, may let a
+ * pod this plugin rejected fit. The scheduler watches them (informers from the handle) and sends
+ * unschedulable pods round again; nodes and pods are always watched.
+ */
+export interface EnqueueExtensions {
+  eventsToRegister(): readonly ResourceType<KubeObject>[];
+}
+
+export function registersEvents(plugin: Plugin): plugin is Plugin & EnqueueExtensions {
+  return typeof (plugin as Partial<EnqueueExtensions>).eventsToRegister === 'function';
+}
+
+/** A pod in the scheduling queue; `timestamp` is when it was first queued (ms). */
+export interface QueuedPod {
+  pod: Pod;
+  timestamp: number;
+}
+
+export interface QueueSortPlugin extends Plugin {
+  /** True when `a` should be scheduled before `b`. */
+  less(a: QueuedPod, b: QueuedPod): boolean;
+}
+
+/** A PreFilter's answer; `nodeNames` restricts the cycle to those nodes (intersected across plugins). */
+export interface PreFilterStatus extends Status {
+  nodeNames?: ReadonlySet<string>;
+}
+
+export interface PreFilterPlugin extends Plugin {
+  preFilter(pod: Pod, state: CycleState): Status | PreFilterStatus;
+}
+
+export interface FilterPlugin extends Plugin {
   filter(pod: Pod, node: NodeInfo, state: CycleState): Status;
 }
 
-export interface ScorePlugin {
-  readonly name: string;
-  /** Multiplies the (normalized) score; default 1. */
+/** Why each node was rejected in the failed cycle, by node name (the plugin is set). */
+export type NodeStatusMap = ReadonlyMap<string, Status>;
+
+export interface PostFilterResult {
+  status: Status;
+  /** The node the pod is expected to go to once victims are gone. */
+  nominatedNodeName?: string;
+}
+
+export interface PostFilterPlugin extends Plugin {
+  postFilter(pod: Pod, state: CycleState, failures: NodeStatusMap): Promise<PostFilterResult>;
+}
+
+export interface PreScorePlugin extends Plugin {
+  preScore(pod: Pod, nodes: readonly NodeInfo[], state: CycleState): Status;
+}
+
+export interface ScorePlugin extends Plugin {
+  /** Multiplies the (normalized) score; default 1. A profile's weight overrides it. */
   readonly weight?: number;
   score(pod: Pod, node: NodeInfo, state: CycleState): number;
   /** Rescales raw scores to 0..100 in place (e.g. reverse a count). */
   normalize?(scores: number[]): void;
 }
 
-/** The pipeline: pre-filters, then filters in order (first failure wins per node), then scores. */
+export interface ReservePlugin extends Plugin {
+  reserve(pod: Pod, nodeName: string, state: CycleState): Status | Promise<Status>;
+  /** Undoes reserve; called in reverse order when a later stage fails. Must not fail. */
+  unreserve(pod: Pod, nodeName: string, state: CycleState): void | Promise<void>;
+}
+
+export interface PermitResult {
+  /** Success, Wait (the pod is held until allowed, rejected or timed out), or a rejection. */
+  status: Status;
+  /** With Wait: how long to hold the pod before rejecting it; capped at 15 minutes, as kube-scheduler. */
+  timeoutMs?: number;
+}
+
+export interface PermitPlugin extends Plugin {
+  permit(pod: Pod, nodeName: string, state: CycleState): PermitResult | Promise<PermitResult>;
+}
+
+export interface PreBindPlugin extends Plugin {
+  preBind(pod: Pod, nodeName: string, state: CycleState): Status | Promise<Status>;
+}
+
+export interface BindPlugin extends Plugin {
+  /** Skip hands the pod to the next bind plugin; Success means it is bound. */
+  bind(pod: Pod, nodeName: string, state: CycleState): Status | Promise<Status>;
+}
+
+export interface PostBindPlugin extends Plugin {
+  postBind(pod: Pod, nodeName: string, state: CycleState): void | Promise<void>;
+}
+
+/** A pod held at Permit: plugins of the same profile allow or reject it through the handle. */
+export interface WaitingPod {
+  readonly pod: Pod;
+  readonly nodeName: string;
+  /** Permit plugins that have not allowed the pod yet. */
+  pendingPlugins(): string[];
+  allow(plugin: string): void;
+  reject(plugin: string, message: string): void;
+}
+
+/** What plugins get from the framework (kube-scheduler's framework.Handle). */
+export interface FrameworkHandle {
+  readonly client: Client;
+  readonly clock: Clock;
+  readonly recorder: EventRecorder;
+  readonly schedulerName: string;
+  /** The scheduler's informers (kube-scheduler's SharedInformerFactory): listers for the kinds a plugin reads; the scheduler starts those its plugins register events for. */
+  readonly informers: InformerSet;
+  /** The scheduler's current node snapshot. */
+  nodes(): readonly NodeInfo[];
+  waitingPod(uid: string): WaitingPod | undefined;
+  waitingPods(): WaitingPod[];
+  /** Runs the profile's PreFilter + Filter plugins for `pod` on one node, as preemption's what-if needs. */
+  runFilters(pod: Pod, node: NodeInfo, nodes: readonly NodeInfo[]): Status;
+  /** Pods nominated to a node (status.nominatedNodeName), not yet bound. */
+  nominatedPods(nodeName: string): Pod[];
+}
+
+/** The pipeline, one list per extension point; lists run in order. */
 export interface Profile {
   readonly schedulerName: string;
+  readonly queueSort?: QueueSortPlugin;
   readonly preFilters: readonly PreFilterPlugin[];
   readonly filters: readonly FilterPlugin[];
+  readonly postFilters?: readonly PostFilterPlugin[];
+  readonly preScores?: readonly PreScorePlugin[];
   readonly scores: readonly ScorePlugin[];
+  /** Per score plugin name; overrides the plugin's own weight. */
+  readonly scoreWeights?: ReadonlyMap<string, number>;
+  readonly reserves?: readonly ReservePlugin[];
+  readonly permits?: readonly PermitPlugin[];
+  readonly preBinds?: readonly PreBindPlugin[];
+  readonly binds?: readonly BindPlugin[];
+  readonly postBinds?: readonly PostBindPlugin[];
+  /** Share of nodes to find feasible before scoring (1..100); default adaptive. */
+  readonly percentageOfNodesToScore?: number;
 }
 
 // Pod fields the scheduler reads beyond the shared PodSpec type.

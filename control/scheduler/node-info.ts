@@ -30,6 +30,13 @@ export class NodeInfo {
     return this.node.metadata.name;
   }
 
+  /** A copy whose pods can be added or removed without touching this one (preemption's what-ifs). */
+  clone(): NodeInfo {
+    const copy = new NodeInfo(this.node);
+    for (const pod of this.pods.values()) copy.addPod(pod);
+    return copy;
+  }
+
   setNode(node: Node): void {
     this.node = node;
     this.allocatable = allocatableOf(node);

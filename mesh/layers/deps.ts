@@ -48,6 +48,8 @@ export interface LayerDeps {
   networkPolicy?: NetworkPolicyCheck;
   tracer?: Tracer;
   metrics?: MeshMetrics;
+  /** `namespace/name` of the pod this sidecar serves; its inbound requests are tallied per pod (HPA request rate). */
+  reporterPod?: string;
   accessLog?: (line: string) => void;
   /**
    * `ip:port` of this proxy's own listeners, filled in once they are bound.

@@ -136,7 +136,10 @@ export function telemetryLayer(deps: LayerDeps): Layer {
           span.end(end);
         }
         if (req.shadow) return;
-        if (deps.metrics) deps.metrics.recordRequest(labelsFor(req, res, deps.metrics.clusterId), durationMs, req.body.length, bytesSent);
+        if (deps.metrics) {
+          deps.metrics.recordRequest(labelsFor(req, res, deps.metrics.clusterId), durationMs, req.body.length, bytesSent);
+          if (req.direction === 'inbound' && deps.reporterPod) deps.metrics.recordPodInbound(deps.reporterPod);
+        }
         if (deps.accessLog) {
           deps.accessLog(formatAccessLog({
             startMs: req.startMs,

@@ -73,6 +73,7 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
     networkPolicy: options.networkPolicy,
     tracer: options.tracer,
     metrics: options.metrics,
+    reporterPod: identity.kind === 'sidecar' ? `${identity.namespace}/${identity.name}` : undefined,
     accessLog: options.accessLog,
     ownListeners,
   };

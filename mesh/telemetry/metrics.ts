@@ -78,6 +78,8 @@ export class MeshMetrics {
   readonly registry = new Registry();
   readonly clusterId: string;
   private readonly series = new Map<string, Series>();
+  /** Inbound requests per destination pod (`namespace/name`): what a per-pod scrape of istio_requests_total would sum to. */
+  private readonly podInbound = new Map<string, number>();
   private readonly requests: Counter<LabelName>;
   private readonly duration: Histogram<LabelName>;
   private readonly requestBytes: Histogram<LabelName>;
@@ -121,6 +123,15 @@ export class MeshMetrics {
     this.duration.observe(s.labels, durationMs);
     this.requestBytes.observe(s.labels, requestBytes);
     this.responseBytes.observe(s.labels, responseBytes);
+  }
+
+  recordPodInbound(pod: string): void {
+    this.podInbound.set(pod, (this.podInbound.get(pod) ?? 0) + 1);
+  }
+
+  /** Cumulative inbound requests per pod (`namespace/name` → count), for request-rate metrics. */
+  podInboundTotals(): ReadonlyMap<string, number> {
+    return this.podInbound;
   }
 
   recordTcp(labels: RequestLabels, event: { opened?: boolean; closed?: boolean; sent?: number; received?: number }): void {
@@ -177,6 +188,7 @@ export class MeshMetrics {
 
   reset(): void {
     this.series.clear();
+    this.podInbound.clear();
     this.registry.resetMetrics();
   }
 }

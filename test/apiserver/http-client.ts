@@ -18,6 +18,7 @@ export interface RequestOptions {
   contentType?: string;
   accept?: string;
   token?: string | null;
+  headers?: Record<string, string>;
 }
 
 function open(server: ApiServer, method: string, path: string, token: string, options: RequestOptions): Promise<IncomingMessage> {
@@ -33,6 +34,7 @@ function open(server: ApiServer, method: string, path: string, token: string, op
           ...(options.token === null ? {} : { authorization: `Bearer ${options.token ?? token}` }),
           ...(body !== undefined ? { 'content-type': options.contentType ?? 'application/json', 'content-length': Buffer.byteLength(body) } : {}),
           ...(options.accept ? { accept: options.accept } : {}),
+          ...options.headers,
         },
       },
       resolve,

@@ -186,6 +186,16 @@ t.test('Istio metrics from both reporters, per edge', async (t) => {
   t.match(text, /istio_response_bytes_sum/);
 });
 
+t.test('each sidecar tallies its own inbound requests (the HPA request-rate metric)', async (t) => {
+  const before = metrics.podInboundTotals().get('default/frontend-6d5f8-aaaaa') ?? 0;
+  await many(5, 1, () => send({ host: '127.0.0.1', port: gateway.port, path: '/app', headers: { host: 'shop.test' } }));
+  const totals = metrics.podInboundTotals();
+  t.equal((totals.get('default/frontend-6d5f8-aaaaa') ?? 0) - before, 5, 'the frontend pod received five');
+  const reviews = (totals.get('default/reviews-v1-7f9c4-bbbbb') ?? 0) + (totals.get('default/reviews-v2-5c8d7-ccccc') ?? 0);
+  t.ok(reviews >= 5, 'the reviews pods received the frontend calls');
+  t.notOk([...totals.keys()].some((k) => k.includes('ingressgateway')), 'the gateway is no pod');
+});
+
 t.test('networking.k8s.io Ingress routes through the gateway', async (t) => {
   const res = await send({ host: '127.0.0.1', port: gateway.port, path: '/r/1', headers: { host: 'legacy.test' } });
   t.equal(res.status, 200);

@@ -8,8 +8,8 @@
 import t from 'tap';
 import type { PersistentVolume, PersistentVolumeClaim, Pod, StorageClass } from '../../control/api/index.ts';
 import { ANN_SELECTED_NODE, PERSISTENT_VOLUME_CLAIMS, PERSISTENT_VOLUMES, PODS, STORAGE_CLASSES } from '../../control/api/index.ts';
-import { defaultProfile, schedulePod, startScheduler } from '../../control/scheduler/index.ts';
-import type { StoragePlugins } from '../../control/scheduler/plugins/volume-plugins.ts';
+import type { Plugin } from '../../control/scheduler/index.ts';
+import { DEFAULT_PLUGINS, defaultProfile, schedulePod, startScheduler } from '../../control/scheduler/index.ts';
 import type { VolumeListers } from '../../control/scheduler/plugins/volume-binding.ts';
 import {
   ERR_BIND_CONFLICT, ERR_NODE_CONFLICT, ERR_UNBOUND_IMMEDIATE, createVolumeBinding,
@@ -50,17 +50,12 @@ function listers(claims: PersistentVolumeClaim[], volumes: PersistentVolume[], c
 /** The cycle never writes; pre-bind (which does) is exercised by the loop test below. */
 const idleClient = createRegistry({ store: new MemoryStore() });
 
-function storagePlugins(l: VolumeListers): StoragePlugins {
-  const binding = createVolumeBinding({ listers: l, client: idleClient });
-  return {
-    preFilters: [binding.preFilter],
-    filters: [createVolumeRestrictions(l), binding.filter],
-    preBind: binding.preBind,
-    onChange: () => undefined,
-    start: () => undefined,
-    waitForSync: async () => undefined,
-    synced: () => true,
-  };
+/** The two plugins over fixed listers, by the names the default profile lists them under. */
+function storagePlugins(l: VolumeListers): ReadonlyMap<string, Plugin> {
+  return new Map<string, Plugin>([
+    ['VolumeRestrictions', createVolumeRestrictions(l)],
+    ['VolumeBinding', createVolumeBinding({ listers: l, client: idleClient })],
+  ]);
 }
 
 const withClaims = (name: string, ...claims: string[]) =>
@@ -68,6 +63,16 @@ const withClaims = (name: string, ...claims: string[]) =>
 
 const CLASSES = [storageClass('local', 'rancher.io/local-path', 'WaitForFirstConsumer'), storageClass('manual', 'kubernetes.io/no-provisioner', 'WaitForFirstConsumer'), storageClass('now', 'example.com/disk', 'Immediate')];
 const nodes = () => [info(node('node-1')), info(node('node-2'))];
+
+t.test('default plugins: VolumeRestrictions then VolumeBinding right after NodeResourcesFit, as kube-scheduler orders them', async (t) => {
+  const names = DEFAULT_PLUGINS.map((p) => p.name);
+  const fit = names.indexOf('NodeResourcesFit');
+  t.same(names.slice(fit, fit + 3), ['NodeResourcesFit', 'VolumeRestrictions', 'VolumeBinding']);
+  const profile = defaultProfile(undefined, storagePlugins(listers([], [], CLASSES)));
+  t.same(profile.filters.map((f) => f.name).slice(profile.filters.findIndex((f) => f.name === 'NodeResourcesFit')), ['NodeResourcesFit', 'VolumeRestrictions', 'VolumeBinding', 'PodTopologySpread', 'InterPodAffinity']);
+  t.ok(profile.preFilters.some((p) => p.name === 'VolumeBinding'), 'VolumeBinding is a PreFilter');
+  t.notOk(defaultProfile().filters.some((f) => f.name.startsWith('Volume')), 'without listers (no handle) the what-if profile leaves them out');
+});
 
 t.test('pre-filter: missing, deleted and unbound Immediate claims fit nowhere, worded as kube-scheduler', async (t) => {
   const deleting = claim('old');
@@ -116,6 +121,26 @@ t.test('VolumeRestrictions: a ReadWriteOncePod claim serves one pod', async (t) 
   t.match(schedulePod(profile, withClaims('rwo', 'shared'), [info(node('node-1'), [withClaims('holder', 'shared')]), info(node('node-2'))]), { ok: true, feasibleNodes: 2 }, 'ReadWriteOnce is a node matter, not the scheduler’s');
 });
 
+t.test('KubeSchedulerConfiguration: the storage plugins are in-tree plugins a profile can disable', async (t) => {
+  const { client, close } = await newCluster();
+  t.teardown(close);
+  const scheduler = await startScheduler({ client, config: { profiles: [{ schedulerName: 'default-scheduler' }, { schedulerName: 'no-volumes', plugins: { multiPoint: { disabled: [{ name: 'VolumeBinding' }] } } }], userPlugins: new Map() } });
+  t.teardown(() => scheduler.stop());
+  await createNode(client, nodeManifest('node-1'));
+  await client.create(PODS, {
+    apiVersion: 'v1', kind: 'Pod', metadata: { name: 'unchecked', namespace: 'default' },
+    spec: { schedulerName: 'no-volumes', containers: [{ name: 'c', image: 'x' }], volumes: [{ name: 'd', persistentVolumeClaim: { claimName: 'nowhere' } }] },
+  });
+  await waitFor('the profile without VolumeBinding binds a pod whose claim is missing', async () => (await client.get<Pod>(PODS, 'default', 'unchecked'))?.spec?.nodeName, 30_000);
+  await client.create(PODS, {
+    apiVersion: 'v1', kind: 'Pod', metadata: { name: 'checked', namespace: 'default' },
+    spec: { containers: [{ name: 'c', image: 'x' }], volumes: [{ name: 'd', persistentVolumeClaim: { claimName: 'nowhere' } }] },
+  });
+  const cond = await waitFor('the default profile refuses it', async () =>
+    (await client.get<Pod>(PODS, 'default', 'checked'))?.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False'), 30_000);
+  t.equal(cond.message, '0/1 nodes are available: persistentvolumeclaim "nowhere" not found.');
+});
+
 t.test('the scheduler loop: selected-node on a WaitForFirstConsumer claim; a missing claim keeps the pod Pending until it exists', async (t) => {
   const { client, close } = await newCluster();
   await createNode(client, nodeManifest('node-1'));
@@ -150,6 +175,15 @@ t.test('the scheduler loop: selected-node on a WaitForFirstConsumer claim; a mis
   t.match(cond, { reason: 'Unschedulable', message: '0/2 nodes are available: persistentvolumeclaim "later" not found.' });
   await client.create(PERSISTENT_VOLUME_CLAIMS, claimManifest('later'));
   await waitFor('orphan scheduled once its claim exists', async () => (await client.get<Pod>(PODS, 'default', 'orphan'))?.spec?.nodeName, 30_000);
+
+  // A claim of a class that does not exist yet waits like an unbound Immediate one; the class appearing sends the pod round again.
+  await client.create(PERSISTENT_VOLUME_CLAIMS, { ...claimManifest('classless'), spec: { ...claimManifest('classless').spec, storageClassName: 'late' } });
+  await client.create(PODS, podManifest('early', 'classless'));
+  const waiting = await waitFor('early waits for its class', async () =>
+    (await client.get<Pod>(PODS, 'default', 'early'))?.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False'), 30_000);
+  t.equal(waiting.message, `0/2 nodes are available: ${ERR_UNBOUND_IMMEDIATE}.`);
+  await client.create(STORAGE_CLASSES, { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'late' }, provisioner: 'rancher.io/local-path', volumeBindingMode: 'WaitForFirstConsumer' });
+  await waitFor('early scheduled once the class exists', async () => (await client.get<Pod>(PODS, 'default', 'early'))?.spec?.nodeName, 30_000);
 
   // A static volume for a WaitForFirstConsumer claim is pre-bound to it on the chosen node.
   await client.create(STORAGE_CLASSES, { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'manual' }, provisioner: 'kubernetes.io/no-provisioner', volumeBindingMode: 'WaitForFirstConsumer' });

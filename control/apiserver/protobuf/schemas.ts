@@ -1,6 +1,6 @@
 // Field numbers of the Kubernetes protobuf messages that kubectl's typed
 // clients send (`kubectl create namespace|configmap|secret|serviceaccount|
-// deployment|job|service|ingress|quota|poddisruptionbudget`, drain's Eviction), from k8s.io/api and apimachinery generated.proto.
+// deployment|job|service|ingress|quota|poddisruptionbudget`, drain's Eviction, `kubectl autoscale`), from k8s.io/api and apimachinery generated.proto.
 // A field not listed here makes the decoder refuse the body (415) rather than
 // silently drop data.
 
@@ -96,6 +96,8 @@ export const MESSAGES: Record<string, Fields> = {
     11: f('hostNetwork', 'bool'),
     12: f('hostPID', 'bool'),
     13: f('hostIPC', 'bool'),
+    // `kubectl create job --from=cronjob/x` sends the CronJob's defaulted template, whose securityContext is {}.
+    14: f('securityContext', msg('PodSecurityContext')),
     15: list('imagePullSecrets', msg('LocalObjectReference')),
     16: f('hostname', 'string'),
     17: f('subdomain', 'string'),
@@ -123,6 +125,7 @@ export const MESSAGES: Record<string, Fields> = {
   },
   ContainerPort: { 1: f('name', 'string'), 2: f('hostPort', 'int32'), 3: f('containerPort', 'int32'), 4: f('protocol', 'string'), 5: f('hostIP', 'string') },
   EnvVar: { 1: f('name', 'string'), 2: f('value', 'string') },
+  PodSecurityContext: {},
   ResourceRequirements: { 1: f('limits', { map: 'quantity' }), 2: f('requests', { map: 'quantity' }) },
 
   Deployment: { 1: f('metadata', msg('ObjectMeta')), 2: f('spec', msg('DeploymentSpec')), 3: f('status', msg('DeploymentStatus')) },
@@ -202,6 +205,18 @@ export const MESSAGES: Record<string, Fields> = {
     10: ptr('failedIndexes', 'string'),
     11: ptr('terminating', 'int32'),
   },
+
+  // autoscaling/v1, what `kubectl autoscale` 1.32 sends.
+  HorizontalPodAutoscalerV1: { 1: f('metadata', msg('ObjectMeta')), 2: f('spec', msg('HorizontalPodAutoscalerSpecV1')), 3: f('status', msg('HorizontalPodAutoscalerStatusV1')) },
+  HorizontalPodAutoscalerSpecV1: { 1: f('scaleTargetRef', msg('CrossVersionObjectReference')), 2: ptr('minReplicas', 'int32'), 3: f('maxReplicas', 'int32'), 4: ptr('targetCPUUtilizationPercentage', 'int32') },
+  CrossVersionObjectReference: { 1: f('kind', 'string'), 2: f('name', 'string'), 3: f('apiVersion', 'string') },
+  HorizontalPodAutoscalerStatusV1: {
+    1: ptr('observedGeneration', 'int64'),
+    2: f('lastScaleTime', 'time'),
+    3: f('currentReplicas', 'int32'),
+    4: f('desiredReplicas', 'int32'),
+    5: ptr('currentCPUUtilizationPercentage', 'int32'),
+  },
 };
 
 /** Top-level kinds the decoder accepts, keyed by `apiVersion/kind`. */
@@ -218,4 +233,5 @@ export const TOP_LEVEL: Record<string, string> = {
   'policy/v1/PodDisruptionBudget': 'PodDisruptionBudget',
   'policy/v1/Eviction': 'Eviction',
   'policy/v1beta1/Eviction': 'Eviction',
+  'autoscaling/v1/HorizontalPodAutoscaler': 'HorizontalPodAutoscalerV1',
 };

@@ -2,6 +2,7 @@
 
 import { ApiError } from '../../api/index.ts';
 import { applyObjects } from '../../cluster/apply.ts';
+import { discoveryResolver } from '../../cluster/kind-resolvers.ts';
 import type { ApplyResult } from '../../cluster/apply.ts';
 import { loadManifests } from '../../cluster/manifests.ts';
 import { str, strs, UsageError } from '../args.ts';
@@ -38,7 +39,8 @@ async function applyFiles(args: ParsedArgs): Promise<number> {
   const manifests = loadManifests(files);
   const { client } = connect();
   try {
-    const results = await applyObjects(client, manifests.map((m) => m.object), str(args, 'namespace') ?? 'default');
+    const objects = manifests.map((m) => m.object);
+    const results = await applyObjects(client, objects, str(args, 'namespace') ?? 'default', discoveryResolver((path) => client.getText(path), objects));
     return printApplyResults(results) ? 0 : 1;
   } finally {
     client.close();

@@ -6,6 +6,7 @@ import { str, bool, UsageError } from '../args.ts';
 import type { CommandSpec, ParsedArgs } from '../args.ts';
 import { connect } from './connect.ts';
 import { formatTable, isTable } from './table.ts';
+import { discoveredKinds } from '../../cluster/kind-resolvers.ts';
 
 const TABLE_ACCEPT = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json';
 
@@ -26,13 +27,14 @@ export const getCommand: CommandSpec = {
 async function getObjects(args: ParsedArgs): Promise<number> {
   const [kind, name] = args.positional;
   if (!kind) throw new UsageError('get needs a resource kind, e.g. "meshlet get pods"');
-  const type = resourceTypeForName(kind);
-  if (!type) throw new UsageError(`the server doesn't have a resource type "${kind}"`);
-  const output = str(args, 'output');
-  const all = bool(args, 'all');
-  const namespace = type.namespaced && !all ? (str(args, 'namespace') ?? 'default') : undefined;
   const { client } = connect();
   try {
+    // Built-in names resolve at once; others (CRD-defined kinds) through the server's discovery.
+    const type = resourceTypeForName(kind) ?? (await discoveredKinds((path, accept) => client.getJson(path, accept))).forName(kind);
+    if (!type) throw new UsageError(`the server doesn't have a resource type "${kind}"`);
+    const output = str(args, 'output');
+    const all = bool(args, 'all');
+    const namespace = type.namespaced && !all ? (str(args, 'namespace') ?? 'default') : undefined;
     const query = new URLSearchParams();
     if (str(args, 'selector')) query.set('labelSelector', str(args, 'selector')!);
     const base = name ? objectPath(type, namespace, name) : collectionPath(type, namespace);

@@ -10,6 +10,7 @@ import { MeshletError, systemClock } from '../../api/index.ts';
 import type { Client } from '../../api/index.ts';
 import { startCluster } from '../../cluster/cluster.ts';
 import { loadManifests } from '../../cluster/manifests.ts';
+import { loadSchedulerConfig } from '../../scheduler/index.ts';
 import { str, strs, num, bool, UsageError } from '../args.ts';
 import type { CommandSpec, FlagSpec, ParsedArgs } from '../args.ts';
 import type { RestartBackoffOptions } from '../../agent/containers/index.ts';
@@ -20,6 +21,7 @@ import { expectedPodCount, formatPodProgress } from '../progress/pod-progress.ts
 import { ProgressLine } from '../progress/progress-line.ts';
 import { waitForPods } from '../progress/wait-for-pods.ts';
 import { relayLogLines } from '../progress/log-relay.ts';
+import { AUTOSCALING_FLAGS, autoscalingOptionsFromArgs } from './up-autoscaling.ts';
 
 // A new flag is one line here; read it in upCommand with str/strs/num/bool(args, key).
 export const UP_FLAGS: FlagSpec[] = [
@@ -39,7 +41,9 @@ export const UP_FLAGS: FlagSpec[] = [
   { names: ['--image-map'], key: 'imageMaps', kind: 'strings', value: 'FILE', help: 'extra image map (repeatable)' },
   { names: ['--restart-backoff-ms'], key: 'restartBackoffMs', kind: 'number', value: 'MS', help: 'first container restart back-off (default 10000, doubling)' },
   { names: ['--restart-backoff-max-ms'], key: 'restartBackoffMaxMs', kind: 'number', value: 'MS', help: 'longest container restart back-off (default 300000)' },
+  { names: ['--scheduler-config'], key: 'schedulerConfig', kind: 'string', value: 'FILE', help: 'KubeSchedulerConfiguration (kubescheduler.config.k8s.io/v1) with profiles and pluginModules' },
   { names: ['--node-monitor-grace-period'], key: 'nodeMonitorGracePeriod', kind: 'string', value: 'DURATION', help: 'how long a node may miss heartbeats before it is Unknown (default 40s)' },
+  ...AUTOSCALING_FLAGS,
 ];
 
 const BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
@@ -60,6 +64,7 @@ export const upCommand: CommandSpec = {
 
 async function startUp(args: ParsedArgs, argv: readonly string[]): Promise<number> {
   const nodeMonitorGracePeriodMs = parseGracePeriod(str(args, 'nodeMonitorGracePeriod'));
+  const autoscaling = autoscalingOptionsFromArgs(args);
   const home = meshletHome();
   const existing = readState(home);
   if (existing && processAlive(existing.pid)) {
@@ -70,6 +75,9 @@ async function startUp(args: ParsedArgs, argv: readonly string[]): Promise<numbe
   const manifestPaths = [...strs(args, 'files'), ...args.positional];
   // Parse manifests before starting anything: a YAML error should not leave a half-started cluster.
   const manifests = loadManifests(manifestPaths);
+  // So is a bad scheduler configuration (or a plugin module that does not load).
+  const schedulerConfigPath = str(args, 'schedulerConfig');
+  const schedulerConfig = schedulerConfigPath ? await loadSchedulerConfig(schedulerConfigPath) : undefined;
   if (bool(args, 'detach')) return detach(argv.filter((a) => a !== '--detach' && a !== '-d'), home);
 
   let stopCluster: (() => Promise<void>) | undefined;
@@ -89,6 +97,8 @@ async function startUp(args: ParsedArgs, argv: readonly string[]): Promise<numbe
       imageMaps: strs(args, 'imageMaps'),
       restartBackoff: restartBackoffFromArgs(args),
       nodeMonitorGracePeriodMs,
+      ...(schedulerConfig ? { schedulerConfig } : {}),
+      ...autoscaling,
     });
     stopCluster = () => cluster.stop();
     const state: ClusterStateFile = {

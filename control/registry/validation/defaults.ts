@@ -3,6 +3,8 @@
 
 import type { LimitRangeItem, ObjectInput, ResourceType } from '../../api/index.ts';
 import { defaultLimitRangeItem } from '../admission/limit-ranger.ts';
+import { defaultHorizontalPodAutoscaler } from './hpa.ts';
+import { defaultCustomResourceDefinition } from './custom-resources/definition.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -141,6 +143,37 @@ function defaultJob(obj: Obj): void {
   if (isObj(spec['template'])) defaultPodSpec(spec['template']['spec']);
 }
 
+function defaultDaemonSet(obj: Obj): void {
+  const spec = obj['spec'];
+  if (!isObj(spec)) return;
+  setDefault(spec, 'revisionHistoryLimit', 10);
+  setDefault(spec, 'updateStrategy', {});
+  const strategy = spec['updateStrategy'];
+  if (isObj(strategy)) {
+    setDefault(strategy, 'type', 'RollingUpdate');
+    if (strategy['type'] === 'RollingUpdate') {
+      setDefault(strategy, 'rollingUpdate', {});
+      if (isObj(strategy['rollingUpdate'])) {
+        setDefault(strategy['rollingUpdate'], 'maxUnavailable', 1);
+        setDefault(strategy['rollingUpdate'], 'maxSurge', 0);
+      }
+    }
+  }
+  if (isObj(spec['template'])) defaultPodSpec(spec['template']['spec']);
+}
+
+/** The Job template's own fields stay as written (Kubernetes defaults them in each Job); its pod template is defaulted. */
+function defaultCronJob(obj: Obj): void {
+  const spec = obj['spec'];
+  if (!isObj(spec)) return;
+  setDefault(spec, 'concurrencyPolicy', 'Allow');
+  setDefault(spec, 'suspend', false);
+  setDefault(spec, 'successfulJobsHistoryLimit', 3);
+  setDefault(spec, 'failedJobsHistoryLimit', 1);
+  const jobSpec = isObj(spec['jobTemplate']) ? spec['jobTemplate']['spec'] : undefined;
+  if (isObj(jobSpec) && isObj(jobSpec['template'])) defaultPodSpec(jobSpec['template']['spec']);
+}
+
 function defaultNamespace(obj: Obj): void {
   setDefault(obj, 'spec', {});
   if (isObj(obj['spec'])) setDefault(obj['spec'], 'finalizers', ['kubernetes']);
@@ -216,6 +249,10 @@ const DEFAULTERS: Record<string, (obj: Obj) => void> = {
   'apps/ReplicaSet': defaultReplicaSet,
   'apps/StatefulSet': defaultStatefulSet,
   'batch/Job': defaultJob,
+  'apps/DaemonSet': defaultDaemonSet,
+  'batch/CronJob': defaultCronJob,
+  'autoscaling/HorizontalPodAutoscaler': defaultHorizontalPodAutoscaler,
+  'apiextensions.k8s.io/CustomResourceDefinition': defaultCustomResourceDefinition,
 };
 
 export function applyDefaults(type: ResourceType, obj: ObjectInput): ObjectInput {

@@ -10,7 +10,7 @@
 // stored object passed (such as a selector that matched its template), is
 // checked in full.
 
-import type { KubeObject, ObjectInput, ResourceType, StatusCause } from '../../api/index.ts';
+import type { CustomKind, KubeObject, ObjectInput, ResourceType, StatusCause } from '../../api/index.ts';
 import { stableStringify } from '../../api/stable-json.ts';
 import { validateObject } from './index.ts';
 import { validatePersistentVolumeClaimUpdate, validatePersistentVolumeUpdate, validateStorageClassUpdate } from './storage.ts';
@@ -39,12 +39,12 @@ function valueAt(obj: unknown, field: string): unknown {
 const causeId = (c: StatusCause): string => `${c.field}\u0000${c.reason}\u0000${c.message}`;
 
 /** Causes that make `next` an invalid update of `current` (empty = valid). */
-export function validateUpdate(type: ResourceType, next: ObjectInput, current: KubeObject): StatusCause[] {
+export function validateUpdate(type: ResourceType, next: ObjectInput, current: KubeObject, custom?: CustomKind): StatusCause[] {
   const transitions = TRANSITION_RULES[`${type.group}/${type.kind}`]?.(next, current as ObjectInput) ?? [];
-  const causes = validateObject(type, next);
+  const causes = validateObject(type, next, custom);
   // Most updates are valid: validate the stored object only when there is something to excuse.
   if (causes.length === 0) return transitions;
-  const inherited = new Set(validateObject(type, current as ObjectInput).map(causeId));
+  const inherited = new Set(validateObject(type, current as ObjectInput, custom).map(causeId));
   const introduced = causes.filter(
     (c) => c.field === '' || !inherited.has(causeId(c)) || stableStringify(valueAt(next, c.field)) !== stableStringify(valueAt(current, c.field)),
   );

@@ -12,6 +12,11 @@ import { modelFor, schemaVersion } from './schema-models.ts';
 
 type Reads = Map<object, Set<string>>;
 
+/** Fields the schema defines but its compiled validator never reads (a property named like a schema keyword). */
+const UNREAD_KNOWN_FIELDS: Record<string, readonly string[]> = {
+  'scheduling.k8s.io/PriorityClass': ['description'],
+};
+
 function record(value: unknown, reads: Reads, proxies: WeakMap<object, object>): unknown {
   if (value === null || typeof value !== 'object') return value;
   const existing = proxies.get(value);
@@ -71,7 +76,8 @@ export function unknownFields(type: ResourceType, obj: ObjectInput | Record<stri
   }
   const out: string[] = [];
   collect(top, '', reads, out);
-  return out;
+  const unread = UNREAD_KNOWN_FIELDS[`${type.group}/${type.kind}`];
+  return unread ? out.filter((f) => !unread.includes(f)) : out;
 }
 
 /** Removes the given field paths (as unknownFields returns them) from a copy of obj. */

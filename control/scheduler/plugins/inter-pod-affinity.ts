@@ -6,7 +6,7 @@
 import type { Pod } from '../../api/index.ts';
 import { matchesSelector } from '../../api/index.ts';
 import type { CycleState, FilterPlugin, PodAffinityTerm, PreFilterPlugin } from '../framework.ts';
-import { SUCCESS, nodeLabels, schedulingSpec, unschedulable } from '../framework.ts';
+import { SKIP, SUCCESS, nodeLabels, schedulingSpec, unschedulable } from '../framework.ts';
 
 export const ERR_AFFINITY = "node(s) didn't match pod affinity rules";
 export const ERR_ANTI_AFFINITY = "node(s) didn't match pod anti-affinity rules";
@@ -68,7 +68,8 @@ export const interPodAffinity: PreFilterPlugin & FilterPlugin = {
     const spec = schedulingSpec(pod);
     const ownTerms = (spec.affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length ?? 0) + (spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length ?? 0);
     // Nothing to check when neither this pod nor any assigned pod has required terms.
-    if (ownTerms > 0 || state.nodes.some((n) => n.podsWithAntiAffinity.size > 0)) state.data.set(STATE_KEY, computeState(pod, state));
+    if (ownTerms === 0 && !state.nodes.some((n) => n.podsWithAntiAffinity.size > 0)) return SKIP;
+    state.data.set(STATE_KEY, computeState(pod, state));
     return SUCCESS;
   },
   filter(pod, node, state) {

@@ -5,7 +5,7 @@
 import { matchesSelector } from '../../api/index.ts';
 import type { Pod } from '../../api/index.ts';
 import type { CycleState, FilterPlugin, PreFilterPlugin, ScorePlugin, TopologySpreadConstraint } from '../framework.ts';
-import { SUCCESS, nodeLabels, schedulingSpec, unresolvable, unschedulable } from '../framework.ts';
+import { SKIP, SUCCESS, nodeLabels, schedulingSpec, unresolvable, unschedulable } from '../framework.ts';
 import { nodeMatchesRequired } from './node-affinity.ts';
 
 export const ERR_TOPOLOGY_SPREAD = "node(s) didn't match pod topology spread constraints";
@@ -43,7 +43,8 @@ export const podTopologySpread: PreFilterPlugin & FilterPlugin & ScorePlugin = {
   name: 'PodTopologySpread',
   weight: 2,
   preFilter(pod, state) {
-    if ((schedulingSpec(pod).topologySpreadConstraints ?? []).length > 0) spreadState(pod, state);
+    if ((schedulingSpec(pod).topologySpreadConstraints ?? []).length === 0) return SKIP;
+    spreadState(pod, state);
     return SUCCESS;
   },
   filter(pod, node, state) {

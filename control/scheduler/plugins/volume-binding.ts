@@ -11,6 +11,8 @@
 // PreBind, once the node is chosen: a matching static volume is pre-bound to
 // the claim (claimRef), otherwise the claim gets
 // `volume.kubernetes.io/selected-node` and its provisioner provisions there.
+// Claims, volumes and classes are its registered events: a change to any of
+// them sends unschedulable pods round again.
 // Unlike kube-scheduler, binding the pod does not wait for the claims to be
 // bound: the node agent does not start the pod until they are.
 
@@ -22,8 +24,8 @@ import {
   volumeFitsNode,
 } from '../../api/index.ts';
 import type { InformerSet } from '../../runtime/index.ts';
-import type { CycleState, FilterPlugin, PreFilterPlugin, Status } from '../framework.ts';
-import { SUCCESS, nodeLabels, unresolvable, unschedulable } from '../framework.ts';
+import type { CycleState, EnqueueExtensions, FilterPlugin, PreBindPlugin, PreFilterPlugin, Status } from '../framework.ts';
+import { SKIP, SUCCESS, nodeLabels, unresolvable, unschedulable } from '../framework.ts';
 import type { NodeInfo } from '../node-info.ts';
 
 export const ERR_UNBOUND_IMMEDIATE = 'pod has unbound immediate PersistentVolumeClaims';
@@ -74,21 +76,23 @@ function isDelayed(claim: PersistentVolumeClaim, listers: VolumeListers): boolea
   return Boolean(name) && listers.storageClass(name!)?.volumeBindingMode === 'WaitForFirstConsumer';
 }
 
-export interface VolumePlugins {
-  readonly preFilter: PreFilterPlugin;
-  readonly filter: FilterPlugin;
-  /** After a node is chosen, before the pod is bound: pre-binds static volumes or selects the node for provisioning. */
-  preBind(pod: Pod, node: { name: string; labels: Record<string, string> }): Promise<void>;
-}
+/** One plugin at three points, as kube-scheduler's VolumeBinding. */
+export type VolumeBindingPlugin = PreFilterPlugin & FilterPlugin & PreBindPlugin & EnqueueExtensions;
 
-export function createVolumeBinding(options: { listers: VolumeListers; client: Client }): VolumePlugins {
+/** The kinds whose changes may let a pod waiting on its volumes fit. */
+export const STORAGE_EVENTS = [PERSISTENT_VOLUME_CLAIMS, PERSISTENT_VOLUMES, STORAGE_CLASSES] as const;
+
+export function createVolumeBinding(options: { listers: VolumeListers; client: Client }): VolumeBindingPlugin {
   const { listers, client } = options;
 
-  const preFilter: PreFilterPlugin = {
+  const plugin: VolumeBindingPlugin = {
     name: 'VolumeBinding',
+    eventsToRegister: () => STORAGE_EVENTS,
+
     preFilter(pod: Pod, state: CycleState): Status {
       const names = claimNamesOf(pod);
-      if (names.length === 0) return SUCCESS;
+      // No claims: nothing to filter or pre-bind.
+      if (names.length === 0) return SKIP;
       const ns = pod.metadata.namespace ?? 'default';
       const result: PodClaims = { bound: [], lostVolume: false, delayed: [] };
       for (const name of names) {
@@ -109,11 +113,8 @@ export function createVolumeBinding(options: { listers: VolumeListers; client: C
       state.data.set(STATE_KEY, result);
       return SUCCESS;
     },
-  };
 
-  const filter: FilterPlugin = {
-    name: 'VolumeBinding',
-    filter(pod: Pod, node: NodeInfo, state: CycleState): Status {
+    filter(_pod: Pod, node: NodeInfo, state: CycleState): Status {
       const claims = state.data.get(STATE_KEY) as PodClaims | undefined;
       if (!claims) return SUCCESS;
       if (claims.lostVolume) return unresolvable(ERR_PV_NOT_EXIST);
@@ -127,9 +128,18 @@ export function createVolumeBinding(options: { listers: VolumeListers; client: C
       }
       return SUCCESS;
     },
+
+    async preBind(pod: Pod, nodeName: string, state: CycleState): Promise<Status> {
+      const claims = state.data.get(STATE_KEY) as PodClaims | undefined;
+      if (!claims || claims.delayed.length === 0) return SUCCESS;
+      const info = state.nodes.find((n) => n.name === nodeName);
+      await selectNode(pod, { name: nodeName, labels: info ? nodeLabels(info) : {} });
+      return SUCCESS;
+    },
   };
 
-  async function preBind(pod: Pod, node: { name: string; labels: Record<string, string> }): Promise<void> {
+  // Reads the claims afresh: the cycle's copies may be stale by the time the pod binds (Permit can hold it).
+  async function selectNode(pod: Pod, node: { name: string; labels: Record<string, string> }): Promise<void> {
     const ns = pod.metadata.namespace ?? 'default';
     for (const name of claimNamesOf(pod)) {
       const claim = listers.claim(ns, name);
@@ -158,5 +168,5 @@ export function createVolumeBinding(options: { listers: VolumeListers; client: C
     }
   }
 
-  return { preFilter, filter, preBind };
+  return plugin;
 }

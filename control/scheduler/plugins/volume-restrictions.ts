@@ -3,7 +3,8 @@
 // pod fits no node, with kube-scheduler's reason. Pods that finished do not count.
 
 import type { Pod } from '../../api/index.ts';
-import type { FilterPlugin, Status } from '../framework.ts';
+import { PERSISTENT_VOLUME_CLAIMS } from '../../api/index.ts';
+import type { EnqueueExtensions, FilterPlugin, Status } from '../framework.ts';
 import { SUCCESS, unschedulable } from '../framework.ts';
 import type { NodeInfo } from '../node-info.ts';
 import type { VolumeListers } from './volume-binding.ts';
@@ -24,9 +25,11 @@ function claimInUse(namespace: string, claimName: string, pod: Pod, nodes: reado
 
 const STATE_KEY = 'VolumeRestrictions';
 
-export function createVolumeRestrictions(listers: VolumeListers): FilterPlugin {
+export function createVolumeRestrictions(listers: VolumeListers): FilterPlugin & EnqueueExtensions {
   return {
     name: 'VolumeRestrictions',
+    // As kube-scheduler's: a claim added or changed; pods going away are always watched.
+    eventsToRegister: () => [PERSISTENT_VOLUME_CLAIMS],
     filter(pod, _node, state): Status {
       // The answer is the same on every node: work it out once per cycle.
       let conflict = state.data.get(STATE_KEY) as boolean | undefined;
