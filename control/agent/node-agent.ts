@@ -19,6 +19,7 @@ import { buildPodStatus, sameStatus } from './pod-status.ts';
 import { registerNode } from './node-registration.ts';
 import type { NodeRegistration } from './node-registration.ts';
 import { postNodeReady } from './node-readiness.ts';
+import { VOLUME_WAIT_RECHECK_MS, volumesNotReady, waitingForVolumesStatus } from './volume-attach-gate.ts';
 import type { UsageSubject } from './usage-sampler.ts';
 
 /** Hands out pod IPs from this node's subnet (overlay/ipam's PodIpAllocator fits). */
@@ -53,6 +54,12 @@ export interface NodeAgentOptions {
   kubeletPort?: number;
   /** How often the node's Lease is renewed (and its Ready condition re-posted if lost). Default 10 s. */
   heartbeatMs?: number;
+  /**
+   * Start a pod only once each Bound claim's volume is attached to this node (a VolumeAttachment the
+   * attach/detach controller writes), as the kubelet waits for attachable volumes. Needs that
+   * controller running; default false.
+   */
+  waitForVolumeAttach?: boolean;
   /** The cluster DNS: given, each pod gets its own /etc/resolv.conf, /etc/hosts and hostname (where mount namespaces work). */
   clusterDns?: ClusterDns;
   /** Issues service-account tokens for projected serviceAccountToken sources (the kube-api-access volume). */
@@ -186,6 +193,7 @@ export class NodeAgent implements Reconciler {
     if (!current) {
       const finished = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
       if (finished) return; // a finished pod is never started again (restart of the agent)
+      if (this.options.waitForVolumeAttach && (await volumesNotReady(this.options.client, pod, this.nodeName)).length > 0) return this.waitForVolumes(pod);
       current = await this.startPod(key, pod);
     } else if (!current.running && current.runSpec && current.mountError !== undefined) {
       await this.mountAndRun(key, pod, current);
@@ -364,6 +372,18 @@ export class NodeAgent implements Reconciler {
       this.events.record(pod, 'Warning', 'Failed', `Error: ${errorMessage(err)}`);
     }
     return record;
+  }
+
+  /** Claims not bound or volumes not attached yet: Pending in ContainerCreating, looked at again shortly. */
+  private async waitForVolumes(pod: Pod): Promise<ReconcileResult> {
+    const status = waitingForVolumesStatus(pod, this.options.nodeAddress, this.nowIso());
+    if (!sameStatus(pod.status, status)) {
+      const { resourceVersion: _rv, ...metadata } = pod.metadata;
+      await this.options.client.updateStatus(PODS, { ...pod, metadata, status }).catch((err: unknown) => {
+        if (!isApiError(err, 'NotFound')) throw err;
+      });
+    }
+    return { requeueAfterMs: VOLUME_WAIT_RECHECK_MS };
   }
 
   private async syncStatus(pod: Pod, record: PodRecord): Promise<ReconcileResult | void> {

@@ -51,6 +51,19 @@ export {
   podPriority, podPreemptionPolicy, nominatedNodeName,
 } from './scheduling.ts';
 export type {
+  PersistentVolumeAccessMode, PersistentVolumeReclaimPolicy, VolumeBindingMode, PersistentVolumePhase, PersistentVolumeClaimPhase, ObjectReference,
+  VolumeNodeSelectorRequirement, VolumeNodeAffinity, PersistentVolumeSpec, PersistentVolumeStatus, PersistentVolume, PersistentVolumeClaimSpec,
+  PersistentVolumeClaimStatus, PersistentVolumeClaim, StorageClass, VolumeAttachmentSpec, VolumeAttachment, PodVolume,
+} from './storage.ts';
+export {
+  ANN_DEFAULT_STORAGE_CLASS, ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, ANN_PROVISIONED_BY, ANN_SELECTED_NODE, ANN_STORAGE_PROVISIONER,
+  ANN_BETA_STORAGE_PROVISIONER, PV_PROTECTION_FINALIZER, PVC_PROTECTION_FINALIZER, LOCAL_PATH_PROVISIONER, DEFAULT_STORAGE_CLASS_NAME,
+  storageBytes, podClaimNames,
+} from './storage.ts';
+export {
+  claimRequestBytes, volumeCapacityBytes, isPreBoundTo, volumeFitsNode, nodeOf, volumeSatisfiesClaim, findBestMatch, pickDefaultStorageClass,
+} from './storage-match.ts';
+export type {
   IPBlock, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicyIngressRule, NetworkPolicyEgressRule, NetworkPolicySpec, NetworkPolicy,
   PolicyEndpoint, PolicyConnection, PolicyInputs, NetworkPolicyVerdict,
 } from './network-policy.ts';

@@ -13,6 +13,7 @@ import type { NetworkPolicy } from './network-policy.ts';
 import type { KubeObject } from './objects.ts';
 import type { ControllerRevision, StatefulSet } from './apps.ts';
 import type { RateLimitPolicy } from './ratelimit-policy.ts';
+import type { StorageClass, VolumeAttachment } from './storage.ts';
 import type { DaemonSet } from './daemonset.ts';
 import type { CronJob } from './cronjob.ts';
 import type { PriorityClass } from './scheduling.ts';
@@ -101,6 +102,8 @@ export const AUTHORIZATION_POLICIES = rt<AuthorizationPolicy>('security.istio.io
 export const PEER_AUTHENTICATIONS = rt('security.istio.io', 'v1', 'PeerAuthentication', 'peerauthentications', true, ['pa'], ['status'], ['v1beta1']);
 export const REQUEST_AUTHENTICATIONS = rt('security.istio.io', 'v1', 'RequestAuthentication', 'requestauthentications', true, ['ra'], ['status'], ['v1beta1']);
 export const RATE_LIMIT_POLICIES = rt<RateLimitPolicy>('policy.meshlet.dev', 'v1alpha1', 'RateLimitPolicy', 'ratelimitpolicies', true, ['rlp'], ['status']);
+export const STORAGE_CLASSES = rt<StorageClass>('storage.k8s.io', 'v1', 'StorageClass', 'storageclasses', false, ['sc']);
+export const VOLUME_ATTACHMENTS = rt<VolumeAttachment>('storage.k8s.io', 'v1', 'VolumeAttachment', 'volumeattachments', false, [], ['status']);
 export const PRIORITY_CLASSES = rt<PriorityClass>('scheduling.k8s.io', 'v1', 'PriorityClass', 'priorityclasses', false, ['pc']);
 export const POD_DISRUPTION_BUDGETS = rt<PodDisruptionBudget>('policy', 'v1', 'PodDisruptionBudget', 'poddisruptionbudgets', true, ['pdb'], ['status']);
 export const RESOURCE_QUOTAS = rt<ResourceQuota>('', 'v1', 'ResourceQuota', 'resourcequotas', true, ['quota'], ['status']);

@@ -5,6 +5,7 @@
 import type { KubeObject, ResourceType } from '../api/index.ts';
 import { ageOf } from './human-duration.ts';
 import { podCells } from './table-pods.ts';
+import { pvCells, pvcCells, storageClassCells } from './table-storage.ts';
 import { hpaMinPods, hpaReference, hpaTargets } from './table-hpa.ts';
 
 export interface Column {
@@ -280,6 +281,46 @@ const COLUMNS: Record<string, Column[]> = {
     wide('First Seen', (o, now) => ageOf((o['firstTimestamp'] as string | undefined) ?? o.metadata.creationTimestamp, now)),
     wide('Count', (o) => num(o['count']) || 1),
     wide('Name', (o) => o.metadata.name),
+  ],
+  '/PersistentVolume': [
+    NAME_COLUMN,
+    col('Capacity', (o) => pvCells(o).capacity),
+    col('Access Modes', (o) => pvCells(o).accessModes),
+    col('Reclaim Policy', (o) => pvCells(o).reclaimPolicy),
+    col('Status', (o) => pvCells(o).status),
+    col('Claim', (o) => pvCells(o).claim),
+    col('StorageClass', (o) => pvCells(o).storageClass),
+    col('VolumeAttributesClass', (o) => pvCells(o).attributesClass),
+    col('Reason', (o) => pvCells(o).reason),
+    AGE_COLUMN,
+    wide('VolumeMode', (o) => pvCells(o).volumeMode),
+  ],
+  '/PersistentVolumeClaim': [
+    NAME_COLUMN,
+    col('Status', (o) => pvcCells(o).status),
+    col('Volume', (o) => pvcCells(o).volume),
+    col('Capacity', (o) => pvcCells(o).capacity),
+    col('Access Modes', (o) => pvcCells(o).accessModes),
+    col('StorageClass', (o) => pvcCells(o).storageClass),
+    col('VolumeAttributesClass', (o) => pvcCells(o).attributesClass),
+    AGE_COLUMN,
+    wide('VolumeMode', (o) => pvcCells(o).volumeMode),
+  ],
+  'storage.k8s.io/StorageClass': [
+    col('Name', (o) => storageClassCells(o).name, { format: 'name', description: NAME_COLUMN.description }),
+    col('Provisioner', (o) => storageClassCells(o).provisioner),
+    col('ReclaimPolicy', (o) => storageClassCells(o).reclaimPolicy),
+    col('VolumeBindingMode', (o) => storageClassCells(o).bindingMode),
+    col('AllowVolumeExpansion', (o) => storageClassCells(o).allowExpansion),
+    AGE_COLUMN,
+  ],
+  'storage.k8s.io/VolumeAttachment': [
+    NAME_COLUMN,
+    col('Attacher', (o) => get(o, 'spec.attacher') ?? ''),
+    col('PV', (o) => get(o, 'spec.source.persistentVolumeName') ?? ''),
+    col('Node', (o) => get(o, 'spec.nodeName') ?? ''),
+    col('Attached', (o) => String(get(o, 'status.attached') ?? false)),
+    AGE_COLUMN,
   ],
   '/Namespace': [NAME_COLUMN, col('Status', (o) => get(o, 'status.phase') ?? 'Active'), AGE_COLUMN],
   '/ConfigMap': [NAME_COLUMN, col('Data', (o) => Object.keys((o['data'] as Obj | undefined) ?? {}).length + Object.keys((o['binaryData'] as Obj | undefined) ?? {}).length, { type: 'integer' }), AGE_COLUMN],

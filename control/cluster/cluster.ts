@@ -15,7 +15,7 @@ import type { Registry } from '../registry/index.ts';
 import { startApiServer, kubeconfigFor, createServingCert } from '../apiserver/index.ts';
 import type { ServingCert } from '../apiserver/index.ts';
 import type { ApiServer } from '../apiserver/index.ts';
-import { DEFAULT_NODE_MONITOR_GRACE_MS, nodeLeaseRenewMs, startControllers, startServiceControllers } from '../controllers/index.ts';
+import { DEFAULT_NODE_MONITOR_GRACE_MS, ensureDefaultStorageClass, nodeLeaseRenewMs, startControllers, startServiceControllers } from '../controllers/index.ts';
 import { startScheduler } from '../scheduler/index.ts';
 import type { SchedulerConfiguration } from '../scheduler/index.ts';
 import { createPodRuntime, loadImageMap, builtinImageMapFile, podLogSource } from '../agent/containers/index.ts';
@@ -173,6 +173,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
       },
     });
     await registry.ensureNamespaces();
+    await ensureDefaultStorageClass(registry);
     await ensureSystemPriorityClasses(registry);
     await ensureDefaultIngressClass(registry);
     const existingServices = await registry.list<Service>(SERVICES);
@@ -221,7 +222,9 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     const informers = new InformerSet(registry, clock);
     closers.push(() => informers.stop());
     const nodeMonitorGracePeriodMs = options.nodeMonitorGracePeriodMs ?? DEFAULT_NODE_MONITOR_GRACE_MS;
-    const controllers = await startControllers({ client: registry, clock, informers, nodeMonitorGracePeriodMs, kinds: registry.kinds });
+    const controllers = await startControllers({
+      client: registry, clock, informers, nodeMonitorGracePeriodMs, localPathRoot: localPathRoot(options), kinds: registry.kinds,
+    });
     closers.push(() => controllers.stop());
     const scheduler = await startScheduler({ client: registry, clock, informers, ...(options.schedulerConfig ? { config: options.schedulerConfig } : {}) });
     closers.push(() => scheduler.stop());
@@ -409,6 +412,11 @@ async function startClusterDns<T>(requested: number | undefined, start: (port: n
     }
   }
   return start(0);
+}
+
+/** Where the local-path provisioner keeps volume directories: the data dir when there is one, else the home. */
+export function localPathRoot(options: Pick<ClusterOptions, 'home' | 'dataDir'>): string {
+  return join(options.dataDir ?? options.home, 'local-path-provisioner');
 }
 
 /**

@@ -64,6 +64,8 @@ export async function startNodeHost(options: NodeHostOptions): Promise<NodeHost>
   const logServer = await startLogServer(lease.gateway, options.runtime, () => usage.report());
   const agent = new NodeAgent({
     kubeletPort: logServer.port,
+    // The control plane runs the attach/detach controller, so a ReadWriteOnce volume waits for its node.
+    waitForVolumeAttach: true,
     client: options.client,
     nodeName,
     nodeAddress: lease.gateway,

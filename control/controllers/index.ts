@@ -44,6 +44,25 @@ export {
 } from './node-lifecycle.ts';
 export type { TaintEvictionOptions } from './taint-eviction.ts';
 export { createTaintEvictionReconciler, evictionTimeMs } from './taint-eviction.ts';
+export type { StorageControllersOptions } from './persistent-volume-controllers.ts';
+export { createStorageControllers } from './persistent-volume-controllers.ts';
+export type { ClaimBinderOptions } from './persistent-volume-claims.ts';
+export {
+  createPersistentVolumeClaimBinder, PV_CONTROLLER_COMPONENT, NO_PROVISIONER, MSG_WAIT_FOR_FIRST_CONSUMER, MSG_NO_VOLUME_NO_CLASS, MSG_CLAIM_LOST,
+  MSG_CLAIM_MISBOUND, externalProvisioningMessage,
+} from './persistent-volume-claims.ts';
+export type { VolumeReconcilerOptions } from './persistent-volume.ts';
+export { createPersistentVolumeReconciler, noDeleterMessage, MSG_NO_RECYCLER } from './persistent-volume.ts';
+export type { AttachDetachOptions } from './persistent-volume-attach.ts';
+export {
+  createAttachDetachReconciler, volumeAttachmentName, isMultiAttachAllowed, multiAttachMessage, podUsesClaim, MESHLET_ATTACHER, ATTACH_DETACH_COMPONENT,
+} from './persistent-volume-attach.ts';
+export { createPvcProtectionReconciler, createPvProtectionReconciler } from './persistent-volume-protection.ts';
+export type { LocalPathProvisionerOptions, LocalPathProvisioner } from './local-path-provisioner.ts';
+export {
+  createLocalPathProvisioner, provisionedVolumeName, localPathDirectory, isInside, MSG_NO_NODE, HOSTNAME_LABEL, ANN_LOCAL_PATH_NODE,
+} from './local-path-provisioner.ts';
+export { ensureDefaultStorageClass, DEFAULT_STORAGE_CLASS } from './default-storage-class.ts';
 export type { CronJobReconcilerOptions } from './cronjob.ts';
 export { createCronJobReconciler } from './cronjob.ts';
 export { jobNameFor, SCHEDULED_TIMESTAMP_ANNOTATION } from './cronjob-jobs.ts';

@@ -34,6 +34,7 @@ import { watchStatefulSets } from './statefulset-wiring.ts';
 import { DependencyGraph } from './dependency-graph.ts';
 import { Expectations } from './expectations.ts';
 import { informerPodLister } from './pod-lister.ts';
+import { createStorageControllers } from './persistent-volume-controllers.ts';
 import { createDisruptionReconciler } from './disruption.ts';
 import { watchDisruptionBudgets } from './disruption-events.ts';
 import { createResourceQuotaReconciler, watchResourceQuotas } from './resource-quota.ts';
@@ -51,6 +52,8 @@ export interface StartControllersOptions {
   informers?: InformerSet;
   /** How long a node may miss heartbeats before it is Ready=Unknown and tainted unreachable. Default 40 s. */
   nodeMonitorGracePeriodMs?: number;
+  /** Directory of the local-path provisioner's volumes (`rancher.io/local-path`); absent → no dynamic provisioning. */
+  localPathRoot?: string;
   /**
    * The API server's kinds. When given, CRDs are established into it (the CRD controller), and
    * garbage collection and namespace deletion cover the kinds CRDs add. Default: built-in kinds only, no CRD controller.
@@ -126,6 +129,7 @@ export async function startControllers(options: StartControllersOptions): Promis
   const namespaces = make(createNamespaceReconciler({ client, ...(kinds ? { types: () => kinds.all() } : {}) }), WORKERS.namespace);
   const serviceAccounts = make(createServiceAccountReconciler({ client }), WORKERS.serviceaccount);
   const jobs = make(createJobReconciler({ client, clock }), WORKERS.job);
+  controllers.push(...createStorageControllers({ client, clock, informers, onError, localPathRoot: options.localPathRoot }));
   const daemonSets = make(createDaemonSetReconciler({ client, clock }), WORKERS.daemonset);
   const disruption = make(createDisruptionReconciler({ client, clock }), WORKERS.disruption);
   watchDisruptionBudgets(informers, (key) => disruption.enqueue(key));

@@ -11,6 +11,7 @@ import {
   ApiError,
   NAMESPACES,
   JOBS,
+  PERSISTENT_VOLUME_CLAIMS,
   STATEFUL_SETS,
   DAEMON_SETS,
   PODS,
@@ -58,6 +59,8 @@ import { checkStatefulSetUpdate } from './statefulset-update.ts';
 import { ServiceAllocations, keepNodePorts } from './service-allocations.ts';
 import type { AllocationHandle, ClusterIpAllocator, NodePortAllocator } from './service-allocations.ts';
 import { addDefaultTolerations } from './default-toleration-seconds.ts';
+import { admitClaimStorageClass } from './default-storage-class.ts';
+import { addProtectionFinalizer } from './storage-protection.ts';
 import { admitPriorityOnCreate, admitPriorityOnUpdate, keepPriorityClassValue } from './priority-admission.ts';
 import { admitMutating, admitValidating } from './admission/index.ts';
 
@@ -145,6 +148,7 @@ export class Registry implements Client {
     base.apiVersion = apiVersionOf(type);
     base.metadata = { ...base.metadata, namespace };
     if (!type.namespaced) delete base.metadata.namespace;
+    if (type === PERSISTENT_VOLUME_CLAIMS) await admitClaimStorageClass(this, base);
     if (!base.metadata.name && !base.metadata.generateName) {
       throw invalid(type.kind, '', [{ field: 'metadata.name', reason: 'FieldValueRequired', message: 'name or generateName is required' }], type.group);
     }
@@ -321,6 +325,7 @@ export class Registry implements Client {
     const custom = this.kinds.customKind(type);
     const defaulted = custom ? defaultCustomResource(custom, applyDefaults(type, obj)) : applyDefaults(type, obj);
     if (type === PODS) addDefaultTolerations(defaulted.spec as PodSpec | undefined);
+    addProtectionFinalizer(type, defaulted);
     // Kubernetes' Job strategy selects the Job's pods by its uid, so the uid comes first.
     if (type === JOBS) generateJobSelector(defaulted, uid);
     if (type === DAEMON_SETS) initTemplateGeneration(defaulted);

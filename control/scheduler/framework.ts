@@ -7,8 +7,8 @@
 // waiting), then, off the scheduling loop, PreBind, Bind, PostBind.
 // "Does not fit" is a Status, never an exception: exceptions are failures.
 
-import type { Client, Clock, LabelSelector, Labels, Pod, PodSpec } from '../api/index.ts';
-import type { EventRecorder } from '../runtime/index.ts';
+import type { Client, Clock, KubeObject, LabelSelector, Labels, Pod, PodSpec, ResourceType } from '../api/index.ts';
+import type { EventRecorder, InformerSet } from '../runtime/index.ts';
 import type { NodeInfo } from './node-info.ts';
 
 export type StatusCode = 'Success' | 'Unschedulable' | 'UnschedulableAndUnresolvable' | 'Wait' | 'Skip' | 'Error';
@@ -49,6 +49,19 @@ export interface CycleState {
 
 export interface Plugin {
   readonly name: string;
+}
+
+/**
+ * kube-scheduler's EnqueueExtensions: the kinds whose objects, when added or changed, may let a
+ * pod this plugin rejected fit. The scheduler watches them (informers from the handle) and sends
+ * unschedulable pods round again; nodes and pods are always watched.
+ */
+export interface EnqueueExtensions {
+  eventsToRegister(): readonly ResourceType<KubeObject>[];
+}
+
+export function registersEvents(plugin: Plugin): plugin is Plugin & EnqueueExtensions {
+  return typeof (plugin as Partial<EnqueueExtensions>).eventsToRegister === 'function';
 }
 
 /** A pod in the scheduling queue; `timestamp` is when it was first queued (ms). */
@@ -146,6 +159,8 @@ export interface FrameworkHandle {
   readonly clock: Clock;
   readonly recorder: EventRecorder;
   readonly schedulerName: string;
+  /** The scheduler's informers (kube-scheduler's SharedInformerFactory): listers for the kinds a plugin reads; the scheduler starts those its plugins register events for. */
+  readonly informers: InformerSet;
   /** The scheduler's current node snapshot. */
   nodes(): readonly NodeInfo[];
   waitingPod(uid: string): WaitingPod | undefined;

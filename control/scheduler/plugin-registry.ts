@@ -16,6 +16,8 @@ import { nodeUnschedulable } from './plugins/node-unschedulable.ts';
 import { podTopologySpread } from './plugins/pod-topology-spread.ts';
 import { prioritySort } from './plugins/priority-sort.ts';
 import { taintToleration } from './plugins/taint-toleration.ts';
+import { createVolumeBinding, volumeListersFrom } from './plugins/volume-binding.ts';
+import { createVolumeRestrictions } from './plugins/volume-restrictions.ts';
 
 export interface InTreePlugin {
   create: PluginFactory;
@@ -34,6 +36,9 @@ export const IN_TREE_PLUGINS: ReadonlyMap<string, InTreePlugin> = new Map<string
   ['TaintToleration', constant(taintToleration)],
   ['NodeAffinity', constant(nodeAffinity)],
   ['NodeResourcesFit', { create: (args) => nodeResourcesFitWith(parseNodeResourcesFitArgs(args, 'args')), parseArgs: parseNodeResourcesFitArgs }],
+  // They read claims, volumes and classes, so they need the scheduler's informers (what-if profiles go without).
+  ['VolumeRestrictions', { create: withHandle((h) => createVolumeRestrictions(volumeListersFrom(h.informers))) }],
+  ['VolumeBinding', { create: withHandle((h) => createVolumeBinding({ listers: volumeListersFrom(h.informers), client: h.client })) }],
   ['PodTopologySpread', { create: (args) => (parsePodTopologySpreadArgs(args, 'args'), podTopologySpread), parseArgs: parsePodTopologySpreadArgs }],
   ['InterPodAffinity', constant(interPodAffinity)],
   ['DefaultPreemption', {

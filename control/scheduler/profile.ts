@@ -26,6 +26,8 @@ export const DEFAULT_PLUGINS: readonly PluginRef[] = [
   { name: 'TaintToleration', weight: 3 },
   { name: 'NodeAffinity', weight: 2 },
   { name: 'NodeResourcesFit', weight: 1 },
+  { name: 'VolumeRestrictions' },
+  { name: 'VolumeBinding' },
   { name: 'PodTopologySpread', weight: 2 },
   { name: 'InterPodAffinity' },
   { name: 'DefaultPreemption' },
@@ -146,12 +148,14 @@ export async function buildProfile(config: ProfileConfig, options: BuildProfileO
 /**
  * The default pipeline without a cluster to act on (filters and scores only), for what-if
  * runs of schedulePod and the benchmark. The scheduler builds its own with binder and preemption.
+ * `given`: instances for default plugins by name, e.g. VolumeBinding over fixed listers, which
+ * without a handle would be left out.
  */
-export function defaultProfile(schedulerName: string = DEFAULT_SCHEDULER_NAME): Profile {
+export function defaultProfile(schedulerName: string = DEFAULT_SCHEDULER_NAME, given?: ReadonlyMap<string, Plugin>): Profile {
   // Every default factory is synchronous; only user factories may be async.
   return {
     schedulerName,
-    ...pipelineOf(DEFAULT_PLUGINS.map((ref) => [ref, IN_TREE_PLUGINS.get(ref.name)!.create(undefined, undefined) as Plugin | undefined])),
+    ...pipelineOf(DEFAULT_PLUGINS.map((ref) => [ref, given?.get(ref.name) ?? (IN_TREE_PLUGINS.get(ref.name)!.create(undefined, undefined) as Plugin | undefined)])),
   };
 }
 

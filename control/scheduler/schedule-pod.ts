@@ -106,8 +106,10 @@ export function runSchedulingCycle(profile: Profile, pod: Pod, nodes: readonly N
   const statuses = new Map<string, Status>();
   const pre = runPreFilters(profile, pod, state);
   if (!isSuccess(pre.status)) {
-    const failures = nodes.map((n) => ({ node: n.name, reasons: pre.status.reasons }));
-    return { result: { ok: false, message: formatFitError(nodes.length, failures), failures: [], nextStartIndex: start }, state, statuses };
+    // kube-scheduler's FitError names a PreFilter's reason once, not counted per node:
+    // `0/3 nodes are available: persistentvolumeclaim "x" not found.`
+    const message = nodes.length === 0 ? formatFitError(0, []) : `0/${nodes.length} nodes are available: ${pre.status.reasons.join(', ')}.`;
+    return { result: { ok: false, message, failures: [], nextStartIndex: start }, state, statuses };
   }
 
   const feasible: NodeInfo[] = [];

@@ -5,15 +5,16 @@
 // result and runs the binding cycle in the background (wait at Permit,
 // PreBind, Bind, PostBind; on any failure Unreserve and forget). Pods that
 // fit nowhere get PodScheduled=False reason Unschedulable, a FailedScheduling
-// event, and wait until a node or an assigned pod changes, then they are
-// tried again.
+// event, and wait until a node or an assigned pod changes (or an object of a
+// kind one of the plugins registered events for: claims, volumes, classes for
+// the volume plugins), then they are tried again.
 
-import type { Client, Clock, Node, Pod, PodCondition } from '../api/index.ts';
+import type { Client, Clock, KubeObject, Node, Pod, PodCondition, ResourceType } from '../api/index.ts';
 import { NODES, PODS, isApiError, nominatedNodeName, objectKeyOf, systemClock } from '../api/index.ts';
 import { Controller, InformerSet, createEventRecorder } from '../runtime/index.ts';
-import type { EventRecorder, Reconciler } from '../runtime/index.ts';
-import type { CycleState, FrameworkHandle, Profile, Status } from './framework.ts';
-import { SUCCESS, isSuccess, unresolvable } from './framework.ts';
+import type { EventRecorder, Informer, Reconciler } from '../runtime/index.ts';
+import type { CycleState, FrameworkHandle, Plugin, Profile, Status } from './framework.ts';
+import { SUCCESS, isSuccess, registersEvents, unresolvable } from './framework.ts';
 import { DEFAULT_SCHEDULER_NAME, buildProfile } from './profile.ts';
 import { SchedulerCache } from './scheduler-cache.ts';
 import { newCycleState, runFilters, runPreFilters, runSchedulingCycle } from './schedule-pod.ts';
@@ -89,6 +90,7 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Ru
     clock,
     recorder: recorderFor(schedulerName),
     schedulerName,
+    informers,
     nodes: () => cache.list(),
     waitingPod: (uid) => held.get(uid),
     waitingPods: () => [...held.values()],
@@ -297,6 +299,10 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Ru
       if (pod.spec?.nodeName) retryUnschedulable();
     },
   });
+  // Kinds the plugins registered events for: their objects appearing or changing may let waiting pods fit.
+  const watched = eventInformers([...profiles.values()], informers);
+  for (const informer of watched) informer.addHandlers({ onAdd: retryUnschedulable, onUpdate: retryUnschedulable });
+
   nodes.addHandlers({
     onAdd(node) {
       cache.upsertNode(node);
@@ -311,6 +317,8 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Ru
     },
   });
 
+  for (const informer of watched) informer.start();
+  await Promise.all(watched.map((i) => i.waitForSync()));
   controller.start();
   nodes.start();
   await nodes.waitForSync();
@@ -319,7 +327,7 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Ru
 
   return {
     profiles: [...profiles.keys()],
-    idle: () => pods.hasSynced() && nodes.hasSynced() && controller.idle() && bindings.size === 0,
+    idle: () => pods.hasSynced() && nodes.hasSynced() && watched.every((i) => i.hasSynced()) && controller.idle() && bindings.size === 0,
     unschedulablePods: () => [...unschedulable],
     waitingPods: () => [...held.values()].map((h) => objectKeyOf(h.pod)),
     async stop() {
@@ -329,6 +337,22 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Ru
       await Promise.allSettled([...bindings]);
     },
   };
+}
+
+/** One informer per kind any plugin of any profile registered events for. */
+function eventInformers(profiles: readonly Profile[], informers: InformerSet): Informer<KubeObject>[] {
+  const plugins = new Set<Plugin>();
+  for (const p of profiles) {
+    for (const list of [p.preFilters, p.filters, p.postFilters, p.preScores, p.scores, p.reserves, p.permits, p.preBinds, p.binds, p.postBinds]) {
+      for (const plugin of list ?? []) plugins.add(plugin);
+    }
+  }
+  const types = new Map<string, ResourceType<KubeObject>>();
+  for (const plugin of plugins) {
+    if (!registersEvents(plugin)) continue;
+    for (const type of plugin.eventsToRegister()) types.set(`${type.group}/${type.plural}`, type);
+  }
+  return [...types.values()].map((t) => informers.for(t));
 }
 
 function schedulingRelevantChange(old: Node, node: Node): boolean {

@@ -5,6 +5,7 @@
 import type { Client, KubeObject, Pod, StatefulSet, StatefulSetSpec } from '../../control/api/index.ts';
 import { PERSISTENT_VOLUME_CLAIMS, PODS, STATEFUL_SETS } from '../../control/api/index.ts';
 import { markPodRunning } from './cluster.ts';
+import { createPvcProtectionReconciler } from '../../control/controllers/index.ts';
 
 export const noEvents = { record: () => undefined };
 
@@ -45,7 +46,16 @@ export async function getPod(client: Client, name: string): Promise<Pod> {
   return pod;
 }
 
+/**
+ * The claims in `default`. Claims carry the kubernetes.io/pvc-protection finalizer; a claim being
+ * deleted is first handed to the pvc-protection controller (not running in these tests), which lets
+ * it go once no pod uses it.
+ */
 export async function claims(client: Client): Promise<KubeObject[]> {
+  const protection = createPvcProtectionReconciler({ client });
+  for (const c of (await client.list(PERSISTENT_VOLUME_CLAIMS, { namespace: 'default' })).items) {
+    if (c.metadata.deletionTimestamp) await protection.reconcile(`default/${c.metadata.name}`);
+  }
   return (await client.list(PERSISTENT_VOLUME_CLAIMS, { namespace: 'default' })).items.sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
 }
 

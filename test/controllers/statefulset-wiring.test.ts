@@ -5,13 +5,15 @@
 import t from 'tap';
 import type { StatefulSet } from '../../control/api/index.ts';
 import { PODS, STATEFUL_SETS } from '../../control/api/index.ts';
-import { startControllers } from '../../control/controllers/index.ts';
+import { ensureDefaultStorageClass, startControllers } from '../../control/controllers/index.ts';
 import { startScheduler } from '../../control/scheduler/index.ts';
 import { createNode, kubeletStep, newCluster, nodeManifest, waitFor } from './cluster.ts';
 import { claims, podNames, statefulSetManifest } from './statefulset-fixtures.ts';
 
 t.test('startControllers runs StatefulSets: in order, self-healing, claims kept after the set is gone', async (t) => {
   const { client, close } = await newCluster();
+  // As `meshlet up`: the default class (WaitForFirstConsumer) lets pods with unbound claims be scheduled.
+  await ensureDefaultStorageClass(client);
   await createNode(client, nodeManifest('node-1'));
   const errors: string[] = [];
   const controllers = await startControllers({ client, onError: (name, key, err) => errors.push(`${name} ${key}: ${String(err)}`) });

@@ -167,6 +167,29 @@ function defaultSecret(obj: Obj): void {
   setDefault(obj, 'type', 'Opaque');
 }
 
+// pkg/apis/core/v1/defaults.go and the PV/PVC strategies: a new volume or claim starts Pending.
+function defaultPersistentVolume(obj: Obj): void {
+  const spec = obj['spec'];
+  if (isObj(spec)) {
+    setDefault(spec, 'persistentVolumeReclaimPolicy', 'Retain');
+    setDefault(spec, 'volumeMode', 'Filesystem');
+  }
+  setDefault(obj, 'status', {});
+  if (isObj(obj['status'])) setDefault(obj['status'], 'phase', 'Pending');
+}
+
+function defaultPersistentVolumeClaim(obj: Obj): void {
+  const spec = obj['spec'];
+  if (isObj(spec)) setDefault(spec, 'volumeMode', 'Filesystem');
+  setDefault(obj, 'status', {});
+  if (isObj(obj['status'])) setDefault(obj['status'], 'phase', 'Pending');
+}
+
+function defaultStorageClass(obj: Obj): void {
+  setDefault(obj, 'reclaimPolicy', 'Delete');
+  setDefault(obj, 'volumeBindingMode', 'Immediate');
+}
+
 /** SetDefaults_Pod: a container's unset requests default to its limits. */
 function defaultPodRequests(spec: unknown): void {
   if (!isObj(spec)) return;
@@ -201,6 +224,9 @@ const DEFAULTERS: Record<string, (obj: Obj) => void> = {
   '/Service': defaultService,
   '/Namespace': defaultNamespace,
   '/Secret': defaultSecret,
+  '/PersistentVolume': defaultPersistentVolume,
+  '/PersistentVolumeClaim': defaultPersistentVolumeClaim,
+  'storage.k8s.io/StorageClass': defaultStorageClass,
   'apps/Deployment': defaultDeployment,
   'apps/ReplicaSet': defaultReplicaSet,
   'apps/StatefulSet': defaultStatefulSet,

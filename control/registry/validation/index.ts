@@ -15,6 +15,7 @@ import { validateJob, validatePod, validateServiceSpec, validateWorkload } from 
 import { validateAgainstSchema } from './schema-models.ts';
 import { validateCronJob, validateDaemonSet } from './daemonset-cronjob.ts';
 import { validateConfigMap, validateSecret } from './data-size.ts';
+import { validatePersistentVolume, validatePersistentVolumeClaim } from './storage.ts';
 import { validateStatefulSet } from './statefulset.ts';
 import { validateHorizontalPodAutoscaler } from './hpa.ts';
 import { validateCustomResource, validateCustomResourceDefinition } from './custom-resources/index.ts';
@@ -28,6 +29,8 @@ const KIND_VALIDATORS: Record<string, (obj: ObjectInput) => StatusCause[]> = {
   '/Service': validateServiceSpec,
   '/ConfigMap': validateConfigMap,
   '/Secret': validateSecret,
+  '/PersistentVolume': validatePersistentVolume,
+  '/PersistentVolumeClaim': validatePersistentVolumeClaim,
   'apps/Deployment': validateWorkload,
   'apps/ReplicaSet': validateWorkload,
   'apps/StatefulSet': validateStatefulSet,

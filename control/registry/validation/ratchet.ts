@@ -13,6 +13,14 @@
 import type { CustomKind, KubeObject, ObjectInput, ResourceType, StatusCause } from '../../api/index.ts';
 import { stableStringify } from '../../api/stable-json.ts';
 import { validateObject } from './index.ts';
+import { validatePersistentVolumeClaimUpdate, validatePersistentVolumeUpdate, validateStorageClassUpdate } from './storage.ts';
+
+/** Rules about the change itself (immutable fields), checked on every update. */
+const TRANSITION_RULES: Record<string, (next: ObjectInput, current: ObjectInput) => StatusCause[]> = {
+  '/PersistentVolumeClaim': validatePersistentVolumeClaimUpdate,
+  '/PersistentVolume': validatePersistentVolumeUpdate,
+  'storage.k8s.io/StorageClass': validateStorageClassUpdate,
+};
 
 /** `spec.ports[0].port`, `metadata.annotations[a.b/c]` → the member names along the way. */
 export function fieldPathSegments(field: string): string[] {
@@ -32,11 +40,13 @@ const causeId = (c: StatusCause): string => `${c.field}\u0000${c.reason}\u0000${
 
 /** Causes that make `next` an invalid update of `current` (empty = valid). */
 export function validateUpdate(type: ResourceType, next: ObjectInput, current: KubeObject, custom?: CustomKind): StatusCause[] {
+  const transitions = TRANSITION_RULES[`${type.group}/${type.kind}`]?.(next, current as ObjectInput) ?? [];
   const causes = validateObject(type, next, custom);
   // Most updates are valid: validate the stored object only when there is something to excuse.
-  if (causes.length === 0) return causes;
+  if (causes.length === 0) return transitions;
   const inherited = new Set(validateObject(type, current as ObjectInput, custom).map(causeId));
-  return causes.filter(
+  const introduced = causes.filter(
     (c) => c.field === '' || !inherited.has(causeId(c)) || stableStringify(valueAt(next, c.field)) !== stableStringify(valueAt(current, c.field)),
   );
+  return [...introduced, ...transitions];
 }
