@@ -112,5 +112,6 @@ t.test('startControllers with a catalog establishes CRDs and collects custom own
   await registry.create(type, { ...widget('child', { size: 'small' }), metadata: { name: 'child', namespace: 'default', ownerReferences: [{ apiVersion: 'example.com/v1', kind: 'Widget', name: 'owner', uid: owner.metadata.uid }] } });
   await registry.delete(type, 'default', 'owner');
   await waitFor('the dependent collected after its custom owner went', async () => !(await registry.get(type, 'default', 'child')), { timeoutMs: 20_000 });
-  t.pass('garbage collection follows ownerReferences to custom kinds');
+  t.notOk(await registry.get(type, 'default', 'child'), 'garbage collection follows ownerReferences to custom kinds');
+  t.ok(await registry.get(CUSTOM_RESOURCE_DEFINITIONS, undefined, WIDGET_CRD_NAME), 'the CRD itself stays');
 });
