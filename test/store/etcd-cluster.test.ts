@@ -111,7 +111,17 @@ void t.test('without a quorum a member still answers serializable reads from its
   // paused member may pick it and wait out its deadline.
   const quorum = await openEtcdStore({ endpoints: others.map((m) => m.endpoint), keyPrefix: '/reads' });
   lone.pause();
-  await quorum.update('/k', { v: 2 });
+  // If the paused member led, the two elect a new leader first: etcd answers
+  // "request timed out, possibly due to previous leader failure" meanwhile.
+  await waitUntil('the quorum to commit v2', async () => {
+    try {
+      await quorum.update('/k', { v: 2 });
+      return true;
+    } catch (err) {
+      if (isStoreError(err, 'Unavailable')) return false;
+      throw err;
+    }
+  }, { timeoutMs: 30_000, intervalMs: 200 });
   await quorum.close();
   for (const m of others) m.pause();
   lone.resume();

@@ -58,7 +58,10 @@ t.test('pods on two racks talk over VXLAN through the router, and nothing leaves
     const result = await connectFromPod(cluster.pod1.netns, target, 80);
     t.equal(result.ok, false, `a pod cannot connect to ${target}`);
     t.match(result.code ?? '', /^(ENETUNREACH|EHOSTUNREACH)$/, `${target} is unreachable (${result.code}), not a timeout`);
-    t.ok(result.ms < 2_000, `and it fails at once (${result.ms} ms)`);
+    // Off the machine there is no route at all, so the kernel refuses at once; an
+    // unowned podCIDR address is routed to the VTEP and fails after neighbour
+    // resolution gives up (seconds), which is not leaving the machine either.
+    if (!target.startsWith('10.244.')) t.ok(result.ms < 2_000, `and it fails at once (${result.ms} ms)`);
   }
 
   // node-2 leaves the Node set: node-1 forgets its VTEP and pod-2 becomes unreachable from pod-1.
