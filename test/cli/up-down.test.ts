@@ -61,8 +61,10 @@ t.test('up --detach, inspect, down leaves nothing running', async (t) => {
   const running = await waitFor('all pods Running', async () => {
     const res = await meshlet(home, ['get', 'pods', '-o', 'json']);
     const list = JSON.parse(res.stdout) as { items: { metadata: { name: string }; status?: { phase?: string } }[] };
-    return list.items.length === 3 && list.items.every((p) => p.status?.phase === 'Running') ? list.items : undefined;
-  }, { timeoutMs: 60_000, intervalMs: 250 });
+    if (list.items.length === 3 && list.items.every((p) => p.status?.phase === 'Running')) return list.items;
+    // An error, not undefined, so a time-out says what was seen last.
+    throw new Error(`pods: ${JSON.stringify(list.items.map((p) => `${p.metadata.name}=${p.status?.phase ?? '?'}`))}`);
+  }, { timeoutMs: 120_000, intervalMs: 250 });
   t.equal(running.length, 3);
 
   // kubeconfig --write merges a "meshlet" context into $KUBECONFIG, keeping what was there.
