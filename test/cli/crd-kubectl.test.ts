@@ -6,11 +6,10 @@
 // kubectl has a fresh discovery cache (kubectlFor), as a new user's would.
 
 import t from 'tap';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringifyYaml } from '../../control/api/index.ts';
-import { meshlet } from '../helpers/meshlet-cli.ts';
+import { meshlet, upDetached } from '../helpers/meshlet-cli.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { widget, widgetCrd } from '../helpers/crd-fixtures.ts';
 import { findKubectl, KUBECTL_MISSING, kubectlFor } from '../apiserver/kubectl-runner.ts';
@@ -19,13 +18,7 @@ if (!findKubectl()) {
   t.fail(KUBECTL_MISSING);
 } else {
   t.test('CRDs and custom resources with real kubectl', { timeout: 240_000 }, async (t) => {
-    const home = mkdtempSync(join(tmpdir(), 'meshlet-crd-'));
-    t.teardown(async () => {
-      await meshlet(home, ['down']);
-      rmSync(home, { recursive: true, force: true });
-    });
-    const up = await meshlet(home, ['up', '--detach', '--nodes', '1']);
-    t.equal(up.code, 0, `up: ${up.stderr}`);
+    const home = await upDetached(t, 'meshlet-crd-');
     const kubectl = kubectlFor(join(home, 'kubeconfig'));
     t.teardown(() => kubectl.close());
     const files = (name: string, text: string): string => {

@@ -5,10 +5,9 @@
 // through again, and deleting the deny is not needed for that.
 
 import t from 'tap';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { kubectl, meshlet } from '../helpers/meshlet-cli.ts';
+import { kubectl, meshlet, upDetached } from '../helpers/meshlet-cli.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { REFERENCE_ROOT } from '../helpers/reference.ts';
 
@@ -89,13 +88,7 @@ async function settlesOn(home: string, pod: string, test: (line: string) => bool
 }
 
 t.test('default-deny ingress blocks meshed and unmeshed clients; an allow rule lets them through', async (t) => {
-  const home = mkdtempSync(join(tmpdir(), 'meshlet-netpol-'));
-  t.teardown(async () => {
-    await meshlet(home, ['down']);
-    rmSync(home, { recursive: true, force: true });
-  });
-  const up = await meshlet(home, ['up', '--detach', '--nodes', '1']);
-  t.equal(up.code, 0, `up: ${up.stderr}`);
+  const home = await upDetached(t, 'meshlet-netpol-');
   const app = join(home, 'app.yaml');
   writeFileSync(app, APP);
   const applied = await kubectl(home, ['apply', '-f', app]);

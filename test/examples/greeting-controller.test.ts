@@ -9,10 +9,9 @@
 // or CRDs the controller cannot start and every wait below times out.
 
 import t from 'tap';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { meshlet } from '../helpers/meshlet-cli.ts';
+import { upDetached } from '../helpers/meshlet-cli.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { findKubectl, KUBECTL_MISSING, kubectlFor } from '../apiserver/kubectl-runner.ts';
 import { REPO_ROOT } from './program-process.ts';
@@ -28,13 +27,7 @@ if (!findKubectl()) {
   t.fail(KUBECTL_MISSING);
 } else {
   t.test('the Greeting controller runs in-cluster with leader election', { timeout: 420_000 }, async (t) => {
-    const home = mkdtempSync(join(tmpdir(), 'meshlet-greeting-'));
-    t.teardown(async () => {
-      await meshlet(home, ['down']);
-      rmSync(home, { recursive: true, force: true });
-    });
-    const up = await meshlet(home, ['up', '--detach', '--nodes', '1']);
-    t.equal(up.code, 0, `up: ${up.stderr}`);
+    const home = await upDetached(t, 'meshlet-greeting-');
     const kubectl = kubectlFor(join(home, 'kubeconfig'));
     t.teardown(() => kubectl.close());
     const json = async <T>(args: string[]): Promise<T> => {

@@ -3,7 +3,10 @@
 
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Test } from 'tap';
 import { fileURLToPath } from 'node:url';
 
 export const MESHLET_BIN = fileURLToPath(new URL('../../control/cli/bin.js', import.meta.url));
@@ -49,4 +52,19 @@ export type MeshletRun = CommandResult;
 /** `meshlet` with extra environment (MESHLET_HOME always wins). */
 export function runMeshlet(home: string, args: readonly string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<MeshletRun> {
   return run(process.execPath, [MESHLET_BIN, ...args], { ...options.env, MESHLET_HOME: home }, options.timeoutMs ?? 120_000);
+}
+
+/**
+ * `meshlet up --detach ARGS` in a fresh home under the system temp dir; the
+ * test's teardown runs `meshlet down` and removes the home. Returns the home.
+ */
+export async function upDetached(t: Test, prefix: string, args: readonly string[] = ['--nodes', '1']): Promise<string> {
+  const home = mkdtempSync(join(tmpdir(), prefix));
+  t.teardown(async () => {
+    await meshlet(home, ['down']);
+    rmSync(home, { recursive: true, force: true });
+  });
+  const up = await meshlet(home, ['up', '--detach', ...args]);
+  t.equal(up.code, 0, `up: ${up.stderr}`);
+  return home;
 }
