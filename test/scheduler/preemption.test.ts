@@ -4,6 +4,7 @@
 // period), is nominated to the node, and binds once the victims are gone.
 
 import t from 'tap';
+import type { Test } from 'tap';
 import type { Client, CoreEvent, Pod, SchedulingPodStatus } from '../../control/api/index.ts';
 import { EVENTS, PODS, POD_DISRUPTION_BUDGETS, PRIORITY_CLASSES } from '../../control/api/index.ts';
 import { startScheduler } from '../../control/scheduler/index.ts';
@@ -35,15 +36,21 @@ async function allBound(client: Client, names: string[]) {
   }, DEADLINE_MS);
 }
 
-t.test('a high-priority pod evicts the fewest low-priority pods, is nominated, and binds once they are gone', async (t) => {
+/** The PriorityClasses, nodes node-1… with these CPUs, and a running scheduler; all stopped at teardown. */
+async function schedulingCluster(t: Test, nodeCpus: readonly string[]): Promise<{ client: Client; scheduler: Awaited<ReturnType<typeof startScheduler>> }> {
   const { client, close } = await newCluster();
   await classes(client);
-  await createNode(client, nodeManifest('node-1', { cpu: '2' }));
+  for (const [i, cpu] of nodeCpus.entries()) await createNode(client, nodeManifest(`node-${i + 1}`, { cpu }));
   const scheduler = await startScheduler({ client });
   t.teardown(async () => {
     await scheduler.stop();
     await close();
   });
+  return { client, scheduler };
+}
+
+t.test('a high-priority pod evicts the fewest low-priority pods, is nominated, and binds once they are gone', async (t) => {
+  const { client } = await schedulingCluster(t, ['2']);
   const low = ['low-0', 'low-1', 'low-2', 'low-3'];
   for (const name of low) await client.create(PODS, cpuPod(name, 'low', '500m', 7));
   await allBound(client, low);
@@ -80,14 +87,7 @@ t.test('a high-priority pod evicts the fewest low-priority pods, is nominated, a
 });
 
 t.test('victims are the lowest priority; equal or higher priority pods are never preempted', async (t) => {
-  const { client, close } = await newCluster();
-  await classes(client);
-  await createNode(client, nodeManifest('node-1', { cpu: '2' }));
-  const scheduler = await startScheduler({ client });
-  t.teardown(async () => {
-    await scheduler.stop();
-    await close();
-  });
+  const { client } = await schedulingCluster(t, ['2']);
   await client.create(PODS, cpuPod('mid-a', 'mid', '500m'));
   await client.create(PODS, cpuPod('low-a', 'low', '500m'));
   await client.create(PODS, cpuPod('mid-b', 'mid', '1'));
@@ -108,14 +108,7 @@ t.test('victims are the lowest priority; equal or higher priority pods are never
 });
 
 t.test('preemptionPolicy Never: the pod waits instead of preempting', async (t) => {
-  const { client, close } = await newCluster();
-  await classes(client);
-  await createNode(client, nodeManifest('node-1', { cpu: '1' }));
-  const scheduler = await startScheduler({ client });
-  t.teardown(async () => {
-    await scheduler.stop();
-    await close();
-  });
+  const { client, scheduler } = await schedulingCluster(t, ['1']);
   await client.create(PODS, cpuPod('low-a', 'low', '1'));
   await allBound(client, ['low-a']);
   await client.create(PODS, cpuPod('polite', 'polite', '1'));
@@ -126,15 +119,7 @@ t.test('preemptionPolicy Never: the pod waits instead of preempting', async (t) 
 });
 
 t.test('of two nodes, the one whose victims matter least is chosen', async (t) => {
-  const { client, close } = await newCluster();
-  await classes(client);
-  await createNode(client, nodeManifest('node-1', { cpu: '1' }));
-  await createNode(client, nodeManifest('node-2', { cpu: '1' }));
-  const scheduler = await startScheduler({ client });
-  t.teardown(async () => {
-    await scheduler.stop();
-    await close();
-  });
+  const { client } = await schedulingCluster(t, ['1', '1']);
   await client.create(PODS, { ...cpuPod('mid-a', 'mid', '1'), spec: { ...cpuPod('mid-a', 'mid', '1').spec, nodeSelector: { 'kubernetes.io/hostname': 'node-1' } } });
   await client.create(PODS, { ...cpuPod('low-a', 'low', '1'), spec: { ...cpuPod('low-a', 'low', '1').spec, nodeSelector: { 'kubernetes.io/hostname': 'node-2' } } });
   await allBound(client, ['mid-a', 'low-a']);
@@ -147,14 +132,7 @@ t.test('of two nodes, the one whose victims matter least is chosen', async (t) =
 });
 
 t.test('a PodDisruptionBudget steers preemption to pods it does not protect', async (t) => {
-  const { client, close } = await newCluster();
-  await classes(client);
-  await createNode(client, nodeManifest('node-1', { cpu: '1' }));
-  const scheduler = await startScheduler({ client });
-  t.teardown(async () => {
-    await scheduler.stop();
-    await close();
-  });
+  const { client } = await schedulingCluster(t, ['1']);
   // No disruption controller runs here, so the budget's status allows no disruption.
   await client.create(POD_DISRUPTION_BUDGETS, { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'db', namespace: 'default' }, spec: { minAvailable: 1, selector: { matchLabels: { app: 'guarded' } } } });
   await client.create(PODS, cpuPod('guarded', 'low', '500m'));
